@@ -1,0 +1,76 @@
+import { UnsupportedCapabilityError } from "./errors.js";
+import { parseTailLimit } from "./schemas.js";
+import type {
+  SessionEvent,
+  SessionPersistCapabilities,
+  SessionPersistDriver,
+  SessionPersistDriverWithCapabilities,
+} from "./types.js";
+import { MAX_PAGE_LIMIT } from "./types.js";
+
+// Capability detection. The client calls these instead of the optional methods, so a
+// driver with only the five base methods (one written for the reference client, say)
+// works unchanged, and one with the capabilities gets the fast path.
+
+/** Names of the optional capabilities a driver has. */
+export function driverCapabilities(driver: SessionPersistDriver): (keyof SessionPersistCapabilities)[] {
+  const d = driver as SessionPersistDriverWithCapabilities;
+  const names: (keyof SessionPersistCapabilities)[] = ["insertEvents", "listLatestEvents", "deleteSession", "close"];
+  return names.filter((name) => typeof d[name] === "function");
+}
+
+/**
+ * Store events of one session: atomically through `insertEvents` when the driver has it,
+ * otherwise one `insertEvent` after the other, in order (not atomic: a failure leaves the
+ * events before it stored).
+ */
+export async function insertEventsVia(
+  driver: SessionPersistDriver,
+  sessionId: string,
+  events: readonly SessionEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const d = driver as SessionPersistDriverWithCapabilities;
+  if (typeof d.insertEvents === "function") {
+    await d.insertEvents(sessionId, events);
+    return;
+  }
+  for (const event of events) await driver.insertEvent(sessionId, event);
+}
+
+/**
+ * The last `limit` events of a session, ascending: one `listLatestEvents` call when the
+ * driver has it; otherwise a walk over every page, keeping only the newest `limit`
+ * (memory stays bounded, time grows with the session).
+ */
+export async function listLatestEventsVia(
+  driver: SessionPersistDriver,
+  sessionId: string,
+  limit: number,
+): Promise<SessionEvent[]> {
+  const n = parseTailLimit(limit);
+  const d = driver as SessionPersistDriverWithCapabilities;
+  if (typeof d.listLatestEvents === "function") return d.listLatestEvents(sessionId, n);
+  let tail: SessionEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await driver.listEvents({ sessionId, cursor, limit: MAX_PAGE_LIMIT });
+    tail = tail.concat(page.items);
+    if (tail.length > n) tail = tail.slice(tail.length - n);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return tail;
+}
+
+/** Delete a session and its events. Throws {@link UnsupportedCapabilityError} when the driver cannot. */
+export async function deleteSessionVia(driver: SessionPersistDriver, id: string): Promise<void> {
+  const d = driver as SessionPersistDriverWithCapabilities;
+  if (typeof d.deleteSession !== "function") throw new UnsupportedCapabilityError("deleteSession");
+  await d.deleteSession(id);
+}
+
+/** Close the driver when it can be closed; a no-op otherwise. */
+export async function closeVia(driver: SessionPersistDriver): Promise<void> {
+  const d = driver as SessionPersistDriverWithCapabilities;
+  if (typeof d.close === "function") await d.close();
+}

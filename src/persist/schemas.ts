@@ -1,0 +1,166 @@
+import { z } from "zod";
+import { PersistValidationError, type ValidationIssue } from "./errors.js";
+import {
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+  type ListEventsRequest,
+  type ListPageRequest,
+  type SessionEvent,
+  type SessionRecord,
+} from "./types.js";
+
+// The zod schemas that guard every driver's boundary. Drivers call the `parse*` helpers
+// below before touching storage, so bad input is refused with a PersistValidationError
+// that names each field, and nothing is written.
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const id = z.string().min(1, "must be a non-empty string").max(1024, "must be at most 1024 characters");
+const epochMs = z.number().finite().nonnegative();
+
+/** Schema of a {@link SessionEvent}. */
+export const sessionEventSchema = z.object({
+  id,
+  eventIndex: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  sessionId: id,
+  createdAt: epochMs,
+  connectionId: z.string(),
+  sender: z.enum(["client", "agent"]),
+  payload: z.custom<SessionEvent["payload"]>(isJsonObject, "must be a JSON-RPC envelope object"),
+});
+
+/** Schema of a {@link SessionRecord}. */
+export const sessionRecordSchema = z.object({
+  id,
+  agent: id,
+  agentSessionId: z.string(),
+  lastConnectionId: z.string(),
+  createdAt: epochMs,
+  destroyedAt: epochMs.optional(),
+  sandboxId: z.string().optional(),
+  sessionInit: z.custom<NonNullable<SessionRecord["sessionInit"]>>(isJsonObject, "must be an object").optional(),
+  configOptions: z.array(z.custom<NonNullable<SessionRecord["configOptions"]>[number]>(isJsonObject, "must be an object")).optional(),
+  modes: z.custom<NonNullable<SessionRecord["modes"]>>(isJsonObject, "must be an object or null").nullable().optional(),
+});
+
+const limit = z.number().int("must be an integer").positive("must be at least 1").optional();
+const cursor = z.string().min(1, "must be a non-empty string").optional();
+
+/** Schema of a {@link ListPageRequest}. */
+export const listPageRequestSchema = z.object({ cursor, limit });
+
+/** Schema of a {@link ListEventsRequest}. */
+export const listEventsRequestSchema = z.object({ sessionId: id, cursor, limit });
+
+function issuesOf(error: z.ZodError, prefix: string): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join("."),
+    message: issue.message,
+  }));
+}
+
+function fail(what: string, prefix: string, error: z.ZodError): never {
+  throw new PersistValidationError(what, issuesOf(error, prefix));
+}
+
+/** A JSON value after a round trip through `JSON.stringify`; throws a validation error when it has none. */
+function assertJsonSerializable(value: unknown, what: string, path: string): void {
+  try {
+    JSON.stringify(value);
+  } catch (error) {
+    throw new PersistValidationError(what, [
+      { path, message: `must be JSON-serializable (${(error as Error).message})` },
+    ]);
+  }
+}
+
+/**
+ * Validate an event about to be stored under `sessionId`. Returns the event as given (no
+ * copy); throws {@link PersistValidationError} naming every bad field, including a
+ * `sessionId` that disagrees with the one the event is stored under.
+ */
+export function parseSessionEvent(sessionId: string, event: unknown): SessionEvent {
+  const result = sessionEventSchema.safeParse(event);
+  if (!result.success) fail("session event", "event", result.error);
+  if (result.data.sessionId !== sessionId) {
+    throw new PersistValidationError("session event", [
+      {
+        path: "event.sessionId",
+        message: `must equal the session it is inserted into ("${sessionId}"), got "${result.data.sessionId}"`,
+      },
+    ]);
+  }
+  return event as SessionEvent;
+}
+
+/** Validate a batch of events for one session; issue paths name the offending position, e.g. `events[3].eventIndex`. */
+export function parseSessionEvents(sessionId: string, events: unknown): readonly SessionEvent[] {
+  if (!Array.isArray(events)) {
+    throw new PersistValidationError("session events", [{ path: "events", message: "must be an array" }]);
+  }
+  return events.map((event, i) => {
+    try {
+      return parseSessionEvent(sessionId, event);
+    } catch (error) {
+      if (error instanceof PersistValidationError) {
+        throw new PersistValidationError(
+          "session events",
+          error.issues.map((issue) => ({ ...issue, path: issue.path.replace(/^event/, `events[${i}]`) })),
+        );
+      }
+      throw error;
+    }
+  });
+}
+
+/** Validate a session record. Returns it as given (no copy). */
+export function parseSessionRecord(record: unknown): SessionRecord {
+  const result = sessionRecordSchema.safeParse(record);
+  if (!result.success) fail("session record", "session", result.error);
+  assertJsonSerializable(record, "session record", "session");
+  return record as SessionRecord;
+}
+
+/** Validate a session id argument. */
+export function parseSessionId(value: unknown, path = "id"): string {
+  const result = id.safeParse(value);
+  if (!result.success) fail("session id", path, result.error);
+  return result.data;
+}
+
+/** A validated page request: `limit` defaulted and clamped, `cursor` possibly absent. */
+export interface NormalizedPageRequest {
+  /** The cursor, when one was given. */
+  cursor: string | undefined;
+  /** Items per page, between 1 and {@link MAX_PAGE_LIMIT}. */
+  limit: number;
+}
+
+/** Validate `listSessions` arguments; defaults `limit` to 100 and clamps it to 1000. */
+export function parseListPageRequest(request: ListPageRequest | undefined): NormalizedPageRequest {
+  const result = listPageRequestSchema.safeParse(request ?? {});
+  if (!result.success) fail("list request", "request", result.error);
+  return { cursor: result.data.cursor, limit: clampLimit(result.data.limit) };
+}
+
+/** Validate `listEvents` arguments; defaults `limit` to 100 and clamps it to 1000. */
+export function parseListEventsRequest(request: ListEventsRequest): NormalizedPageRequest & { sessionId: string } {
+  const result = listEventsRequestSchema.safeParse(request);
+  if (!result.success) fail("list events request", "request", result.error);
+  return { sessionId: result.data.sessionId, cursor: result.data.cursor, limit: clampLimit(result.data.limit) };
+}
+
+/** The most events one tail read returns. */
+export const MAX_TAIL_LIMIT = 10_000;
+
+/** Validate the `limit` of a tail read: a positive integer, clamped to {@link MAX_TAIL_LIMIT}. */
+export function parseTailLimit(value: unknown): number {
+  const result = z.number().int("must be an integer").positive("must be at least 1").safeParse(value);
+  if (!result.success) fail("tail limit", "limit", result.error);
+  return Math.min(result.data, MAX_TAIL_LIMIT);
+}
+
+function clampLimit(value: number | undefined): number {
+  return Math.min(value ?? DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
+}
