@@ -1,32 +1,29 @@
+import { readdirSync } from "node:fs";
 import { defineConfig } from "tsup";
 
-// One entry per public subpath. Driver client libraries stay external so that
-// a bundle importing `durable-agent` never pulls in `pg` or `better-sqlite3`.
-const entry = {
+// One entry per public subpath: the client, the conformance suite, and every file directly
+// under drivers/ (each a backend with its own subpath export). Driver client libraries stay
+// external, so a bundle that imports `durable-agent` never pulls in `pg` or `better-sqlite3`.
+const entry: Record<string, string> = {
   index: "src/index.ts",
   testing: "src/testing.ts",
-  "drivers/sqlite": "drivers/sqlite.ts",
 };
+for (const file of readdirSync("drivers")) {
+  if (file.endsWith(".ts")) entry[`drivers/${file.slice(0, -3)}`] = `drivers/${file}`;
+}
+
+const external = ["better-sqlite3", "pg", "idb", "ws", "vitest"];
 
 export default defineConfig([
-  {
-    entry,
-    format: ["esm"],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: "es2022",
-    splitting: true,
-    external: ["better-sqlite3", "pg", "idb", "ws", "vitest"],
-  },
+  { entry, format: ["esm"], dts: true, sourcemap: true, clean: true, target: "es2022", splitting: true, external },
   {
     entry,
     format: ["cjs"],
     dts: true,
     sourcemap: true,
     target: "es2022",
-    // The ACP SDK ships ESM only; the CommonJS build carries its own copy.
+    // The ACP SDK ships ESM only; the CommonJS build carries its own copy of it.
     noExternal: ["@agentclientprotocol/sdk"],
-    external: ["better-sqlite3", "pg", "idb", "ws", "vitest"],
+    external,
   },
 ]);
