@@ -4,3 +4,4 @@ export * from "./errors.js";
 export * from "./schemas.js";
 export * from "./cursor.js";
 export * from "./capabilities.js";
+export * from "./equality.js";
