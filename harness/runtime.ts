@@ -1,0 +1,312 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeAgentLauncher, type AgentLaunchMode } from "./agent-launcher.js";
+import { SANDBOX_AGENT_BIN } from "./paths.js";
+import { signalGroup, trackGroup, untrackGroup } from "./process-group.js";
+import { writeScriptedAgentConfig } from "./scripted-agent/config.js";
+
+/** Options of {@link startRuntime}. */
+export interface StartRuntimeOptions {
+  /** Port to listen on (127.0.0.1). Default: a free port. */
+  port?: number;
+  /** Bearer token the runtime requires. Default: random. */
+  token?: string;
+  /** Initial scripted agent configuration: advertise and serve `session/load`. Default false. */
+  loadSession?: boolean;
+  /** How the scripted agent is launched. Default `"bundle"` (fastest start). */
+  agentLaunchMode?: AgentLaunchMode;
+  /** How long to wait for `GET /v1/health` to answer 200, per start. Default 15 000 ms. */
+  readyTimeoutMs?: number;
+  /** Grace period between SIGTERM and SIGKILL in `stop()`. Default 2 000 ms. */
+  stopGraceMs?: number;
+  /** Keep the temp dir (logs, agent state) after `stop()`. Default: env `HARNESS_KEEP_FILES=1`. */
+  keepFiles?: boolean;
+}
+
+/** Scripted agent settings a test may change between agent spawns, without restarting the runtime. */
+export interface AgentConfigUpdate {
+  /** Advertise `agentCapabilities.loadSession` and serve `session/load`. */
+  loadSession: boolean;
+}
+
+/** A running `sandbox-agent` server with the scripted agent installed as agent id `mock`. */
+export interface RuntimeHandle {
+  /** `http://127.0.0.1:<port>` (no trailing slash; routes live under `/v1`). */
+  readonly baseUrl: string;
+  /** Bearer token for `Authorization: Bearer <token>`. */
+  readonly token: string;
+  /** TCP port, the same across restarts. */
+  readonly port: number;
+  /** Temp dir of this instance: HOME, XDG_DATA_HOME, agent state, config, log. Removed by `stop()`. */
+  readonly dataDir: string;
+  /** The runtime's stdout+stderr, appended across restarts. */
+  readonly logFile: string;
+  /** Directory where the scripted agent keeps session transcripts (survives restarts). */
+  readonly agentStateDir: string;
+  /** Pid of the current runtime process (also its process group id); changes on restart. */
+  readonly pid: number;
+  /** Whether the runtime process is currently alive. */
+  readonly running: boolean;
+  /** Rewrites the scripted agent's config; agents spawned from now on read it. */
+  configureAgent(config: AgentConfigUpdate): void;
+  /** Pids of every live process in the runtime's process group (runtime and spawned agents). */
+  groupPids(): number[];
+  /** SIGKILLs the runtime's process group (runtime and agents) and waits until it is gone. */
+  kill(): Promise<void>;
+  /** Kills (if running) and starts the runtime again on the same port and dirs; resolves when healthy. */
+  restart(): Promise<void>;
+  /** SIGTERM, then SIGKILL after the grace period, then removes the temp dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Thrown when the runtime does not become healthy in time or cannot be spawned. */
+export class RuntimeStartError extends Error {
+  override readonly name = "RuntimeStartError";
+  constructor(
+    message: string,
+    /** Path of the runtime's log file, for debugging. */
+    readonly logFile: string,
+  ) {
+    super(`${message} (log: ${logFile})\n${tail(logFile)}`);
+  }
+}
+
+/**
+ * Starts a real `sandbox-agent` server on 127.0.0.1 with its own temp HOME and XDG_DATA_HOME,
+ * the scripted agent installed as `mock`, and resolves once `GET /v1/health` answers 200.
+ */
+export async function startRuntime(options: StartRuntimeOptions = {}): Promise<RuntimeHandle> {
+  const dataDir = mkdtempSync(join(tmpdir(), "durable-agent-runtime-"));
+  try {
+    const runtime = new Runtime(dataDir, options.port ?? (await freePort()), options);
+    await runtime.install(options.agentLaunchMode ?? "bundle", options.loadSession ?? false);
+    await runtime.start();
+    return runtime;
+  } catch (error) {
+    if (!(options.keepFiles ?? process.env.HARNESS_KEEP_FILES === "1")) {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    throw error;
+  }
+}
+
+class Runtime implements RuntimeHandle {
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly logFile: string;
+  readonly agentStateDir: string;
+  private readonly home: string;
+  private readonly xdgDataHome: string;
+  private readonly configPath: string;
+  private readonly readyTimeoutMs: number;
+  private readonly stopGraceMs: number;
+  private readonly keepFiles: boolean;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | undefined;
+  private currentPid = 0;
+
+  constructor(
+    readonly dataDir: string,
+    readonly port: number,
+    options: StartRuntimeOptions,
+  ) {
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.token = options.token ?? randomBytes(16).toString("hex");
+    this.logFile = join(dataDir, "runtime.log");
+    this.agentStateDir = join(dataDir, "agent-state");
+    this.home = join(dataDir, "home");
+    this.xdgDataHome = join(dataDir, "xdg-data");
+    this.configPath = join(dataDir, "scripted-agent.json");
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
+    this.stopGraceMs = options.stopGraceMs ?? 2_000;
+    this.keepFiles = options.keepFiles ?? process.env.HARNESS_KEEP_FILES === "1";
+    for (const dir of [this.agentStateDir, this.home, this.xdgDataHome]) mkdirSync(dir, { recursive: true });
+  }
+
+  get pid(): number {
+    return this.currentPid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async install(mode: AgentLaunchMode, loadSession: boolean): Promise<void> {
+    this.configureAgent({ loadSession });
+    await writeAgentLauncher({
+      xdgDataHome: this.xdgDataHome,
+      configPath: this.configPath,
+      workDir: this.dataDir,
+      mode,
+    });
+  }
+
+  configureAgent(config: AgentConfigUpdate): void {
+    if (typeof config?.loadSession !== "boolean") throw new TypeError("configureAgent needs { loadSession: boolean }");
+    writeScriptedAgentConfig(this.configPath, { loadSession: config.loadSession, stateDir: this.agentStateDir });
+  }
+
+  groupPids(): number[] {
+    return this.currentPid === 0 ? [] : pidsInGroup(this.currentPid);
+  }
+
+  /** Spawns the server and waits for health; retries while the port is still being released. */
+  async start(): Promise<void> {
+    try {
+      chmodSync(SANDBOX_AGENT_BIN, 0o755);
+    } catch {
+      // Read-only install: spawning will tell if the bit is really missing.
+    }
+    const deadline = Date.now() + this.readyTimeoutMs;
+    for (;;) {
+      this.spawnOnce();
+      const outcome = await this.waitHealthy(deadline);
+      if (outcome === "ready") return;
+      await this.kill();
+      if (outcome === "timeout" || Date.now() >= deadline) {
+        throw new RuntimeStartError(`sandbox-agent not healthy on port ${this.port} within ${this.readyTimeoutMs} ms`, this.logFile);
+      }
+      await delay(100);
+    }
+  }
+
+  private spawnOnce(): void {
+    const log = openSync(this.logFile, "a");
+    try {
+      const child = spawn(
+        SANDBOX_AGENT_BIN,
+        ["server", "-H", "127.0.0.1", "-p", String(this.port), "--token", this.token, "--no-telemetry"],
+        {
+          detached: true,
+          stdio: ["ignore", log, log],
+          env: {
+            ...process.env,
+            HOME: this.home,
+            XDG_DATA_HOME: this.xdgDataHome,
+            XDG_CONFIG_HOME: join(this.home, ".config"),
+            XDG_CACHE_HOME: join(this.home, ".cache"),
+            XDG_STATE_HOME: join(this.home, ".local/state"),
+          },
+        },
+      );
+      if (child.pid === undefined) throw new RuntimeStartError("could not spawn sandbox-agent", this.logFile);
+      this.child = child;
+      this.currentPid = child.pid;
+      trackGroup(child.pid);
+      this.exited = new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve();
+        else child.once("exit", () => resolve());
+      });
+      child.once("error", () => undefined);
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  private async waitHealthy(deadline: number): Promise<"ready" | "exited" | "timeout"> {
+    let exited = false;
+    void this.exited.then(() => {
+      exited = true;
+    });
+    while (Date.now() < deadline) {
+      if (exited) return "exited";
+      try {
+        const res = await fetch(`${this.baseUrl}/v1/health`, {
+          headers: { authorization: `Bearer ${this.token}` },
+          signal: AbortSignal.timeout(1_000),
+        });
+        await res.body?.cancel();
+        if (res.status === 200) return "ready";
+      } catch {
+        // Not listening yet.
+      }
+      await delay(20);
+    }
+    return "timeout";
+  }
+
+  async kill(): Promise<void> {
+    const pgid = this.currentPid;
+    if (pgid === 0) return;
+    signalGroup(pgid, "SIGKILL");
+    await this.exited;
+    await waitGroupGone(pgid, 5_000);
+    untrackGroup(pgid);
+  }
+
+  async restart(): Promise<void> {
+    if (this.stopping !== undefined) throw new Error("restart() after stop()");
+    await this.kill();
+    await this.start();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const pgid = this.currentPid;
+      if (pgid !== 0 && this.running) {
+        signalGroup(pgid, "SIGTERM");
+        await Promise.race([this.exited, delay(this.stopGraceMs)]);
+      }
+      await this.kill();
+      if (!this.keepFiles) rmSync(this.dataDir, { recursive: true, force: true });
+    })();
+    return this.stopping;
+  }
+}
+
+/** Asks the OS for a free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === "object") resolve(address.port);
+        else reject(new Error("no port assigned"));
+      });
+    });
+  });
+}
+
+/** Pids of live (non-zombie) processes whose process group is `pgid`, read from /proc. */
+export function pidsInGroup(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // Fields after the parenthesised command: state ppid pgrp ...
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] !== "Z" && Number(fields[2]) === pgid) pids.push(Number(name));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+async function waitGroupGone(pgid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pidsInGroup(pgid).length > 0 && Date.now() < deadline) {
+    signalGroup(pgid, "SIGKILL");
+    await delay(10);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-20).join("\n");
+  } catch {
+    return "";
+  }
+}
