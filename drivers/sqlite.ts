@@ -1,0 +1,272 @@
+/**
+ * `durable-agent/sqlite`: a session persistence driver on SQLite, through better-sqlite3
+ * (an optional peer dependency that only this entry point imports).
+ * @packageDocumentation
+ */
+import Database from "better-sqlite3";
+import { decodeEventCursor, decodeSessionCursor, encodeEventCursor, encodeSessionCursor } from "../src/persist/cursor.js";
+import { sameEvent } from "../src/persist/equality.js";
+import { DriverClosedError, EventConflictError, PersistValidationError } from "../src/persist/errors.js";
+import {
+  parseListEventsRequest,
+  parseListPageRequest,
+  parseSessionEvent,
+  parseSessionEvents,
+  parseSessionId,
+  parseSessionRecord,
+  parseTailLimit,
+} from "../src/persist/schemas.js";
+import type {
+  ListEventsRequest,
+  ListPage,
+  ListPageRequest,
+  SessionEvent,
+  SessionPersistCapabilities,
+  SessionPersistDriver,
+  SessionRecord,
+} from "../src/persist/types.js";
+import { tableNames } from "./sqlite/names.js";
+import { payloadJson, rowToEvent, rowToSession, sessionParams } from "./sqlite/rows.js";
+import { migrate } from "./sqlite/schema.js";
+import { prepareStatements, type Statements } from "./sqlite/statements.js";
+
+export { UnsupportedSchemaVersionError } from "./sqlite/errors.js";
+export { DEFAULT_TABLE_PREFIX } from "./sqlite/names.js";
+export { LATEST_SCHEMA_VERSION } from "./sqlite/schema.js";
+
+/** Options shared by both ways of opening the driver. */
+interface CommonOptions {
+  /**
+   * Prefix of every table and index the driver creates (default `"durable_agent_"`), so
+   * several drivers, or other applications, can share one file. 1-64 ASCII letters, digits
+   * or underscores, not starting with a digit or `sqlite_`; anything else is refused with a
+   * `PersistValidationError`.
+   */
+  tablePrefix?: string;
+  /**
+   * `"normal"` (default): a commit is safe from a crash of the process as soon as it is
+   * acknowledged; an OS crash or power loss can roll back the most recent commits (see
+   * docs/drivers/sqlite.md). `"full"`: every commit is also flushed to the disk before it is
+   * acknowledged, at a large cost in write speed.
+   */
+  synchronous?: "normal" | "full";
+  /** How long a write waits for another connection's lock before failing, in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/** Options of {@link SQLiteSessionPersistDriver}: a file to open, or an open database. */
+export type SQLiteSessionPersistDriverOptions = CommonOptions &
+  (
+    | {
+        /** Path of the database file (created when missing), or `":memory:"`. */
+        filename: string;
+        database?: undefined;
+      }
+    | {
+        /**
+         * An open better-sqlite3 database to use instead of opening `filename`. The driver
+         * sets its pragmas (WAL, synchronous, busy_timeout) and creates its tables in it, but
+         * does not close it: that is left to its owner.
+         */
+        database: Database.Database;
+        filename?: undefined;
+      }
+  );
+
+const DRIVER_NAME = "SQLiteSessionPersistDriver";
+
+function invalidOption(path: string, message: string): PersistValidationError {
+  return new PersistValidationError("SQLite driver options", [{ path: `options.${path}`, message }]);
+}
+
+/** Open (or adopt) the database and set the pragmas the driver's guarantees rest on. */
+function openDatabase(options: SQLiteSessionPersistDriverOptions): { db: Database.Database; owned: boolean } {
+  const opts = options as Partial<CommonOptions & { filename: unknown; database: unknown }>;
+  if (typeof opts !== "object" || opts === null) throw invalidOption("", "must be an object");
+  const busy = opts.busyTimeoutMs ?? 5000;
+  if (!Number.isSafeInteger(busy) || busy < 0) throw invalidOption("busyTimeoutMs", "must be a non-negative integer");
+  const sync = opts.synchronous ?? "normal";
+  if (sync !== "normal" && sync !== "full") throw invalidOption("synchronous", 'must be "normal" or "full"');
+  if ((opts.filename === undefined) === (opts.database === undefined)) {
+    throw invalidOption("filename", "give exactly one of `filename` and `database`");
+  }
+  if (opts.database === undefined && (typeof opts.filename !== "string" || opts.filename === "")) {
+    throw invalidOption("filename", 'must be a file path or ":memory:"');
+  }
+  if (opts.database !== undefined && !(opts.database instanceof Database)) {
+    throw invalidOption("database", "must be a better-sqlite3 Database");
+  }
+
+  const owned = opts.database === undefined;
+  const db = owned ? new Database(opts.filename as string) : (opts.database as Database.Database);
+  try {
+    db.pragma(`busy_timeout = ${busy}`);
+    // WAL: readers never block the writer, and a commit is one append to the log.
+    const mode = db.memory ? "memory" : String(db.pragma("journal_mode = WAL", { simple: true })).toLowerCase();
+    // NORMAL is crash-safe only with WAL; a file that cannot use WAL (read-only directory,
+    // network file system) gets FULL so that a power loss cannot corrupt it.
+    const level = sync === "full" || (mode !== "wal" && !db.memory) ? "FULL" : "NORMAL";
+    db.pragma(`synchronous = ${level}`);
+  } catch (error) {
+    if (owned) db.close();
+    throw error;
+  }
+  return { db, owned };
+}
+
+/**
+ * Session persistence on SQLite. Events are stored once per id (an identical re-insert is
+ * a no-op, a different event under a known id or a taken `eventIndex` is an
+ * `EventConflictError`), listings use keyset cursors whose cost does not grow with their
+ * position, and a process crash never loses an acknowledged write. Several processes can
+ * share one file. See docs/drivers/sqlite.md for the schema and every guarantee.
+ *
+ * ```ts
+ * const persist = new SQLiteSessionPersistDriver({ filename: "./sessions.db" });
+ * ```
+ */
+export class SQLiteSessionPersistDriver implements SessionPersistDriver, SessionPersistCapabilities {
+  readonly #db: Database.Database;
+  readonly #ownsDb: boolean;
+  #statements: Statements | undefined;
+  readonly #insertBatch: (events: readonly SessionEvent[], payloads: readonly string[]) => void;
+  readonly #deleteAll: (id: string) => void;
+
+  /**
+   * Open the database, create or migrate its tables, and prepare every statement.
+   * @throws PersistValidationError on bad options (nothing is opened).
+   * @throws UnsupportedSchemaVersionError when the tables were created by a newer release.
+   */
+  constructor(options: SQLiteSessionPersistDriverOptions) {
+    const names = tableNames((options as CommonOptions | undefined)?.tablePrefix);
+    const { db, owned } = openDatabase(options);
+    try {
+      migrate(db, names);
+      this.#statements = prepareStatements(db, names);
+    } catch (error) {
+      if (owned) db.close();
+      throw error;
+    }
+    this.#db = db;
+    this.#ownsDb = owned;
+
+    const s = this.#statements;
+    // IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a batch
+    // never fails half-way because another connection wrote since it started reading.
+    const batch = db.transaction((events: readonly SessionEvent[], payloads: readonly string[]) => {
+      for (let i = 0; i < events.length; i++) writeEvent(s, events[i] as SessionEvent, payloads[i] as string);
+    });
+    this.#insertBatch = (events, payloads) => batch.immediate(events, payloads);
+    const remove = db.transaction((id: string) => {
+      s.deleteEvents.run(id);
+      s.deleteSession.run(id);
+    });
+    this.#deleteAll = (id) => remove.immediate(id);
+  }
+
+  #live(): Statements {
+    if (this.#statements === undefined) throw new DriverClosedError(DRIVER_NAME);
+    return this.#statements;
+  }
+
+  /** The record with this id, or `undefined` when none is stored. Returns a fresh copy. */
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const s = this.#live();
+    const row = s.getSession.get(parseSessionId(id));
+    return row === undefined ? undefined : rowToSession(row);
+  }
+
+  /** One page of session records by ascending `(createdAt, id)`. */
+  async listSessions(request?: ListPageRequest): Promise<ListPage<SessionRecord>> {
+    const s = this.#live();
+    const { cursor, limit } = parseListPageRequest(request);
+    let rows;
+    if (cursor === undefined) {
+      rows = s.sessionsFirst.all(limit + 1);
+    } else {
+      const after = decodeSessionCursor(cursor);
+      rows = s.sessionsAfter.all(after.afterCreatedAt, after.afterId, limit + 1);
+    }
+    const more = rows.length > limit;
+    const items = (more ? rows.slice(0, limit) : rows).map(rowToSession);
+    const last = items[items.length - 1];
+    return more && last
+      ? { items, nextCursor: encodeSessionCursor({ afterCreatedAt: last.createdAt, afterId: last.id }) }
+      : { items };
+  }
+
+  /** Insert or replace the record with `session.id`, storing every field. */
+  async updateSession(session: SessionRecord): Promise<void> {
+    const s = this.#live();
+    s.upsertSession.run(...sessionParams(parseSessionRecord(session)));
+  }
+
+  /** One page of a session's events by ascending `eventIndex`. */
+  async listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>> {
+    const s = this.#live();
+    const { sessionId, cursor, limit } = parseListEventsRequest(request);
+    const afterIndex = cursor === undefined ? -1 : decodeEventCursor(cursor, sessionId).afterIndex;
+    const rows = s.eventsAfter.all(sessionId, afterIndex, limit + 1);
+    const more = rows.length > limit;
+    const items = (more ? rows.slice(0, limit) : rows).map(rowToEvent);
+    const last = items[items.length - 1];
+    return more && last ? { items, nextCursor: encodeEventCursor({ sessionId, afterIndex: last.eventIndex }) } : { items };
+  }
+
+  /**
+   * Store one event. Re-inserting an identical event is a no-op.
+   * @throws EventConflictError when a different event holds its id or its `eventIndex`.
+   */
+  async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
+    const s = this.#live();
+    const valid = parseSessionEvent(sessionId, event);
+    writeEvent(s, valid, payloadJson(valid));
+  }
+
+  /**
+   * Store several events of one session in one transaction: all of them, or none when any
+   * of them conflicts or is invalid.
+   */
+  async insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<void> {
+    this.#live();
+    const valid = parseSessionEvents(sessionId, events);
+    if (valid.length === 0) return;
+    const payloads = valid.map((event, i) => payloadJson(event, `events[${i}].payload`));
+    this.#insertBatch(valid, payloads);
+  }
+
+  /** The last `limit` events of a session, ascending; one indexed query whatever the session's length. */
+  async listLatestEvents(sessionId: string, limit: number): Promise<SessionEvent[]> {
+    const s = this.#live();
+    const rows = s.latestEvents.all(parseSessionId(sessionId, "sessionId"), parseTailLimit(limit));
+    const events = new Array<SessionEvent>(rows.length);
+    for (let i = 0; i < rows.length; i++) events[rows.length - 1 - i] = rowToEvent(rows[i] as (typeof rows)[number]);
+    return events;
+  }
+
+  /** Delete a session record and all its events in one transaction; unknown ids are a no-op. */
+  async deleteSession(id: string): Promise<void> {
+    this.#live();
+    this.#deleteAll(parseSessionId(id));
+  }
+
+  /**
+   * Release the statements and close the database file (unless it was handed in through
+   * `database`). Every later call rejects with `DriverClosedError`; closing again is a no-op.
+   */
+  async close(): Promise<void> {
+    if (this.#statements === undefined) return;
+    this.#statements = undefined;
+    if (this.#ownsDb) this.#db.close();
+  }
+}
+
+/** Insert one validated event, or tell an identical re-insert (no-op) from a conflict. */
+function writeEvent(s: Statements, e: SessionEvent, payload: string): void {
+  const result = s.insertEvent.run(e.id, e.sessionId, e.eventIndex, e.createdAt, e.connectionId, e.sender, payload);
+  if (result.changes === 1) return;
+  // Nothing was written: the id or the (session_id, event_index) pair is taken.
+  const stored = s.eventById.get(e.id);
+  if (stored === undefined) throw new EventConflictError("eventIndex", e.sessionId, e.id, e.eventIndex);
+  if (!sameEvent(rowToEvent(stored), e)) throw new EventConflictError("id", e.sessionId, e.id, e.eventIndex);
+}
