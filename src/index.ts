@@ -6,3 +6,4 @@
  */
 export { DurableAgentError } from "./errors.js";
 export * from "./persist/index.js";
+export * from "./persist/memory.js";
