@@ -1,0 +1,97 @@
+import { createHash } from "node:crypto";
+import type { TableNames } from "./identifiers.js";
+
+// Every statement the driver runs after migration, for one set of table names. Each is a
+// named prepared statement (parsed once per connection); the name is derived from the text,
+// so drivers with different schemas or prefixes can share one pool without clashing.
+
+/** A statement with its prepared-statement name. */
+export interface Statement {
+  /** Prepared-statement name, unique to the text. */
+  name: string;
+  /** The SQL. */
+  text: string;
+}
+
+function statement(text: string): Statement {
+  const normalized = text.replace(/\s+/g, " ").trim();
+  return { name: `durable_agent_${createHash("sha1").update(normalized).digest("hex").slice(0, 24)}`, text: normalized };
+}
+
+/** Columns of an event row as the row mappers expect them. */
+const EVENT_COLUMNS = "id, session_id, event_index, created_at, connection_id, sender, payload::text AS payload";
+/** Columns of a session row as the row mappers expect them (JSONB as text, so SQL NULL and JSON null stay apart). */
+const SESSION_COLUMNS =
+  "id, agent, agent_session_id, last_connection_id, created_at, destroyed_at, sandbox_id, " +
+  "session_init::text AS session_init, config_options::text AS config_options, modes::text AS modes";
+/** A JSON array of events (as `JSON.stringify` writes them) turned into rows. */
+const EVENTS_FROM_JSON =
+  `SELECT id, "sessionId", "eventIndex", "createdAt", "connectionId", sender, payload
+   FROM json_to_recordset($1::json) AS x(id text, "sessionId" text, "eventIndex" bigint, "createdAt" double precision,
+     "connectionId" text, sender text, payload jsonb)`;
+
+/** The driver's statements for one schema and table prefix. */
+export interface Queries {
+  /** Insert one event; skipped (0 rows) when its id or (session, index) is taken. Params: id, session, index, createdAt, connection, sender, payload JSON. */
+  insertEvent: Statement;
+  /** Insert a JSON array of events in one statement; fails whole on any taken key. Param: the array as JSON text. */
+  insertEventsStrict: Statement;
+  /** Insert a JSON array of events, skipping those whose key is taken; returns the inserted ids. */
+  insertEventsSkipping: Statement;
+  /** Stored events with these ids. Param: text[]. */
+  eventsById: Statement;
+  /** Stored event indexes of a session among the given ones. Params: session, bigint[]. */
+  takenIndexes: Statement;
+  /** A page of events after an index, ascending. Params: session, afterIndex, limit. */
+  listEvents: Statement;
+  /** The newest events of a session, descending. Params: session, limit. */
+  listLatestEvents: Statement;
+  /** One session record. Param: id. */
+  getSession: Statement;
+  /** First page of records by (createdAt, id). Param: limit. */
+  listSessionsFirst: Statement;
+  /** A page of records after (createdAt, id). Params: createdAt, id, limit. */
+  listSessionsAfter: Statement;
+  /** Insert or replace a record, every field. */
+  upsertSession: Statement;
+  /** Delete a record and its events in one statement. Param: id. */
+  deleteSession: Statement;
+}
+
+/** Build the statements for `names`. */
+export function buildQueries(names: TableNames): Queries {
+  const { sessions, events } = names;
+  const insertInto = `INSERT INTO ${events} (id, session_id, event_index, created_at, connection_id, sender, payload)`;
+  return {
+    insertEvent: statement(`${insertInto} VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING`),
+    insertEventsStrict: statement(`${insertInto} ${EVENTS_FROM_JSON}`),
+    insertEventsSkipping: statement(`${insertInto} ${EVENTS_FROM_JSON} ON CONFLICT DO NOTHING RETURNING id`),
+    eventsById: statement(`SELECT ${EVENT_COLUMNS} FROM ${events} WHERE id = ANY($1::text[])`),
+    takenIndexes: statement(
+      `SELECT event_index FROM ${events} WHERE session_id = $1 AND event_index = ANY($2::bigint[])`,
+    ),
+    listEvents: statement(
+      `SELECT ${EVENT_COLUMNS} FROM ${events} WHERE session_id = $1 AND event_index > $2 ORDER BY event_index LIMIT $3`,
+    ),
+    listLatestEvents: statement(
+      `SELECT ${EVENT_COLUMNS} FROM ${events} WHERE session_id = $1 ORDER BY event_index DESC LIMIT $2`,
+    ),
+    getSession: statement(`SELECT ${SESSION_COLUMNS} FROM ${sessions} WHERE id = $1`),
+    listSessionsFirst: statement(`SELECT ${SESSION_COLUMNS} FROM ${sessions} ORDER BY created_at, id LIMIT $1`),
+    listSessionsAfter: statement(
+      `SELECT ${SESSION_COLUMNS} FROM ${sessions} WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3`,
+    ),
+    upsertSession: statement(
+      `INSERT INTO ${sessions} (id, agent, agent_session_id, last_connection_id, created_at, destroyed_at, sandbox_id,
+         session_init, config_options, modes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb)
+       ON CONFLICT (id) DO UPDATE SET agent = EXCLUDED.agent, agent_session_id = EXCLUDED.agent_session_id,
+         last_connection_id = EXCLUDED.last_connection_id, created_at = EXCLUDED.created_at,
+         destroyed_at = EXCLUDED.destroyed_at, sandbox_id = EXCLUDED.sandbox_id, session_init = EXCLUDED.session_init,
+         config_options = EXCLUDED.config_options, modes = EXCLUDED.modes`,
+    ),
+    deleteSession: statement(
+      `WITH gone AS (DELETE FROM ${events} WHERE session_id = $1) DELETE FROM ${sessions} WHERE id = $1`,
+    ),
+  };
+}

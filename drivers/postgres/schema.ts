@@ -1,0 +1,119 @@
+import type { Pool, PoolClient } from "pg";
+import { PostgresSchemaVersionError } from "./errors.js";
+import type { TableNames } from "./identifiers.js";
+
+// The driver's schema, as an ordered list of migrations. Each one runs at most once per
+// database (schema + table prefix), inside one transaction that also records it in the
+// migrations table, under a transaction-scoped advisory lock, so any number of processes
+// may start at once: the first applies the pending migrations, the others wait for it and
+// then find nothing to do. Append new migrations; never edit a released one.
+
+/** One step of the schema's history. */
+export interface Migration {
+  /** Version reached after this migration; versions start at 1 and increase by 1. */
+  version: number;
+  /** What the migration does, recorded next to its version. */
+  name: string;
+  /** The statements to run, in order, for the given table names. */
+  statements(names: TableNames): string[];
+}
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "create sessions and events",
+    statements: ({ sessions, events, prefix }) => [
+      // Timestamps are double precision so any epoch-ms number, fractional or not, round-trips.
+      // Ids use the "C" collation: code-point order, which listSessions pages by.
+      `CREATE TABLE ${sessions} (
+        id text COLLATE "C" NOT NULL,
+        agent text NOT NULL,
+        agent_session_id text NOT NULL,
+        last_connection_id text NOT NULL,
+        created_at double precision NOT NULL,
+        destroyed_at double precision,
+        sandbox_id text,
+        session_init jsonb,
+        config_options jsonb,
+        modes jsonb,
+        CONSTRAINT "${prefix}sessions_pkey" PRIMARY KEY (id)
+      )`,
+      `CREATE INDEX "${prefix}sessions_order" ON ${sessions} (created_at, id)`,
+      // No foreign key to sessions: events may be stored before (or without) their record.
+      `CREATE TABLE ${events} (
+        id text COLLATE "C" NOT NULL,
+        session_id text COLLATE "C" NOT NULL,
+        event_index bigint NOT NULL,
+        created_at double precision NOT NULL,
+        connection_id text NOT NULL,
+        sender text NOT NULL,
+        payload jsonb NOT NULL,
+        CONSTRAINT "${prefix}events_pkey" PRIMARY KEY (id),
+        CONSTRAINT "${prefix}events_order" UNIQUE (session_id, event_index),
+        CONSTRAINT "${prefix}events_sender" CHECK (sender IN ('client', 'agent'))
+      )`,
+    ],
+  },
+];
+
+/** The schema version this build creates and understands. */
+export const LATEST_VERSION = MIGRATIONS.length;
+
+/** The applied version, or 0 when the migrations table does not exist yet. */
+async function appliedVersion(client: PoolClient, names: TableNames): Promise<number> {
+  const table = await client.query<{ oid: string | null }>("SELECT to_regclass($1)::text AS oid", [names.migrations]);
+  if (table.rows[0]?.oid == null) return 0;
+  const result = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${names.migrations}`);
+  return result.rows[0]?.version ?? 0;
+}
+
+function assertNotNewer(names: TableNames, version: number): void {
+  if (version > LATEST_VERSION) throw new PostgresSchemaVersionError(names.migrations, version, LATEST_VERSION);
+}
+
+/**
+ * Bring the schema up to {@link LATEST_VERSION}. A database already there costs two reads and
+ * takes no lock; otherwise pending migrations run in one transaction under an advisory lock.
+ * @throws PostgresSchemaVersionError when the database is at a newer version than this build.
+ */
+export async function migrate(pool: Pool, names: TableNames): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const seen = await appliedVersion(client, names);
+    assertNotNewer(names, seen);
+    if (seen === LATEST_VERSION) return;
+    await client.query("BEGIN");
+    try {
+      // One lock per schema: creating the schema itself must not race either.
+      await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
+        `durable-agent:migrate:${names.schemaName}`,
+      ]);
+      const schemaExists = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [names.schemaName]);
+      if (schemaExists.rowCount === 0) await client.query(`CREATE SCHEMA ${names.schema}`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${names.migrations} (
+          version integer PRIMARY KEY,
+          name text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`,
+      );
+      const current = await appliedVersion(client, names);
+      assertNotNewer(names, current);
+      for (const migration of MIGRATIONS) {
+        if (migration.version <= current) continue;
+        for (const statement of migration.statements(names)) await client.query(statement);
+        await client.query(`INSERT INTO ${names.migrations} (version, name) VALUES ($1, $2)`, [
+          migration.version,
+          migration.name,
+        ]);
+      }
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    client.release();
+  }
+}

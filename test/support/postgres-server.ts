@@ -1,0 +1,114 @@
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+// A throwaway PostgreSQL server for the test run: initdb into a temp dir, start on a free
+// loopback port (socket in the same dir), stop and remove everything afterwards. Durability
+// is switched off (fsync, synchronous_commit): it is a test server, never a benchmark one.
+
+const run = promisify(execFile);
+
+/** A running test server. */
+export interface PostgresServer {
+  /** Connection string of the `postgres` database as superuser `postgres`. */
+  url: string;
+  /** Stop the server and delete its data directory. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /** Keep fsync and synchronous_commit on (for measurements that claim durability). */
+  durable?: boolean;
+}
+
+const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+
+function findBinDir(): string | undefined {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, "bin", "initdb")))
+    .sort((a, b) => Number(a) - Number(b));
+  const newest = versions[versions.length - 1];
+  return newest === undefined ? undefined : join(root, newest, "bin");
+}
+
+/** The PostgreSQL server binaries, installing the Debian package when absent and allowed. */
+async function binDir(): Promise<string> {
+  const found = findBinDir();
+  if (found) return found;
+  if (!isRoot()) throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql and not root to install them");
+  // policy-rc.d-style guard: do not let the package start a system cluster of its own.
+  await run("apt-get", ["install", "-y", "--no-install-recommends", "postgresql"], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive", RUNLEVEL: "1" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const installed = findBinDir();
+  if (!installed) throw new Error("apt-get install postgresql did not provide /usr/lib/postgresql/*/bin");
+  return installed;
+}
+
+/** Run a server binary as the `postgres` user when root (PostgreSQL refuses to run as root). */
+async function asPostgres(bin: string, args: string[]): Promise<void> {
+  if (isRoot()) await run("runuser", ["-u", "postgres", "--", bin, ...args]);
+  else await run(bin, args);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Start a fresh server on a free loopback port; resolves once it accepts connections. */
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
+  const bin = await binDir();
+  const dir = await mkdtemp(join(tmpdir(), "durable-agent-pg-"));
+  const data = join(dir, "data");
+  const log = join(dir, "log");
+  try {
+    if (isRoot()) {
+      const { stdout } = await run("id", ["-u", "postgres"]);
+      const { stdout: gid } = await run("id", ["-g", "postgres"]);
+      await chown(dir, Number(stdout.trim()), Number(gid.trim()));
+    }
+    await asPostgres(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
+    const settings = ["-c listen_addresses=127.0.0.1", `-k ${dir}`, "-c max_connections=300"];
+    if (!options.durable) settings.push("-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off");
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const port = await freePort();
+      try {
+        await asPostgres(join(bin, "pg_ctl"), ["-D", data, "-l", log, "-w", "-t", "60", "-o", `${settings.join(" ")} -p ${port}`, "start"]);
+        let stopped = false;
+        return {
+          url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+          async stop() {
+            if (stopped) return;
+            stopped = true;
+            await asPostgres(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]).catch(() => undefined);
+            await rm(dir, { recursive: true, force: true });
+          },
+        };
+      } catch (error) {
+        lastError = error; // most likely the port was taken in between: try another one
+      }
+    }
+    const tail = await readFile(log, "utf8").catch(() => "");
+    throw new Error(`PostgreSQL did not start: ${String(lastError)}\n${tail.slice(-2000)}`);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
