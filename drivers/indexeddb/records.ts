@@ -1,0 +1,64 @@
+import { EventConflictError, PersistValidationError } from "../../src/persist/errors.js";
+import { sameEvent } from "../../src/persist/equality.js";
+import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
+import { orderKey } from "./keys.js";
+import type { StoredSession } from "./schema.js";
+
+// What is written: plain JSON copies. IndexedDB would store Dates, Maps or undefined as
+// they are (structured clone), so a value would read back differently here than from the
+// SQL drivers; a JSON round trip makes every driver return the same thing, and refuses
+// values JSON cannot hold (BigInt, cycles) with a validation error before anything is written.
+
+function jsonCopy<T>(value: T, what: string, path: string): T {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new PersistValidationError(what, [{ path, message: `must be JSON-serializable (${(error as Error).message})` }]);
+  }
+  return JSON.parse(text ?? "null") as T;
+}
+
+/** The event exactly as it will be stored: its seven fields, payload as JSON. `path` names it in errors. */
+export function toStoredEvent(event: SessionEvent, path = "event"): SessionEvent {
+  return {
+    id: event.id,
+    eventIndex: event.eventIndex,
+    sessionId: event.sessionId,
+    createdAt: event.createdAt,
+    connectionId: event.connectionId,
+    sender: event.sender,
+    payload: jsonCopy(event.payload, path === "event" ? "session event" : "session events", `${path}.payload`),
+  };
+}
+
+/** The stored form of a session record: a JSON copy plus its listing key. */
+export function toStoredSession(record: SessionRecord): StoredSession {
+  const copy = jsonCopy(record, "session record", "session");
+  return { id: copy.id, createdAt: copy.createdAt, order: orderKey(copy.id), record: copy };
+}
+
+/**
+ * Resolve duplicates inside one batch before touching storage: an exact repeat of an
+ * earlier event is dropped, a different event under the same id or at the same
+ * eventIndex is a conflict (and the whole batch is refused).
+ */
+export function dedupeBatch(sessionId: string, events: readonly SessionEvent[]): SessionEvent[] {
+  const byId = new Map<string, SessionEvent>();
+  const idAtIndex = new Map<number, string>();
+  const unique: SessionEvent[] = [];
+  for (const event of events) {
+    const earlier = byId.get(event.id);
+    if (earlier) {
+      if (sameEvent(earlier, event)) continue;
+      throw new EventConflictError("id", sessionId, event.id, event.eventIndex);
+    }
+    if (idAtIndex.has(event.eventIndex)) {
+      throw new EventConflictError("eventIndex", sessionId, event.id, event.eventIndex);
+    }
+    byId.set(event.id, event);
+    idAtIndex.set(event.eventIndex, event.id);
+    unique.push(event);
+  }
+  return unique;
+}
