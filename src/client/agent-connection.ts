@@ -1,0 +1,247 @@
+import {
+  client as acpClient,
+  RequestError,
+  type AnyMessage,
+  type ClientConnection,
+  type InitializeResponse,
+  type RequestPermissionRequest,
+  type RequestPermissionResponse,
+} from "@agentclientprotocol/sdk";
+import type { SessionEventSender } from "../persist/types.js";
+import { AbortedError, RuntimeLostError, RuntimeTimeoutError } from "../transport/errors.js";
+import { TRANSPORT_FAILURE_CODE, typedErrorOf } from "../transport/failures.js";
+import type { RuntimeTransport, TransportChannel } from "../transport/types.js";
+import { AgentRequestError } from "./errors.js";
+
+/** What the connection tells its owner. */
+export interface AgentConnectionHooks {
+  /** An envelope of a known session crossed the wire (called synchronously, in wire order). */
+  observe(sessionId: string, sender: SessionEventSender, envelope: AnyMessage, connectionId: string): void;
+  /** The agent asks a session's user for permission; resolve with the answer. */
+  requestPermission(sessionId: string, request: RequestPermissionRequest, signal: AbortSignal): Promise<RequestPermissionResponse>;
+  /** The connection was lost (not on a deliberate close). */
+  lost(connection: AgentConnection, error: RuntimeLostError): void;
+}
+
+/** Per-call options of {@link AgentConnection.request}. */
+export interface RequestOptions {
+  /** Abort the wait (the request is cancelled on the agent side where it supports it). */
+  signal?: AbortSignal;
+  /** Give up after this many ms with a {@link RuntimeTimeoutError}. */
+  timeoutMs?: number;
+}
+
+type JsonRpcId = string | number | null;
+
+const CLIENT_INFO = { name: "durable-agent", version: "0.1.0" };
+
+/**
+ * One ACP connection to one agent over a transport channel: `initialize`, typed
+ * requests, and attribution of every envelope to the local session it belongs to, so
+ * the recorder sees each one exactly once and in wire order.
+ */
+export class AgentConnection {
+  /** Agent id on the runtime. */
+  readonly agent: string;
+  /** The transport channel's id; recorded as `connectionId`. */
+  readonly connectionId: string;
+  /** What the agent answered to `initialize`. */
+  initializeResponse: InitializeResponse | undefined;
+
+  private readonly channel: TransportChannel;
+  private readonly acp: ClientConnection;
+  private readonly hooks: AgentConnectionHooks;
+  private closedWith: Error | undefined;
+
+  private readonly localByAgentSession = new Map<string, string>();
+  private readonly sessionOfOutgoing = new Map<JsonRpcId, string>();
+  private readonly sessionOfIncoming = new Map<JsonRpcId, string>();
+  private newSessionOwner: string | undefined;
+  private newSessionLock: Promise<unknown> = Promise.resolve();
+
+  private constructor(agent: string, channel: TransportChannel, hooks: AgentConnectionHooks) {
+    this.agent = agent;
+    this.channel = channel;
+    this.connectionId = channel.connectionId;
+    this.hooks = hooks;
+
+    const app = acpClient({ name: "durable-agent" })
+      .onRequest("session/request_permission", ({ params, signal }) => {
+        const sessionId = this.localByAgentSession.get(params.sessionId);
+        if (sessionId === undefined) return { outcome: { outcome: "cancelled" } };
+        return this.hooks.requestPermission(sessionId, params, signal);
+      })
+      // Updates are observed on the wire (below); the SDK only needs to accept them.
+      .onNotification("session/update", () => undefined);
+
+    const wire = channel.stream;
+    const writer = wire.writable.getWriter();
+    const tapped = {
+      writable: new WritableStream<AnyMessage>({
+        write: (message) => {
+          this.observeOutgoing(message);
+          return writer.write(message);
+        },
+        close: () => writer.close(),
+        abort: (reason) => writer.abort(reason),
+      }),
+      readable: wire.readable.pipeThrough(
+        new TransformStream<AnyMessage, AnyMessage>({
+          transform: (message, controller) => {
+            this.observeIncoming(message);
+            controller.enqueue(message);
+          },
+        }),
+      ),
+    };
+    this.acp = app.connect(tapped);
+    void channel.lost.then((error) => {
+      if (this.closedWith) return;
+      this.closedWith = error;
+      this.acp.close(error);
+      this.hooks.lost(this, error);
+    });
+  }
+
+  /** Open a channel to `agent` and run `initialize`; throws a typed error when the runtime refuses. */
+  static async open(transport: RuntimeTransport, agent: string, hooks: AgentConnectionHooks, options: RequestOptions = {}): Promise<AgentConnection> {
+    const connection = new AgentConnection(agent, transport.open(agent), hooks);
+    try {
+      connection.initializeResponse = await connection.request<InitializeResponse>(
+        "initialize",
+        {
+          protocolVersion: 1,
+          clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
+          clientInfo: CLIENT_INFO,
+        },
+        options,
+      );
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
+  /** Whether the agent can restore a session with `session/load`. */
+  get canLoadSession(): boolean {
+    return this.initializeResponse?.agentCapabilities?.loadSession === true;
+  }
+
+  /** Whether the connection can still carry requests. */
+  get isOpen(): boolean {
+    return this.closedWith === undefined;
+  }
+
+  /** Why the connection ended, when it has. */
+  get closeReason(): Error | undefined {
+    return this.closedWith;
+  }
+
+  /** Route the agent's messages about `agentSessionId` to the local session `sessionId`. */
+  bind(sessionId: string, agentSessionId: string): void {
+    this.localByAgentSession.set(agentSessionId, sessionId);
+  }
+
+  /** Stop routing messages of `agentSessionId`. */
+  unbind(agentSessionId: string): void {
+    this.localByAgentSession.delete(agentSessionId);
+  }
+
+  /**
+   * Send `session/new` on behalf of local session `sessionId`. Calls are serialized, so
+   * the request (which names no session yet) is attributed to the right one.
+   */
+  newSession<T>(sessionId: string, params: unknown, options: RequestOptions = {}): Promise<T> {
+    const run = this.newSessionLock.then(async () => {
+      this.newSessionOwner = sessionId;
+      try {
+        return await this.request<T>("session/new", params, options);
+      } finally {
+        this.newSessionOwner = undefined;
+      }
+    });
+    this.newSessionLock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Send a request and map every failure to a typed error. */
+  async request<T>(method: string, params: unknown, options: RequestOptions = {}): Promise<T> {
+    if (this.closedWith) throw this.closedWith;
+    const signals: AbortSignal[] = [];
+    if (options.signal) signals.push(options.signal);
+    const timeout = options.timeoutMs !== undefined ? AbortSignal.timeout(options.timeoutMs) : undefined;
+    if (timeout) signals.push(timeout);
+    const cancellationSignal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+    try {
+      return (await this.acp.agent.request(method, params, { cancellationSignal, stopWaitingOnCancel: true })) as T;
+    } catch (error) {
+      if (timeout?.aborted && !options.signal?.aborted) {
+        throw new RuntimeTimeoutError(`"${method}" got no answer within ${options.timeoutMs} ms`, { cause: error });
+      }
+      if (options.signal?.aborted) throw new AbortedError(`"${method}" was aborted`, { cause: options.signal.reason });
+      throw this.mapError(method, error);
+    }
+  }
+
+  /** Send a notification; failures on a lost connection throw the loss. */
+  async notify(method: string, params: unknown): Promise<void> {
+    if (this.closedWith) throw this.closedWith;
+    try {
+      await this.acp.agent.notify(method, params);
+    } catch (error) {
+      throw this.mapError(method, error);
+    }
+  }
+
+  private mapError(method: string, error: unknown): Error {
+    if (error instanceof RequestError) {
+      const typed = typedErrorOf(error.data);
+      if (typed) return typed;
+      return new AgentRequestError(method, error.code, error.message, error.data);
+    }
+    if (this.closedWith) return this.closedWith;
+    return error instanceof Error ? error : new Error(String(error));
+  }
+
+  /** Close deliberately: pending requests reject with `reason`. Never hangs. */
+  async close(reason: Error = new RuntimeLostError(`Agent connection ${this.connectionId} closed`)): Promise<void> {
+    if (!this.closedWith) {
+      this.closedWith = reason;
+      this.acp.close(reason);
+    }
+    await this.channel.close();
+  }
+
+  private observeOutgoing(message: AnyMessage): void {
+    let sessionId: string | undefined;
+    if ("method" in message) {
+      sessionId = message.method === "session/new" ? this.newSessionOwner : this.sessionOfParams(message.params);
+      if (sessionId !== undefined && "id" in message && message.id !== undefined) this.sessionOfOutgoing.set(message.id, sessionId);
+    } else {
+      sessionId = this.sessionOfIncoming.get(message.id);
+      this.sessionOfIncoming.delete(message.id);
+    }
+    if (sessionId !== undefined) this.hooks.observe(sessionId, "client", message, this.connectionId);
+  }
+
+  private observeIncoming(message: AnyMessage): void {
+    let sessionId: string | undefined;
+    let sender: SessionEventSender = "agent";
+    if ("method" in message) {
+      sessionId = this.sessionOfParams(message.params);
+      if (sessionId !== undefined && "id" in message && message.id !== undefined) this.sessionOfIncoming.set(message.id, sessionId);
+    } else {
+      sessionId = this.sessionOfOutgoing.get(message.id);
+      this.sessionOfOutgoing.delete(message.id);
+      // Synthetic failure responses are written by this client's transport, not the agent.
+      if ("error" in message && message.error?.code === TRANSPORT_FAILURE_CODE) sender = "client";
+    }
+    if (sessionId !== undefined) this.hooks.observe(sessionId, sender, message, this.connectionId);
+  }
+
+  private sessionOfParams(params: unknown): string | undefined {
+    const agentSessionId = (params as { sessionId?: unknown } | null | undefined)?.sessionId;
+    return typeof agentSessionId === "string" ? this.localByAgentSession.get(agentSessionId) : undefined;
+  }
+}

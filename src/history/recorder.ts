@@ -1,0 +1,196 @@
+import { DurableAgentError } from "../errors.js";
+import { insertEventsVia, listLatestEventsVia } from "../persist/capabilities.js";
+import { EventConflictError } from "../persist/errors.js";
+import type { JsonRpcEnvelope, SessionEvent, SessionEventSender, SessionPersistDriver } from "../persist/types.js";
+
+/**
+ * Storing a session's events failed even after retries. The events are kept in memory
+ * and written on the next attempt (the next flush or the next recorded event), so
+ * nothing is lost while the process lives; the error says so and says why.
+ */
+export class PersistenceFailedError extends DurableAgentError {
+  /** The session whose events could not be stored. */
+  readonly sessionId: string;
+  /** How many events are waiting to be stored. */
+  readonly pendingEvents: number;
+
+  constructor(sessionId: string, pendingEvents: number, cause: unknown) {
+    super(
+      "recorder.persist_failed",
+      `Could not store ${pendingEvents} event(s) of session "${sessionId}": ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
+    this.sessionId = sessionId;
+    this.pendingEvents = pendingEvents;
+  }
+}
+
+/** Options of a {@link SessionRecorder}. */
+export interface SessionRecorderOptions {
+  /** Where events go. */
+  driver: SessionPersistDriver;
+  /** Most events per write (default 500). */
+  batchSize?: number;
+  /** Attempts per write before the failure is reported (default 4). */
+  attempts?: number;
+  /** Delay before the first retry, doubled each time, in ms (default 20). */
+  retryDelayMs?: number;
+  /** Called with every event the moment it is recorded, before it is stored. */
+  onEvent?: (event: SessionEvent) => void;
+  /** Called when a write failed after every attempt. */
+  onError?: (error: PersistenceFailedError) => void;
+}
+
+/** What crossed the wire, to be recorded. */
+export interface RecordInput {
+  /** The connection it travelled on. */
+  connectionId: string;
+  /** Who sent it. */
+  sender: SessionEventSender;
+  /** The raw envelope. */
+  payload: JsonRpcEnvelope;
+}
+
+/**
+ * Records one session's envelopes as {@link SessionEvent}s: assigns `eventIndex`
+ * (seeded from the store's tail, so it stays unique and gap-free across restarts and
+ * across clients sharing a store), hands each event to listeners at once, and writes in
+ * order, in batches, in the background. {@link SessionRecorder.flush} resolves once
+ * everything recorded so far is stored.
+ */
+export class SessionRecorder {
+  /** The session recorded. */
+  readonly sessionId: string;
+  private readonly driver: SessionPersistDriver;
+  private readonly batchSize: number;
+  private readonly attempts: number;
+  private readonly retryDelayMs: number;
+  private readonly onEvent: ((event: SessionEvent) => void) | undefined;
+  private readonly onError: ((error: PersistenceFailedError) => void) | undefined;
+
+  private nextIndex = -1;
+  private seeding: Promise<void> | undefined;
+  private readonly queue: SessionEvent[] = [];
+  private draining: Promise<void> | undefined;
+  private lastFailure: PersistenceFailedError | undefined;
+
+  constructor(sessionId: string, options: SessionRecorderOptions) {
+    this.sessionId = sessionId;
+    this.driver = options.driver;
+    this.batchSize = options.batchSize ?? 500;
+    this.attempts = options.attempts ?? 4;
+    this.retryDelayMs = options.retryDelayMs ?? 20;
+    this.onEvent = options.onEvent;
+    this.onError = options.onError;
+  }
+
+  /** Read the last stored `eventIndex` (one tail read, never a scan). Call before recording. */
+  ready(): Promise<void> {
+    this.seeding ??= this.seed().catch((error: unknown) => {
+      this.seeding = undefined;
+      throw new PersistenceFailedError(this.sessionId, 0, error);
+    });
+    return this.seeding;
+  }
+
+  /** Whether {@link SessionRecorder.ready} has completed. */
+  get isReady(): boolean {
+    return this.nextIndex >= 0;
+  }
+
+  private async seed(): Promise<void> {
+    const [last] = await listLatestEventsVia(this.driver, this.sessionId, 1);
+    this.nextIndex = last ? last.eventIndex + 1 : 0;
+  }
+
+  /** Record an envelope: returns the event at once; storing happens in the background. */
+  record(input: RecordInput): SessionEvent {
+    if (!this.isReady) throw new Error(`SessionRecorder for "${this.sessionId}" used before ready()`);
+    const event: SessionEvent = {
+      id: crypto.randomUUID(),
+      eventIndex: this.nextIndex++,
+      sessionId: this.sessionId,
+      createdAt: Date.now(),
+      connectionId: input.connectionId,
+      sender: input.sender,
+      payload: input.payload,
+    };
+    this.queue.push(event);
+    this.kick();
+    this.onEvent?.(event);
+    return event;
+  }
+
+  /** Events recorded but not yet stored. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Resolve once every event recorded so far is stored; reject with
+   * {@link PersistenceFailedError} when that failed after every attempt.
+   */
+  async flush(): Promise<void> {
+    this.lastFailure = undefined;
+    this.kick();
+    while (this.draining) await this.draining;
+    if (this.queue.length > 0) {
+      throw this.lastFailure ?? new PersistenceFailedError(this.sessionId, this.queue.length, "events still pending");
+    }
+  }
+
+  private kick(): void {
+    if (this.draining || this.queue.length === 0) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const failure = await this.writeHead();
+      if (failure) {
+        this.lastFailure = failure;
+        this.onError?.(failure);
+        return;
+      }
+    }
+  }
+
+  /** Store the head of the queue (one batch) with retries; returns the failure, or undefined once stored. */
+  private async writeHead(): Promise<PersistenceFailedError | undefined> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < this.attempts; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
+      const batch = this.queue.slice(0, this.batchSize);
+      try {
+        await insertEventsVia(this.driver, this.sessionId, batch);
+        this.queue.splice(0, batch.length);
+        return undefined;
+      } catch (error) {
+        lastError = error;
+        if (error instanceof EventConflictError && error.reason === "eventIndex") {
+          // Another writer took these indexes: continue after the store's tail.
+          await this.renumberAfterTail().catch((tailError: unknown) => (lastError = tailError));
+          continue;
+        }
+        if (error instanceof DurableAgentError && error.code === "persist.invalid_input") break;
+      }
+    }
+    return new PersistenceFailedError(this.sessionId, this.queue.length, lastError);
+  }
+
+  /**
+   * Move every unstored event after the store's last index, keeping their order. Events
+   * a non-atomic driver stored before the conflict are found in the tail and dropped.
+   */
+  private async renumberAfterTail(): Promise<void> {
+    const tail = await listLatestEventsVia(this.driver, this.sessionId, Math.min(this.queue.length + 1, 10_000));
+    const stored = new Set(tail.map((event) => event.id));
+    const unstored = this.queue.filter((event) => !stored.has(event.id));
+    this.queue.splice(0, this.queue.length, ...unstored);
+    let next = tail.length > 0 ? tail[tail.length - 1]!.eventIndex + 1 : 0;
+    for (const event of this.queue) event.eventIndex = next++;
+    this.nextIndex = next;
+  }
+}

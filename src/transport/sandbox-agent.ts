@@ -1,0 +1,285 @@
+import type { AnyMessage } from "@agentclientprotocol/sdk";
+import { EventSourceParserStream } from "eventsource-parser/stream";
+import { RuntimeLostError } from "./errors.js";
+import { failureResponse, type TransportFailure } from "./failures.js";
+import { HttpEndpoint, errorFromProblem, isConnectionRefused, readProblem, type HttpEndpointOptions } from "./http.js";
+import type { MessageStream, RuntimeTransport, TransportChannel } from "./types.js";
+
+/** Options of {@link SandboxAgentTransport}. */
+export interface SandboxAgentTransportOptions extends HttpEndpointOptions {
+  /** How long `close()` waits for the runtime's `DELETE` before giving up, in ms (default 1000). */
+  closeTimeoutMs?: number;
+  /** Event-stream reconnects tried after a network error before the channel counts as lost (default 3). */
+  maxStreamRetries?: number;
+}
+
+/**
+ * The sandbox-agent runtime: ACP over `POST /v1/acp/{serverId}` (one JSON-RPC message
+ * per request; a request's response is the HTTP body) and `GET /v1/acp/{serverId}` as
+ * Server-Sent Events for everything the agent sends, resumed with `Last-Event-ID`.
+ */
+export class SandboxAgentTransport implements RuntimeTransport {
+  readonly kind = "sandbox-agent";
+  /** The HTTP endpoint, shared by every channel. */
+  readonly endpoint: HttpEndpoint;
+  private readonly options: SandboxAgentTransportOptions;
+
+  constructor(options: SandboxAgentTransportOptions) {
+    this.endpoint = new HttpEndpoint(options);
+    this.options = options;
+  }
+
+  get target(): string {
+    return this.endpoint.baseUrl;
+  }
+
+  open(agent: string): TransportChannel {
+    return new SandboxAgentChannel(this.endpoint, agent, this.options);
+  }
+
+  checkHealth(signal?: AbortSignal): Promise<void> {
+    return this.endpoint.health(signal);
+  }
+}
+
+function isRequest(message: AnyMessage): message is AnyMessage & { id: string | number | null; method: string } {
+  return "method" in message && "id" in message && message.id !== undefined;
+}
+
+/** Whether a 400 says the ACP instance does not exist (the runtime restarted since it was created). */
+function isMissingInstance(status: number, detail: string | undefined): boolean {
+  return status === 404 || (status === 400 && /agent/i.test(detail ?? "") && /first POST|query parameter/i.test(detail ?? ""));
+}
+
+class SandboxAgentChannel implements TransportChannel {
+  readonly connectionId: string;
+  readonly stream: MessageStream;
+  readonly lost: Promise<RuntimeLostError>;
+
+  private readonly path: string;
+  private inbound!: ReadableStreamDefaultController<AnyMessage>;
+  private resolveLost!: (error: RuntimeLostError) => void;
+  private readonly abort = new AbortController();
+  private bootstrap: Promise<boolean> | undefined;
+  private lastEventId: string | undefined;
+  private state: "open" | "lost" | "closed" = "open";
+  private readonly posts = new Set<Promise<void>>();
+
+  constructor(
+    private readonly endpoint: HttpEndpoint,
+    private readonly agent: string,
+    private readonly options: SandboxAgentTransportOptions,
+  ) {
+    this.connectionId = `${agent}-${crypto.randomUUID()}`;
+    this.path = `/v1/acp/${encodeURIComponent(this.connectionId)}`;
+    this.lost = new Promise((resolve) => (this.resolveLost = resolve));
+    this.stream = {
+      readable: new ReadableStream<AnyMessage>({ start: (controller) => void (this.inbound = controller) }),
+      writable: new WritableStream<AnyMessage>({
+        // Never wait for the POST here: a prompt's POST lasts the whole turn, and the ACP
+        // connection writes one message at a time. Order of sending is kept.
+        write: (message) => this.send(message),
+      }),
+    };
+  }
+
+  private send(message: AnyMessage): void {
+    if (this.state !== "open") {
+      if (isRequest(message)) this.fail(message, { undelivered: true, error: this.lostError(true) });
+      return;
+    }
+    // The first POST creates the instance (it must name the agent); the rest wait for it.
+    let post: Promise<void>;
+    if (this.bootstrap === undefined) {
+      let done!: (ok: boolean) => void;
+      this.bootstrap = new Promise<boolean>((resolve) => (done = resolve));
+      post = this.post(message, true).then((ok) => {
+        done(ok);
+        if (ok) void this.readEvents();
+      });
+    } else {
+      const bootstrap = this.bootstrap;
+      post = bootstrap.then((ok) => {
+        if (ok) return this.post(message, false).then(() => undefined);
+        if (isRequest(message)) this.fail(message, { undelivered: true, error: this.lostError(true) });
+      });
+    }
+    this.posts.add(post);
+    void post.finally(() => this.posts.delete(post));
+  }
+
+  /** POST one message; resolves true when the runtime accepted it. Never rejects. */
+  private async post(message: AnyMessage, first: boolean): Promise<boolean> {
+    let response: Response;
+    try {
+      response = await this.endpoint.send(this.path, {
+        method: "POST",
+        query: first ? { agent: this.agent } : undefined,
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(message),
+        signal: this.abort.signal,
+      });
+    } catch (error) {
+      if (this.state === "closed") return false;
+      // Refused: nothing reached the runtime. Anything else may have reached the agent.
+      const undelivered = isConnectionRefused(error);
+      const lost = new RuntimeLostError(
+        `Lost the runtime at ${this.endpoint.baseUrl} while sending ${describe(message)}: ${(error as Error).message}`,
+        { undelivered, cause: error },
+      );
+      if (isRequest(message)) this.fail(message, { undelivered, error: lost });
+      this.markLost(lost);
+      return false;
+    }
+    if (!response.ok) {
+      const problem = await readProblem(response);
+      if (isMissingInstance(response.status, problem?.detail)) {
+        const lost = new RuntimeLostError(
+          `The runtime no longer has agent connection ${this.connectionId} (it restarted or the instance vanished)`,
+          { undelivered: true, status: response.status, problem },
+        );
+        if (isRequest(message)) this.fail(message, { undelivered: true, error: lost });
+        this.markLost(lost);
+        return false;
+      }
+      const error = errorFromProblem(response.status, problem, `${describe(message)} to agent "${this.agent}"`, this.agent);
+      // A refused request never reached the agent, except when the runtime timed out waiting for it.
+      const undelivered = response.status !== 504 && response.status !== 408;
+      if (isRequest(message)) this.fail(message, { undelivered, error });
+      return false;
+    }
+    const text = await response.text().catch(() => "");
+    if (text.trim()) {
+      try {
+        this.deliver(JSON.parse(text) as AnyMessage);
+      } catch {
+        // A body that is not JSON-RPC cannot be matched to anything; the request will time out or be lost.
+      }
+    }
+    return true;
+  }
+
+  /** Answer a request that failed in transit with a synthetic JSON-RPC error response. */
+  private fail(message: AnyMessage & { id: string | number | null; method: string }, failure: TransportFailure): void {
+    this.deliver(failureResponse(message.id, message.method, failure));
+  }
+
+  private deliver(message: AnyMessage): void {
+    if (this.state === "closed") return;
+    try {
+      this.inbound.enqueue(message);
+    } catch {
+      // The reader is gone: the ACP connection was closed.
+    }
+  }
+
+  /** Read the agent's event stream, resuming with Last-Event-ID, until lost or closed. */
+  private async readEvents(): Promise<void> {
+    const maxRetries = this.options.maxStreamRetries ?? 3;
+    let failures = 0;
+    while (this.state === "open") {
+      let response: Response;
+      try {
+        response = await this.endpoint.send(this.path, {
+          method: "GET",
+          headers: { accept: "text/event-stream", ...(this.lastEventId ? { "last-event-id": this.lastEventId } : {}) },
+          signal: this.abort.signal,
+        });
+      } catch (error) {
+        if (this.state !== "open") return;
+        if (isConnectionRefused(error) || ++failures > maxRetries) {
+          this.markLost(new RuntimeLostError(`The runtime at ${this.endpoint.baseUrl} went away: ${(error as Error).message}`, { cause: error }));
+          return;
+        }
+        await this.backoff(failures);
+        continue;
+      }
+      if (!response.ok) {
+        const problem = await readProblem(response);
+        if (isMissingInstance(response.status, problem?.detail) || response.status === 401 || response.status === 403 || ++failures > maxRetries) {
+          this.markLost(
+            new RuntimeLostError(`The event stream of agent connection ${this.connectionId} is gone: HTTP ${response.status}${problem?.detail ? `: ${problem.detail}` : ""}`, {
+              status: response.status,
+              problem,
+            }),
+          );
+          return;
+        }
+        await this.backoff(failures);
+        continue;
+      }
+      failures = 0;
+      try {
+        const events = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+        for await (const event of events as unknown as AsyncIterable<{ id?: string; data: string }>) {
+          if (event.id !== undefined) this.lastEventId = event.id;
+          if (!event.data) continue;
+          let message: AnyMessage;
+          try {
+            message = JSON.parse(event.data) as AnyMessage;
+          } catch {
+            continue;
+          }
+          this.deliver(message);
+        }
+      } catch {
+        if (this.state !== "open") return;
+      }
+      // The stream ended or broke: reconnect from the last event seen.
+      if (this.state === "open" && ++failures > maxRetries) {
+        this.markLost(new RuntimeLostError(`The event stream of agent connection ${this.connectionId} keeps breaking`));
+        return;
+      }
+      await this.backoff(failures);
+    }
+  }
+
+  private backoff(attempt: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1000)));
+  }
+
+  private lostError(undelivered: boolean): RuntimeLostError {
+    return new RuntimeLostError(`Agent connection ${this.connectionId} is ${this.state}`, { undelivered });
+  }
+
+  private markLost(error: RuntimeLostError): void {
+    if (this.state !== "open") return;
+    this.state = "lost";
+    this.abort.abort(error);
+    this.resolveLost(error);
+    try {
+      this.inbound.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    const wasOpen = this.state === "open" && this.bootstrap !== undefined;
+    this.state = "closed";
+    this.abort.abort();
+    try {
+      this.inbound.close();
+    } catch {
+      // already closed
+    }
+    if (!wasOpen) return;
+    // The runtime's DELETE may never answer: give it a moment, never more.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.options.closeTimeoutMs ?? 1000);
+    try {
+      const response = await this.endpoint.send(this.path, { method: "DELETE", signal: controller.signal });
+      await response.body?.cancel();
+    } catch {
+      // Best effort: the instance dies with the runtime anyway.
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function describe(message: AnyMessage): string {
+  return "method" in message ? `"${message.method}"` : "a response";
+}
+
