@@ -1,0 +1,6 @@
+import type { RawEngine } from "../types.js";
+import { rawPostgres } from "./postgres.js";
+import { rawSqlite } from "./sqlite.js";
+
+/** Raw engines, by the `engine` name drivers declare. */
+export const RAW_ENGINES: readonly RawEngine[] = [rawSqlite, rawPostgres];

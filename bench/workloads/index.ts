@@ -1,0 +1,23 @@
+import type { Workload } from "../types.js";
+import { batchIngest } from "./batch-ingest.js";
+import { w1Sequential } from "./w1-sequential.js";
+import { w2Concurrent } from "./w2-concurrent.js";
+import { w3PageThrough } from "./w3-page-through.js";
+import { w4Tail } from "./w4-tail.js";
+import { w5Sessions } from "./w5-sessions.js";
+
+// The workload registry: one file per workload, listed here in table order.
+// To add one (e.g. a client-level "prompt round trip" or "streaming ingest of a long
+// turn"), write bench/workloads/<id>.ts exporting a DriverWorkload (runs once per driver,
+// gets a fresh store) or a StandaloneWorkload (runs once, names its own rows), and add
+// it to this list. `BENCH_WORKLOADS=w1,w3` selects by id.
+
+/** Every workload, in table order. */
+export const WORKLOADS: readonly Workload[] = [
+  w1Sequential as Workload,
+  w2Concurrent as Workload,
+  batchIngest as Workload,
+  w3PageThrough as Workload,
+  w4Tail as Workload,
+  w5Sessions as Workload,
+];

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# npm run bench: the benchmark harness (see docs/benchmarks.md).
+# Settings through the environment: BENCH_RUNS (3), BENCH_SCALE (1), BENCH_DRIVERS
+# (memory,sqlite,postgres,indexeddb), BENCH_WORKLOADS (w1,w2,batch,w3,w4,w5), BENCH_MEMORY=0.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ]; then
+  echo "bench: installing dependencies (npm ci)"
+  npm ci
+fi
+
+# The Postgres driver is benched on a real server the runner starts (fsync on) and stops;
+# install PostgreSQL when that driver is selected and present but the server is not.
+wants_postgres() {
+  [ -f drivers/postgres.ts ] || return 1
+  [ -z "${BENCH_DRIVERS:-}" ] && return 0
+  case ",${BENCH_DRIVERS}," in *,postgres,*) return 0 ;; *) return 1 ;; esac
+}
+if wants_postgres && ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
+  echo "bench: installing PostgreSQL for the postgres driver"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y postgresql >/dev/null || echo "bench: PostgreSQL install failed; the postgres driver will be skipped"
+  else
+    echo "bench: not root, cannot install PostgreSQL; the postgres driver will be skipped"
+  fi
+fi
+
+exec node --import tsx bench/run.ts
