@@ -10,15 +10,18 @@ import { IndexedDbUnavailableError } from "./errors.js";
  * The id as a binary key: each UTF-16 code unit as two big-endian bytes, with surrogates
  * lifted above the rest of the BMP, exactly as `compareCodePoints` does. Byte-wise
  * comparison of two such keys (what IndexedDB does for binary keys, shorter prefix first)
- * then equals `compareCodePoints` of the ids, lone surrogates included.
+ * then equals `compareCodePoints` of the ids, lone surrogates included. A constant first
+ * byte keeps the key non-empty (an empty buffer is refused as "detached" by some
+ * implementations) without changing the order.
  */
 export function orderKey(id: string): ArrayBuffer {
-  const buffer = new ArrayBuffer(id.length * 2);
+  const buffer = new ArrayBuffer(1 + id.length * 2);
   const view = new DataView(buffer);
+  view.setUint8(0, 1);
   for (let i = 0; i < id.length; i++) {
     const unit = id.charCodeAt(i);
     const lifted = unit >= 0xd800 && unit <= 0xdfff ? unit + 0x2000 : unit >= 0xe000 ? unit - 0x800 : unit;
-    view.setUint16(i * 2, lifted);
+    view.setUint16(1 + i * 2, lifted);
   }
   return buffer;
 }
