@@ -84,7 +84,8 @@ describe("IndexedDbSessionPersistDriver: connection lifecycle", () => {
     await driver.insertEvent("s1", event("s1", 0));
     assert.equal(connections.length, 1);
 
-    forceCloseDatabase(connections[0]!);
+    // (fake-indexeddb types its parameter as the IDBDatabase class, not an instance.)
+    forceCloseDatabase(connections[0]! as unknown as Parameters<typeof forceCloseDatabase>[0]);
 
     assert.deepEqual(await driver.getSession("s1"), record("s1"));
     await driver.insertEvent("s1", event("s1", 1));
