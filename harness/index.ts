@@ -9,7 +9,7 @@ export {
   type AgentConfigUpdate,
 } from "./runtime.js";
 export { SCRIPTED_AGENT_ID, type AgentLaunchMode } from "./agent-launcher.js";
-export { processExists } from "./process-group.js";
+export { isProcessAlive } from "./process-group.js";
 export { REPO_ROOT, SANDBOX_AGENT_BIN, SCRIPTED_AGENT_ENTRY } from "./paths.js";
 export {
   createScriptedAgent,
@@ -30,3 +30,4 @@ export {
   writeScriptedAgentConfig,
   type ScriptedAgentConfig,
 } from "./scripted-agent/config.js";
+export { RawAcp, type RawPostResult, type RawSse, type SseMessage } from "./raw-acp.js";

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 // Process groups the harness started, killed whole (runtime and the agents it spawned) when the
 // parent process exits or is told to stop, so that no child outlives a test run.
 const live = new Set<number>();
@@ -13,13 +15,13 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** Whether a process with this pid exists (zombies included). */
-export function processExists(pid: number): boolean {
+/** Whether a process with this pid is alive: it exists and is not a zombie waiting to be reaped. */
+export function isProcessAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
   }
 }
 

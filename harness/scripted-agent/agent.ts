@@ -27,7 +27,7 @@ export interface ScriptedAgentOptions {
   modes?: boolean;
   /**
    * What `/crash` does after sending its one chunk. Default: `process.exit(1)`.
-   * The stdio entry flushes stdout first.
+   * The stdio entry flushes stdout first. The turn is never answered, even if this returns.
    */
   onCrash?: () => void | Promise<void>;
 }
@@ -183,7 +183,8 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
       if (cmd.crash) {
         await send("crashing\n");
         await onCrash();
-        return finish("end_turn");
+        // A crashed agent never answers, even if onCrash returned.
+        return new Promise<PromptResponse>(() => undefined);
       }
       if (cmd.stall) {
         await sleep(Number.POSITIVE_INFINITY, aborted);

@@ -10,10 +10,8 @@ const config = configPath === undefined ? { loadSession: false } : readScriptedA
 
 const app = createScriptedAgent({
   ...config,
-  onCrash: () => {
-    // Let the chunk already written reach the runtime before dying.
-    process.stdout.write("", () => process.exit(1));
-  },
+  // Let the chunk already written reach the runtime before dying.
+  onCrash: () => new Promise<void>(() => process.stdout.write("", () => process.exit(1))),
 });
 const stream = ndJsonStream(
   Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
