@@ -26,7 +26,14 @@ import type {
   SessionRecord,
 } from "../src/persist/types.js";
 import { tableNames } from "./sqlite/names.js";
-import { payloadJson, rowToEvent, rowToSession, sessionParams } from "./sqlite/rows.js";
+import {
+  assertStorableEvent,
+  assertStorableRecord,
+  payloadJson,
+  rowToEvent,
+  rowToSession,
+  sessionParams,
+} from "./sqlite/rows.js";
 import { migrate } from "./sqlite/schema.js";
 import { prepareStatements, type Statements } from "./sqlite/statements.js";
 
@@ -198,7 +205,9 @@ export class SQLiteSessionPersistDriver implements SessionPersistDriver, Session
   /** Insert or replace the record with `session.id`, storing every field. */
   async updateSession(session: SessionRecord): Promise<void> {
     const s = this.#live();
-    s.upsertSession.run(...sessionParams(parseSessionRecord(session)));
+    const valid = parseSessionRecord(session);
+    assertStorableRecord(valid);
+    s.upsertSession.run(...sessionParams(valid));
   }
 
   /** One page of a session's events by ascending `eventIndex`. */
@@ -220,6 +229,7 @@ export class SQLiteSessionPersistDriver implements SessionPersistDriver, Session
   async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
     const s = this.#live();
     const valid = parseSessionEvent(sessionId, event);
+    assertStorableEvent(valid);
     writeEvent(s, valid, payloadJson(valid));
   }
 
@@ -231,7 +241,10 @@ export class SQLiteSessionPersistDriver implements SessionPersistDriver, Session
     this.#live();
     const valid = parseSessionEvents(sessionId, events);
     if (valid.length === 0) return;
-    const payloads = valid.map((event, i) => payloadJson(event, `events[${i}].payload`));
+    const payloads = valid.map((event, i) => {
+      assertStorableEvent(event, `events[${i}]`);
+      return payloadJson(event, `events[${i}].payload`);
+    });
     this.#insertBatch(valid, payloads);
   }
 

@@ -274,6 +274,23 @@ describe("SQLiteSessionPersistDriver: storage", () => {
     expect((await d.listEvents({ sessionId: "s1" })).items).toEqual([]);
   });
 
+  it("refuses text SQLite could not store unchanged (a lone surrogate), writing nothing", async () => {
+    const d = driver();
+    const lone = "conn-\uD800";
+    await expect(d.insertEvent("s1", { ...event("s1", 0), connectionId: lone })).rejects.toBeInstanceOf(
+      PersistValidationError,
+    );
+    await expect(d.insertEvents("s1", [event("s1", 0), { ...event("s1", 1), id: "e\uDC00" }])).rejects.toThrow(
+      /events\[1\]\.id/,
+    );
+    await expect(d.updateSession(record("s1", { sandboxId: lone }))).rejects.toThrow(/session\.sandboxId/);
+    expect((await d.listEvents({ sessionId: "s1" })).items).toEqual([]);
+    expect(await d.getSession("s1")).toBeUndefined();
+    // A well-formed astral character is fine.
+    await d.updateSession(record("s1", { sandboxId: "sbx-🙂" }));
+    expect((await d.getSession("s1"))?.sandboxId).toBe("sbx-🙂");
+  });
+
   it("deletes a session's record and events together, and only that session's", async () => {
     const d = driver();
     await d.updateSession(record("s1"));
