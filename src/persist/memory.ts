@@ -1,5 +1,6 @@
 import { encodeEventCursor, decodeEventCursor, encodeSessionCursor, decodeSessionCursor, compareSessionKeys } from "./cursor.js";
 import { sameEvent } from "./equality.js";
+import { copyJson } from "./json-copy.js";
 import { DriverClosedError, EventConflictError, PersistValidationError, type ValidationIssue } from "./errors.js";
 import {
   parseListEventsRequest,
@@ -42,6 +43,12 @@ interface Slot {
 }
 
 const NAME = "InMemorySessionPersistDriver";
+
+/** A stored event handed out: a copy the caller may mutate. */
+const copyEvent = (event: SessionEvent): SessionEvent => copyJson(event, "session event", "event");
+
+/** A validated event about to be stored: a copy, refused when its payload is not JSON. */
+const copyInput = (event: SessionEvent, path: string): SessionEvent => copyJson(event, "session event", `${path}.payload`);
 
 function positiveInteger(value: unknown, fallback: number, path: string, issues: ValidationIssue[]): number {
   if (value === undefined) return fallback;
@@ -118,7 +125,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
   async getSession(id: string): Promise<SessionRecord | undefined> {
     this.#open();
     const record = this.#slots.get(parseSessionId(id))?.record;
-    return record && structuredClone(record);
+    return record && copyJson(record, "session record", "session");
   }
 
   async listSessions(request?: ListPageRequest): Promise<ListPage<SessionRecord>> {
@@ -130,7 +137,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
       start = keyBound(this.#keys, { createdAt: after.afterCreatedAt, id: after.afterId }, false);
     }
     const keys = this.#keys.slice(start, start + limit);
-    const items = keys.map((key) => structuredClone(this.#slots.get(key.id)!.record!));
+    const items = keys.map((key) => copyJson(this.#slots.get(key.id)!.record!, "session record", "session"));
     const last = keys[keys.length - 1];
     return start + limit < this.#keys.length && last
       ? { items, nextCursor: encodeSessionCursor({ afterCreatedAt: last.createdAt, afterId: last.id }) }
@@ -139,7 +146,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
 
   async updateSession(session: SessionRecord): Promise<void> {
     this.#open();
-    const record = structuredClone(parseSessionRecord(session));
+    const record = copyJson(parseSessionRecord(session), "session record", "session");
     const slot = this.#touch(record.id);
     if (slot.record) this.#keys.splice(keyBound(this.#keys, slot.record, true), 1);
     this.#keys.splice(keyBound(this.#keys, record, true), 0, { createdAt: record.createdAt, id: record.id });
@@ -150,9 +157,9 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
   async listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>> {
     this.#open();
     const { sessionId, cursor, limit } = parseListEventsRequest(request);
-    const start = cursor === undefined ? 0 : upperBound(this.#eventsOf(sessionId), decodeEventCursor(cursor, sessionId).afterIndex);
     const events = this.#eventsOf(sessionId);
-    const items = events.slice(start, start + limit).map((e) => structuredClone(e));
+    const start = cursor === undefined ? 0 : upperBound(events, decodeEventCursor(cursor, sessionId).afterIndex);
+    const items = events.slice(start, start + limit).map(copyEvent);
     const last = items[items.length - 1];
     return start + limit < events.length && last
       ? { items, nextCursor: encodeEventCursor({ sessionId, afterIndex: last.eventIndex }) }
@@ -161,10 +168,10 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
 
   async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
     this.#open();
-    parseSessionId(sessionId, "sessionId");
+    // parseSessionEvent also checks sessionId: it must equal the validated event.sessionId.
     const valid = parseSessionEvent(sessionId, event);
     if (this.#check(valid, this.#slots.get(sessionId)?.events ?? [])) return;
-    this.#store(sessionId, [structuredClone(valid)]);
+    this.#store(sessionId, [copyInput(valid, "event")]);
   }
 
   /** Store a batch of one session's events atomically: on any conflict nothing is written. */
@@ -175,7 +182,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
     const stored = this.#slots.get(sessionId)?.events ?? [];
     const fresh = new Map<string, SessionEvent>();
     const indexes = new Map<number, SessionEvent>();
-    for (const event of valid) {
+    for (const [i, event] of valid.entries()) {
       if (this.#check(event, stored)) continue;
       const twin = fresh.get(event.id);
       if (twin) {
@@ -183,10 +190,10 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
         throw new EventConflictError("id", sessionId, event.id, event.eventIndex);
       }
       if (indexes.has(event.eventIndex)) throw new EventConflictError("eventIndex", sessionId, event.id, event.eventIndex);
-      fresh.set(event.id, event);
+      fresh.set(event.id, copyInput(event, `events[${i}]`));
       indexes.set(event.eventIndex, event);
     }
-    if (fresh.size > 0) this.#store(sessionId, Array.from(fresh.values(), (e) => structuredClone(e)));
+    if (fresh.size > 0) this.#store(sessionId, [...fresh.values()]);
   }
 
   /** The last `limit` events of a session, ascending. */
@@ -195,7 +202,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
     const id = parseSessionId(sessionId, "sessionId");
     const n = parseTailLimit(limit);
     const events = this.#eventsOf(id);
-    return events.slice(Math.max(0, events.length - n)).map((e) => structuredClone(e));
+    return events.slice(Math.max(0, events.length - n)).map(copyEvent);
   }
 
   /** Delete a session's record and events; unknown ids are a no-op. */
