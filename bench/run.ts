@@ -93,6 +93,10 @@ async function main(): Promise<void> {
     standalone: {},
   };
   const baselines: BaselineIndex = new Map();
+  const load = Number(results.machine.loadAverage1mAtStart);
+  if (load > Number(results.machine.cores)) {
+    notes.push(`busy machine: load average ${load} on ${results.machine.cores} cores at start; figures are lower and noisier than on an idle one`);
+  }
   for (const note of notes) log(`note: ${note}`);
 
   try {
