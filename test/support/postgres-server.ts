@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -92,11 +92,24 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       try {
         await asPostgres(join(bin, "pg_ctl"), ["-D", data, "-l", log, "-w", "-t", "60", "-o", `${settings.join(" ")} -p ${port}`, "start"]);
         let stopped = false;
+        // Should the process exit without calling stop() (a crashed run), still take the
+        // server down: immediate shutdown of the postmaster, then remove its directory.
+        const onExit = () => {
+          try {
+            const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+            if (pid > 0) process.kill(pid, "SIGQUIT");
+          } catch {
+            // already gone
+          }
+          rmSync(dir, { recursive: true, force: true });
+        };
+        process.once("exit", onExit);
         return {
           url: `postgres://postgres@127.0.0.1:${port}/postgres`,
           async stop() {
             if (stopped) return;
             stopped = true;
+            process.off("exit", onExit);
             await asPostgres(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]).catch(() => undefined);
             await rm(dir, { recursive: true, force: true });
           },
