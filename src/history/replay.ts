@@ -182,8 +182,9 @@ function cutLine(label: string, body: string, room: number): string | undefined 
  */
 export function buildReplay(events: readonly SessionEvent[], caps: Partial<ReplayCaps> = {}): Replay | null {
   const { maxEvents, maxChars } = resolveReplayCaps(caps);
+  if (maxEvents === 0 || maxChars === 0) return null;
   const all = buildTranscript(events);
-  if (maxEvents === 0 || maxChars === 0 || all.length === 0) return null;
+  if (all.length === 0) return null;
   const startsAtBeginning = events.length === 0 || events[0]?.eventIndex === 0;
 
   // Framing cost, bounded with the widest numbers the explanation line can show.
