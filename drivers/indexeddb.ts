@@ -247,10 +247,26 @@ export class IndexedDbSessionPersistDriver implements SessionPersistDriver, Sess
     if (this.closed) throw new DriverClosedError(DRIVER);
   }
 
-  /** Store already validated and normalized events, checking ids and indexes against what is stored. */
+  /**
+   * Store already validated and normalized events. The common case (all of them new) is one
+   * transaction of plain adds: the primary key and the unique id index refuse any clash, and
+   * a refusal aborts the transaction, so nothing is written. Only then does a second
+   * transaction look at what is stored, to tell an identical re-insert (a no-op) from a
+   * conflict, and write what is new.
+   */
   private async write(sessionId: string, events: readonly SessionEvent[]): Promise<void> {
     const batch = dedupeBatch(sessionId, events);
     if (batch.length === 0) return;
+    try {
+      await this.run("insertEvents", [EVENTS], "readwrite", async (tx) => {
+        // Raw requests: their outcome is the transaction's, so no promise per event is needed.
+        const store = unwrap(tx.objectStore(EVENTS));
+        for (const event of batch) store.add(event);
+      });
+      return;
+    } catch (error) {
+      if (!(error instanceof IndexedDbOperationError && error.domName === "ConstraintError")) throw error;
+    }
     await this.run("insertEvents", [EVENTS], "readwrite", async (tx) => {
       const store = tx.objectStore(EVENTS);
       const byId = store.index(EVENTS_BY_ID);
