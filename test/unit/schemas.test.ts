@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+  MAX_TAIL_LIMIT,
+  parseListEventsRequest,
+  parseListPageRequest,
+  parseSessionEvent,
+  parseSessionEvents,
+  parseSessionId,
+  parseSessionRecord,
+  parseTailLimit,
+  PersistValidationError,
+} from "../../src/persist/index.js";
+import { conformanceFixtures } from "../../src/testing.js";
+
+const { fullRecord, makeEvent, minimalRecord } = conformanceFixtures;
+
+function issues(run: () => unknown): PersistValidationError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(PersistValidationError);
+    expect((error as PersistValidationError).code).toBe("persist.invalid_input");
+    return error as PersistValidationError;
+  }
+  throw new Error("expected a PersistValidationError");
+}
+
+const paths = (error: PersistValidationError) => error.issues.map((i) => i.path);
+
+describe("parseSessionEvent", () => {
+  it("accepts a valid event and returns it as given", () => {
+    const event = makeEvent("s", 0);
+    expect(parseSessionEvent("s", event)).toBe(event);
+  });
+
+  it("names every bad field, in the message too", () => {
+    const error = issues(() =>
+      parseSessionEvent("s", { ...makeEvent("s", 0), eventIndex: -1, sender: "bot", payload: [], createdAt: Number.NaN }),
+    );
+    expect(paths(error).sort()).toEqual(["event.createdAt", "event.eventIndex", "event.payload", "event.sender"]);
+    for (const path of paths(error)) expect(error.message).toContain(path);
+  });
+
+  it("refuses an event whose sessionId differs from the session it is stored under", () => {
+    const error = issues(() => parseSessionEvent("other", makeEvent("s", 0)));
+    expect(paths(error)).toEqual(["event.sessionId"]);
+    expect(error.message).toContain('"other"');
+  });
+
+  it("refuses a missing event, an unsafe eventIndex and an over-long id", () => {
+    expect(paths(issues(() => parseSessionEvent("s", undefined)))).toEqual(["event"]);
+    expect(new Set(paths(issues(() => parseSessionEvent("s", { ...makeEvent("s", 0), eventIndex: 2 ** 53 }))))).toEqual(
+      new Set(["event.eventIndex"]),
+    );
+    expect(paths(issues(() => parseSessionEvent("s", { ...makeEvent("s", 0), id: "x".repeat(1025) })))).toEqual(["event.id"]);
+  });
+});
+
+describe("parseSessionEvents", () => {
+  it("names the position of the bad event", () => {
+    const error = issues(() => parseSessionEvents("s", [makeEvent("s", 0), { ...makeEvent("s", 1), eventIndex: "1" }]));
+    expect(paths(error)).toEqual(["events[1].eventIndex"]);
+    expect(error.message).toContain("events[1].eventIndex");
+  });
+
+  it("refuses a non-array", () => {
+    expect(paths(issues(() => parseSessionEvents("s", makeEvent("s", 0))))).toEqual(["events"]);
+  });
+});
+
+describe("parseSessionRecord", () => {
+  it("accepts full and minimal records, and modes: null", () => {
+    expect(parseSessionRecord(fullRecord("a"))).toEqual(fullRecord("a"));
+    parseSessionRecord(minimalRecord("a"));
+    parseSessionRecord({ ...minimalRecord("a"), modes: null });
+  });
+
+  it("names each bad field", () => {
+    const error = issues(() =>
+      parseSessionRecord({ ...minimalRecord("a"), agent: "", destroyedAt: -1, configOptions: [1], modes: "x" }),
+    );
+    expect(paths(error).sort()).toEqual(["session.agent", "session.configOptions.0", "session.destroyedAt", "session.modes"]);
+  });
+
+  it("refuses a record that cannot be stored as JSON", () => {
+    const sessionInit: Record<string, unknown> = { cwd: "/", mcpServers: [] };
+    sessionInit.self = sessionInit;
+    const error = issues(() => parseSessionRecord({ ...minimalRecord("a"), sessionInit }));
+    expect(error.message).toContain("JSON-serializable");
+  });
+});
+
+describe("page requests", () => {
+  it("default and clamp the limit", () => {
+    expect(parseListPageRequest(undefined)).toEqual({ cursor: undefined, limit: DEFAULT_PAGE_LIMIT });
+    expect(parseListPageRequest({ limit: MAX_PAGE_LIMIT + 1 }).limit).toBe(MAX_PAGE_LIMIT);
+    expect(parseListEventsRequest({ sessionId: "s", limit: 7, cursor: "c" })).toEqual({ sessionId: "s", cursor: "c", limit: 7 });
+  });
+
+  it("name the bad field", () => {
+    expect(paths(issues(() => parseListPageRequest({ limit: 0 })))).toEqual(["request.limit"]);
+    expect(paths(issues(() => parseListPageRequest({ cursor: "" })))).toEqual(["request.cursor"]);
+    expect(paths(issues(() => parseListEventsRequest({ sessionId: "", limit: 1.5 }))).sort()).toEqual([
+      "request.limit",
+      "request.sessionId",
+    ]);
+  });
+
+  it("tail limits are positive integers, clamped", () => {
+    expect(parseTailLimit(5)).toBe(5);
+    expect(parseTailLimit(MAX_TAIL_LIMIT * 2)).toBe(MAX_TAIL_LIMIT);
+    expect(paths(issues(() => parseTailLimit(0)))).toEqual(["limit"]);
+    expect(paths(issues(() => parseTailLimit("3")))).toEqual(["limit"]);
+  });
+
+  it("session ids are non-empty strings; the path is the caller's", () => {
+    expect(parseSessionId("s")).toBe("s");
+    expect(paths(issues(() => parseSessionId("")))).toEqual(["id"]);
+    expect(paths(issues(() => parseSessionId(3, "sessionId")))).toEqual(["sessionId"]);
+  });
+});
