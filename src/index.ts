@@ -7,3 +7,40 @@
 export { DurableAgentError } from "./errors.js";
 export * from "./persist/index.js";
 export * from "./persist/memory.js";
+
+// The client.
+export { SandboxAgent, type SessionCreateRequest, type SessionResumeOrCreateRequest } from "./client/sandbox-agent.js";
+export {
+  Session,
+  type PromptOptions,
+  type SessionEventListener,
+  type SessionRestoration,
+} from "./client/session.js";
+export type { SandboxAgentConnectOptions } from "./client/options.js";
+export type {
+  PermissionReply,
+  PermissionRequestListener,
+  SessionPermissionRequest,
+  SessionPermissionRequestOption,
+} from "./client/permissions.js";
+export * from "./client/errors.js";
+
+// The runtime link: typed errors and the transport interface for other runtimes.
+export * from "./transport/errors.js";
+export type { MessageStream, RuntimeTransport, TransportChannel } from "./transport/types.js";
+export { SandboxAgentTransport, type SandboxAgentTransportOptions } from "./transport/sandbox-agent.js";
+export type { HttpEndpointOptions } from "./transport/http.js";
+
+// Session history: the recorder's error, and the replay policy for those who build their own.
+export { PersistenceFailedError } from "./history/recorder.js";
+export { HistoryInputError } from "./history/errors.js";
+export {
+  buildReplay,
+  loadReplay,
+  DEFAULT_REPLAY_MAX_CHARS,
+  DEFAULT_REPLAY_MAX_EVENTS,
+  REPLAY_HEADER,
+  type Replay,
+  type ReplayCaps,
+} from "./history/replay.js";
+export { isUndeliveredResponse, undeliveredResponse } from "./history/envelopes.js";

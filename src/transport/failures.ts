@@ -1,13 +1,15 @@
 import type { AnyMessage } from "@agentclientprotocol/sdk";
+import { UNDELIVERED_ERROR_CODE, undeliveredResponse } from "../history/envelopes.js";
 import type { RuntimeError } from "./errors.js";
 
 // When a request fails in transit (refused, instance gone, HTTP error), the transport
 // answers it with a synthetic JSON-RPC error response. The ACP connection then settles
-// the request like any other, the recorder stores what happened, and the client turns
-// the response back into the typed error here.
+// the request like any other, the recorder stores what happened (an undelivered prompt is
+// marked so, and never replayed as if the agent had seen it), and the client turns the
+// response back into the typed error here.
 
-/** JSON-RPC error code of the synthetic responses (implementation-defined server error range). */
-export const TRANSPORT_FAILURE_CODE = -32099;
+/** JSON-RPC error code of every synthetic response (the undelivered code of `history/envelopes`). */
+export const TRANSPORT_FAILURE_CODE = UNDELIVERED_ERROR_CODE;
 
 /** What went wrong with one request in transit. */
 export interface TransportFailure {
@@ -17,36 +19,29 @@ export interface TransportFailure {
   error: RuntimeError;
 }
 
-/** The `error.data` of a synthetic response; serializable, so it can be recorded. */
-export interface TransportFailureData {
-  /** `"undelivered"`: never reached the agent; `"failed"`: may have reached it. */
-  durableAgent: "undelivered" | "failed";
-  /** The request's method. */
-  method: string;
-  /** The typed error's code, e.g. `"runtime.lost"`. */
-  errorCode: string;
-  /** HTTP status, when the runtime answered. */
-  status?: number;
-}
-
 const typedErrors = new WeakMap<object, RuntimeError>();
 
-/** Build the synthetic error response for request `id`. */
+/**
+ * The synthetic error response for request `id`: an undelivered response (see
+ * `undeliveredResponse`) when nothing reached the agent, otherwise the same shape marked
+ * `"failed"`. `error.data` also names the method, the typed error's code and the HTTP status.
+ */
 export function failureResponse(id: string | number | null, method: string, failure: TransportFailure): AnyMessage {
-  const data: TransportFailureData = {
+  const reason = failure.error.message;
+  const base = undeliveredResponse(id ?? 0, reason) as { error: { code: number; message: string; data: Record<string, unknown> } };
+  const data: Record<string, unknown> = {
+    ...base.error.data,
     durableAgent: failure.undelivered ? "undelivered" : "failed",
     method,
     errorCode: failure.error.code,
     ...(failure.error.status !== undefined ? { status: failure.error.status } : {}),
   };
   typedErrors.set(data, failure.error);
-  return { jsonrpc: "2.0", id, error: { code: TRANSPORT_FAILURE_CODE, message: failure.error.message, data } };
-}
-
-/** Whether an envelope is a synthetic response saying its request never reached the agent. */
-export function isUndeliveredResponse(envelope: unknown): boolean {
-  const error = (envelope as { error?: { code?: unknown; data?: { durableAgent?: unknown } } } | null)?.error;
-  return error?.code === TRANSPORT_FAILURE_CODE && error.data?.durableAgent === "undelivered";
+  return {
+    jsonrpc: "2.0",
+    id,
+    error: { code: TRANSPORT_FAILURE_CODE, message: failure.undelivered ? base.error.message : `Request failed: ${reason}`, data },
+  };
 }
 
 /** The typed error behind a synthetic response's `error.data`, when it was made in this process. */

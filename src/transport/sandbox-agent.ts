@@ -17,6 +17,12 @@ export interface SandboxAgentTransportOptions extends HttpEndpointOptions {
  * The sandbox-agent runtime: ACP over `POST /v1/acp/{serverId}` (one JSON-RPC message
  * per request; a request's response is the HTTP body) and `GET /v1/acp/{serverId}` as
  * Server-Sent Events for everything the agent sends, resumed with `Last-Event-ID`.
+ *
+ * Observed on sandbox-agent 0.4: every message the agent sends, responses included, is
+ * published on the event stream in the agent's order (a fresh stream replays the
+ * instance's ring buffer from the start), so the stream is the one source of inbound
+ * messages; a POST to an instance that no longer exists answers 400 or 404; an agent
+ * process that dies is announced with an `_adapter/agent_exited` notification.
  */
 export class SandboxAgentTransport implements RuntimeTransport {
   readonly kind = "sandbox-agent";
@@ -41,6 +47,9 @@ export class SandboxAgentTransport implements RuntimeTransport {
     return this.endpoint.health(signal);
   }
 }
+
+/** Notification the runtime sends on the event stream when the agent process exits. */
+const AGENT_EXITED = "_adapter/agent_exited";
 
 function isRequest(message: AnyMessage): message is AnyMessage & { id: string | number | null; method: string } {
   return "method" in message && "id" in message && message.id !== undefined;
@@ -148,14 +157,10 @@ class SandboxAgentChannel implements TransportChannel {
       if (isRequest(message)) this.fail(message, { undelivered, error });
       return false;
     }
-    const text = await response.text().catch(() => "");
-    if (text.trim()) {
-      try {
-        this.deliver(JSON.parse(text) as AnyMessage);
-      } catch {
-        // A body that is not JSON-RPC cannot be matched to anything; the request will time out or be lost.
-      }
-    }
+    // The runtime also publishes every response on the event stream, after the updates the
+    // agent sent before it, while this body can arrive ahead of them. Reading responses
+    // from the stream alone keeps wire order, so a turn's updates are in before its end.
+    await response.body?.cancel().catch(() => undefined);
     return true;
   }
 
@@ -219,6 +224,11 @@ class SandboxAgentChannel implements TransportChannel {
             message = JSON.parse(event.data) as AnyMessage;
           } catch {
             continue;
+          }
+          if ("method" in message && message.method === AGENT_EXITED) {
+            // The agent process is gone and the runtime will not answer its pending requests.
+            this.markLost(new RuntimeLostError(`The agent process of connection ${this.connectionId} exited`));
+            return;
           }
           this.deliver(message);
         }

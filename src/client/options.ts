@@ -1,0 +1,80 @@
+import { DEFAULT_REPLAY_MAX_CHARS, DEFAULT_REPLAY_MAX_EVENTS, resolveReplayCaps } from "../history/replay.js";
+import type { SessionPersistDriver } from "../persist/types.js";
+import type { RuntimeTransport } from "../transport/types.js";
+import type { DurableAgentError } from "../errors.js";
+import { InvalidOptionsError } from "./errors.js";
+
+/** Options of `SandboxAgent.connect`. The reference client's names are kept. */
+export interface SandboxAgentConnectOptions {
+  /** Base URL of the sandbox-agent runtime, e.g. `http://127.0.0.1:2468`. Required unless `transport` is given. */
+  baseUrl?: string;
+  /** Bearer token the runtime requires. */
+  token?: string;
+  /** Extra headers sent on every request. */
+  headers?: HeadersInit;
+  /** The `fetch` to use (default: the global one). */
+  fetch?: typeof fetch;
+  /** A runtime link of your own, instead of sandbox-agent at `baseUrl`. */
+  transport?: RuntimeTransport;
+  /** Where sessions and events are stored (default: a new `InMemorySessionPersistDriver`). */
+  persist?: SessionPersistDriver;
+  /** Most transcript entries replayed when a session is restored without `session/load` (default 50). */
+  replayMaxEvents?: number;
+  /** Most characters of replayed text, header included (default 12000). */
+  replayMaxChars?: number;
+  /** Aborts the health wait of `connect` (and nothing later). */
+  signal?: AbortSignal;
+  /** Do not wait for `GET /v1/health` before resolving `connect`. */
+  skipHealthCheck?: boolean;
+  /** How long `connect` waits for the runtime to be healthy, in ms (default 30000). */
+  healthTimeoutMs?: number;
+  /** @deprecated Reference client option; use `skipHealthCheck` and `healthTimeoutMs`. */
+  waitForHealth?: boolean | { timeoutMs?: number };
+  /** Deadline of every request other than prompts (initialize, session/new, session/load, ...), in ms (default 60000). */
+  requestTimeoutMs?: number;
+  /** Default deadline of a prompt turn, in ms (default: none; each prompt may set its own). */
+  promptTimeoutMs?: number;
+  /** Called with background failures nobody awaits (e.g. storing events failed after retries). */
+  onError?: (error: DurableAgentError) => void;
+}
+
+/** The options after defaults and checks. */
+export interface ResolvedOptions {
+  replayMaxEvents: number;
+  replayMaxChars: number;
+  healthTimeoutMs: number | undefined;
+  requestTimeoutMs: number;
+  promptTimeoutMs: number | undefined;
+}
+
+function positive(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidOptionsError(`${name} must be a positive number of ms, got ${String(value)}`);
+  return value;
+}
+
+/** Apply defaults and validate; throws {@link InvalidOptionsError} naming the bad option. */
+export function resolveOptions(options: SandboxAgentConnectOptions): ResolvedOptions {
+  if (!options.transport && !options.baseUrl && !options.fetch) {
+    throw new InvalidOptionsError("SandboxAgent.connect needs a baseUrl (or a transport)");
+  }
+  let caps;
+  try {
+    caps = resolveReplayCaps({
+      maxEvents: options.replayMaxEvents ?? DEFAULT_REPLAY_MAX_EVENTS,
+      maxChars: options.replayMaxChars ?? DEFAULT_REPLAY_MAX_CHARS,
+    });
+  } catch (error) {
+    throw new InvalidOptionsError((error as Error).message.replace(/^replay maxEvents/, "replayMaxEvents").replace(/^replay maxChars/, "replayMaxChars"));
+  }
+  const legacy = options.waitForHealth;
+  const skip = options.skipHealthCheck === true || legacy === false;
+  const legacyTimeout = typeof legacy === "object" ? legacy.timeoutMs : undefined;
+  return {
+    replayMaxEvents: caps.maxEvents,
+    replayMaxChars: caps.maxChars,
+    healthTimeoutMs: skip ? undefined : (positive("healthTimeoutMs", options.healthTimeoutMs ?? legacyTimeout) ?? 30_000),
+    requestTimeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs) ?? 60_000,
+    promptTimeoutMs: positive("promptTimeoutMs", options.promptTimeoutMs),
+  };
+}

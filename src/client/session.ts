@@ -1,0 +1,343 @@
+import type {
+  ContentBlock,
+  LoadSessionResponse,
+  NewSessionResponse,
+  PromptResponse,
+  RequestPermissionResponse,
+  SessionConfigOption,
+  SessionModeState,
+  SetSessionModeResponse,
+} from "@agentclientprotocol/sdk";
+import type { DurableAgentError } from "../errors.js";
+import type { SessionRecorder } from "../history/recorder.js";
+import { loadReplay, withReplay, type Replay } from "../history/replay.js";
+import { listLatestEventsVia } from "../persist/capabilities.js";
+import type { ListEventsRequest, ListPage, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
+import { AbortedError, RuntimeLostError, RuntimeTimeoutError } from "../transport/errors.js";
+import type { AgentConnection } from "./agent-connection.js";
+import { AgentRequestError, SessionBusyError, SessionDestroyedError } from "./errors.js";
+import type { ResolvedOptions } from "./options.js";
+import { PermissionDesk, type PermissionReply, type PermissionRequestListener } from "./permissions.js";
+
+/** Receives every event of a session the moment it crosses the wire. */
+export type SessionEventListener = (event: SessionEvent) => void;
+
+/** Per-prompt options. */
+export interface PromptOptions {
+  /** Abort the turn: the agent is sent `session/cancel` and the prompt rejects with `AbortedError`. */
+  signal?: AbortSignal;
+  /** Give up after this many ms: the agent is sent `session/cancel` and the prompt rejects with `RuntimeTimeoutError`. */
+  timeoutMs?: number;
+}
+
+/** How a session was last attached to an agent session. */
+export interface SessionRestoration {
+  /** `"new"`: a fresh session; `"load"`: restored with `session/load`; `"replay"`: a fresh agent session, history replayed with the next prompt. */
+  method: "new" | "load" | "replay";
+  /** When, epoch ms. */
+  at: number;
+  /** The connection it happened on. */
+  connectionId: string;
+  /** For `"replay"`: the replay sent with the first prompt after it, once sent. */
+  replay?: Replay | null;
+}
+
+/** What a session needs from the client that owns it. */
+export interface SessionHost {
+  /** The store. */
+  readonly persist: SessionPersistDriver;
+  /** Resolved client options. */
+  readonly options: ResolvedOptions;
+  /** An open connection to `agent`, re-bootstrapped when the previous one was lost. */
+  connectionFor(agent: string): Promise<AgentConnection>;
+  /** Throws when the client was disposed. */
+  assertUsable(): void;
+  /** Report a background failure. */
+  reportError(error: DurableAgentError): void;
+}
+
+/**
+ * A session: prompts, events, modes and permissions, bound to an agent session on the
+ * runtime and re-bound automatically (by `session/load`, or a fresh agent session plus a
+ * replay of recent history) whenever the runtime connection was lost.
+ */
+export class Session {
+  private record: SessionRecord;
+  private connection: AgentConnection | undefined;
+  private pendingReplay = false;
+  private busy = false;
+  private binding: Promise<void> | undefined;
+  private readonly listeners = new Set<SessionEventListener>();
+  private readonly errorListeners = new Set<(error: DurableAgentError) => void>();
+  /** @internal */
+  readonly permissions = new PermissionDesk();
+  /** How the session was last attached to an agent session; undefined until this client attached it. */
+  lastRestoration: SessionRestoration | undefined;
+
+  /** @internal Created by `SandboxAgent`; use its `createSession` / `resumeSession`. */
+  constructor(
+    private readonly host: SessionHost,
+    record: SessionRecord,
+    /** @internal */
+    readonly recorder: SessionRecorder,
+  ) {
+    this.record = record;
+  }
+
+  /** The app's session id. */
+  get id(): string {
+    return this.record.id;
+  }
+  /** Agent id on the runtime. */
+  get agent(): string {
+    return this.record.agent;
+  }
+  /** The agent's current session id. */
+  get agentSessionId(): string {
+    return this.record.agentSessionId;
+  }
+  /** Id of the runtime connection the session was last bound to. */
+  get lastConnectionId(): string {
+    return this.record.lastConnectionId;
+  }
+  /** Creation time, epoch ms. */
+  get createdAt(): number {
+    return this.record.createdAt;
+  }
+  /** When the session was destroyed, if it was. */
+  get destroyedAt(): number | undefined {
+    return this.record.destroyedAt;
+  }
+  /** Modes the agent reported, if any. */
+  get modes(): SessionModeState | null | undefined {
+    return this.record.modes;
+  }
+  /** Configuration options the agent reported, if any. */
+  get configOptions(): SessionConfigOption[] | undefined {
+    return this.record.configOptions;
+  }
+
+  /** A copy of the stored record. */
+  toRecord(): SessionRecord {
+    return structuredClone(this.record);
+  }
+
+  /** Subscribe to the session's events (each envelope, both directions, as recorded). Returns the unsubscribe function. */
+  onEvent(listener: SessionEventListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Subscribe to background failures of this session (storing events failed after retries). */
+  onError(listener: (error: DurableAgentError) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => void this.errorListeners.delete(listener);
+  }
+
+  /**
+   * Subscribe to the agent's permission requests; answer with {@link Session.respondPermission}.
+   * While nobody is subscribed, requests are answered "cancelled" at once.
+   */
+  onPermissionRequest(listener: PermissionRequestListener): () => void {
+    return this.permissions.subscribe(listener);
+  }
+
+  /** Answer a permission request: allow once, allow always, or reject. */
+  async respondPermission(permissionId: string, reply: PermissionReply): Promise<void> {
+    this.permissions.respond(permissionId, reply);
+  }
+
+  /** Answer a permission request with a raw ACP response. */
+  async rawRespondPermission(permissionId: string, response: RequestPermissionResponse): Promise<void> {
+    this.permissions.respondRaw(permissionId, response);
+  }
+
+  /** One page of this session's stored events. */
+  getEvents(request: Omit<ListEventsRequest, "sessionId"> = {}): Promise<ListPage<SessionEvent>> {
+    return this.host.persist.listEvents({ ...request, sessionId: this.id });
+  }
+
+  /**
+   * Send a prompt and wait for the turn to end. Resolves once every event of the turn is
+   * stored. If the runtime connection was lost since the last call, the session is
+   * restored first; a prompt that provably never reached the runtime is resent once on the
+   * restored connection. Rejects with a typed error, never hangs past `timeoutMs`.
+   */
+  async prompt(prompt: string | ContentBlock | ContentBlock[], options: PromptOptions = {}): Promise<PromptResponse> {
+    this.assertAlive();
+    if (this.busy) throw new SessionBusyError(this.id);
+    this.busy = true;
+    try {
+      const blocks: ContentBlock[] =
+        typeof prompt === "string" ? [{ type: "text", text: prompt }] : Array.isArray(prompt) ? prompt : [prompt];
+      for (let attempt = 0; ; attempt++) {
+        const connection = await this.bound();
+        const replay = this.pendingReplay ? await this.buildReplay() : null;
+        try {
+          const response = await connection.request<PromptResponse>(
+            "session/prompt",
+            { sessionId: this.record.agentSessionId, prompt: withReplay(blocks, replay) },
+            { signal: options.signal, timeoutMs: options.timeoutMs ?? this.host.options.promptTimeoutMs },
+          );
+          if (this.pendingReplay && this.lastRestoration) this.lastRestoration.replay = replay;
+          this.pendingReplay = false;
+          await this.recorder.flush();
+          return response;
+        } catch (error) {
+          if (error instanceof RuntimeLostError && error.undelivered && attempt === 0) continue;
+          if (error instanceof AbortedError || error instanceof RuntimeTimeoutError) {
+            await connection.notify("session/cancel", { sessionId: this.record.agentSessionId }).catch(() => undefined);
+          }
+          await this.recorder.flush().catch((flushError: DurableAgentError) => this.reportError(flushError));
+          throw error;
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Ask the agent to stop the running turn (`session/cancel`); the prompt resolves with stopReason "cancelled". */
+  async cancel(): Promise<void> {
+    const connection = this.connection;
+    if (!connection?.isOpen) return;
+    await connection.notify("session/cancel", { sessionId: this.record.agentSessionId });
+  }
+
+  /** Switch the agent's mode (`session/set_mode`) and store it in the record. */
+  async setMode(modeId: string): Promise<SetSessionModeResponse | void> {
+    this.assertAlive();
+    const connection = await this.bound();
+    const response = await connection.request<SetSessionModeResponse | null>(
+      "session/set_mode",
+      { sessionId: this.record.agentSessionId, modeId },
+      { timeoutMs: this.host.options.requestTimeoutMs },
+    );
+    if (this.record.modes) this.record.modes = { ...this.record.modes, currentModeId: modeId };
+    await this.save();
+    return response ?? undefined;
+  }
+
+  /** @internal Record an envelope and hand it to listeners. */
+  emit(event: SessionEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own; the session goes on.
+      }
+    }
+  }
+
+  /** @internal */
+  reportError(error: DurableAgentError): void {
+    for (const listener of this.errorListeners) {
+      try {
+        listener(error);
+      } catch {
+        // ignore
+      }
+    }
+    this.host.reportError(error);
+  }
+
+  /** @internal Attach to a fresh agent session (used by `createSession`). */
+  async attachNew(): Promise<void> {
+    await this.recorder.ready();
+    const connection = await this.host.connectionFor(this.agent);
+    await this.startNew(connection, "new");
+  }
+
+  /** @internal The session's connection, restoring the session first when it is not bound to a live one. */
+  async bound(): Promise<AgentConnection> {
+    this.host.assertUsable();
+    while (!this.connection?.isOpen) {
+      this.binding ??= this.restore().finally(() => (this.binding = undefined));
+      await this.binding;
+    }
+    return this.connection;
+  }
+
+  /** @internal Mark destroyed and forget the binding. */
+  markDestroyed(record: SessionRecord): void {
+    this.record = record;
+    this.permissions.cancelAll();
+    if (this.connection) this.connection.unbind(this.record.agentSessionId);
+    this.connection = undefined;
+  }
+
+  private async restore(): Promise<void> {
+    await this.recorder.ready();
+    const connection = await this.host.connectionFor(this.agent);
+    const { agentSessionId, sessionInit } = this.record;
+    if (agentSessionId && connection.canLoadSession) {
+      connection.bind(this.id, agentSessionId);
+      try {
+        const response = await connection.request<LoadSessionResponse | null>(
+          "session/load",
+          { sessionId: agentSessionId, cwd: sessionInit?.cwd ?? defaultCwd(), mcpServers: sessionInit?.mcpServers ?? [] },
+          { timeoutMs: this.host.options.requestTimeoutMs },
+        );
+        this.connection = connection;
+        this.pendingReplay = false;
+        this.lastRestoration = { method: "load", at: Date.now(), connectionId: connection.connectionId };
+        this.record = {
+          ...this.record,
+          lastConnectionId: connection.connectionId,
+          ...(response?.modes !== undefined ? { modes: response.modes } : {}),
+          ...(response?.configOptions ? { configOptions: response.configOptions } : {}),
+        };
+        await this.save();
+        return;
+      } catch (error) {
+        connection.unbind(agentSessionId);
+        // The agent no longer knows the session: fall back to a fresh one with a replay.
+        if (!(error instanceof AgentRequestError)) throw error;
+      }
+    }
+    await this.startNew(connection, "replay");
+  }
+
+  private async startNew(connection: AgentConnection, method: "new" | "replay"): Promise<void> {
+    const sessionInit = this.record.sessionInit ?? { cwd: defaultCwd(), mcpServers: [] };
+    const response = await connection.newSession<NewSessionResponse>(this.id, sessionInit, {
+      timeoutMs: this.host.options.requestTimeoutMs,
+    });
+    connection.bind(this.id, response.sessionId);
+    this.connection = connection;
+    this.pendingReplay = method === "replay";
+    this.lastRestoration = { method, at: Date.now(), connectionId: connection.connectionId };
+    this.record = {
+      ...this.record,
+      agentSessionId: response.sessionId,
+      lastConnectionId: connection.connectionId,
+      sessionInit,
+      ...(response.modes !== undefined ? { modes: response.modes } : {}),
+      ...(response.configOptions ? { configOptions: response.configOptions } : {}),
+    };
+    await this.save();
+  }
+
+  private async buildReplay(): Promise<Replay | null> {
+    await this.recorder.flush();
+    return loadReplay((limit) => listLatestEventsVia(this.host.persist, this.id, limit), {
+      maxEvents: this.host.options.replayMaxEvents,
+      maxChars: this.host.options.replayMaxChars,
+    });
+  }
+
+  private async save(): Promise<void> {
+    await this.host.persist.updateSession(this.record);
+  }
+
+  private assertAlive(): void {
+    this.host.assertUsable();
+    if (this.record.destroyedAt !== undefined) throw new SessionDestroyedError(this.id);
+  }
+}
+
+/** The working directory sent with `session/new` when the caller gives none. */
+export function defaultCwd(): string {
+  const proc = (globalThis as { process?: { cwd?: () => string } }).process;
+  return typeof proc?.cwd === "function" ? proc.cwd() : "/";
+}
