@@ -257,15 +257,20 @@ export class IndexedDbSessionPersistDriver implements SessionPersistDriver, Sess
   private async write(sessionId: string, events: readonly SessionEvent[]): Promise<void> {
     const batch = dedupeBatch(sessionId, events);
     if (batch.length === 0) return;
+    let refused = false;
     try {
       await this.run("insertEvents", [EVENTS], "readwrite", async (tx) => {
         // Raw requests: their outcome is the transaction's, so no promise per event is needed.
+        // A refused add aborts the transaction (the error is not prevented).
         const store = unwrap(tx.objectStore(EVENTS));
-        for (const event of batch) store.add(event);
+        const onError = (event: Event) => {
+          if ((event.target as IDBRequest).error?.name === "ConstraintError") refused = true;
+        };
+        for (const event of batch) store.add(event).onerror = onError;
       });
       return;
     } catch (error) {
-      if (!(error instanceof IndexedDbOperationError && error.domName === "ConstraintError")) throw error;
+      if (!refused) throw error;
     }
     await this.run("insertEvents", [EVENTS], "readwrite", async (tx) => {
       const store = tx.objectStore(EVENTS);
