@@ -186,9 +186,12 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
   async insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<void> {
     this.#assertOpen();
     const id = parseSessionId(sessionId, "sessionId");
-    const batch = checkBatch(id, parseSessionEvents(id, events));
-    batch.forEach((e, i) => assertEventText("session events", `events[${i}]`, e));
+    const parsed = parseSessionEvents(id, events);
+    parsed.forEach((e, i) => assertEventText("session events", `events[${i}]`, e));
+    const batch = checkBatch(id, parsed);
     if (batch.length === 0) return;
+    // Ascending index order: concurrent batches take their row locks in the same order, so they cannot deadlock.
+    batch.sort((a, b) => a.eventIndex - b.eventIndex);
     const json = JSON.stringify(batch);
     // Fast path: one statement that fails whole on any taken key, so it is atomic by itself.
     try {
@@ -201,6 +204,7 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
     for (let attempt = 1; ; attempt++) {
       const client = await this.#pool.connect();
       let verdict: Awaited<ReturnType<typeof explainSkipped>>;
+      let broken: Error | undefined;
       try {
         await client.query("BEGIN");
         const result = await client.query<{ id: string }>({ ...this.#sql.insertEventsSkipping, values: [json] });
@@ -209,10 +213,11 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
         verdict = skipped.length === 0 ? { kind: "duplicates" } : await explainSkipped(client as Queryable, this.#sql, id, skipped);
         await client.query(verdict.kind === "duplicates" ? "COMMIT" : "ROLLBACK");
       } catch (error) {
-        await rollback(client);
+        // A connection whose rollback fails is discarded rather than returned to the pool.
+        broken = await rollback(client);
         throw asValidationError(error, "session events", "events");
       } finally {
-        client.release();
+        client.release(broken);
       }
       if (verdict.kind === "duplicates") return;
       const first = batch[0] as SessionEvent;
@@ -273,6 +278,12 @@ function conflictOf(verdict: Awaited<ReturnType<typeof explainSkipped>>, session
   return new EventConflictError("eventIndex", sessionId, event.id, event.eventIndex);
 }
 
-async function rollback(client: PoolClient): Promise<void> {
-  await client.query("ROLLBACK").catch(() => undefined);
+/** Roll back; resolves to the error when even that failed (the connection is unusable). */
+async function rollback(client: PoolClient): Promise<Error | undefined> {
+  try {
+    await client.query("ROLLBACK");
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
 }
