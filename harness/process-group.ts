@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
-
 // Process groups the harness started, killed whole (runtime and the agents it spawned) when the
 // parent process exits or is told to stop, so that no child outlives a test run.
+import { readFileSync } from "node:fs";
+
 const live = new Set<number>();
 let hooked = false;
 

@@ -71,7 +71,8 @@ interface PromptStats {
  * - `/slow MS`: waits MS milliseconds before answering;
  * - `/error`: answers with a JSON-RPC error ({@link SCRIPTED_ERROR_CODE});
  * - `/crash`: sends one chunk (`crashing\n`), then calls `onCrash` (exits the process);
- * - `/stall`: never answers, until `session/cancel` (then `stopReason: "cancelled"`);
+ * - `/stall`: sends one chunk (`stalling\n`), then never answers until `session/cancel`
+ *   (then `stopReason: "cancelled"`);
  * - `/permission`: sends `session/request_permission` with options `allow` / `reject`, then
  *   replies `permission: <optionId>` (or `permission: cancelled`) and the context chunk.
  * Every successful reply ends with one chunk `\n[agent-context] {json}` ({@link AgentContextReport}).
@@ -187,6 +188,7 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
         return new Promise<PromptResponse>(() => undefined);
       }
       if (cmd.stall) {
+        await send("stalling\n");
         await sleep(Number.POSITIVE_INFINITY, aborted);
         return finish("cancelled");
       }

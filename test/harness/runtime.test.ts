@@ -133,6 +133,29 @@ describe("harness: real sandbox-agent runtime with the scripted agent", () => {
     expect(after.body).toMatchObject({ type: "urn:sandbox-agent:error:stream_error" });
   });
 
+  it("streams /chunks N, switches modes, and ends a /stall turn on session/cancel", async () => {
+    const acp = new RawAcp(runtime, "commands-1");
+    const { sessionId } = await bootstrap(acp);
+    const sse = await acp.subscribe();
+    expect(await acp.request("session/set_mode", { sessionId, modeId: "code" })).toMatchObject({ status: 200 });
+    const badMode = await acp.request("session/set_mode", { sessionId, modeId: "nope" });
+    expect(badMode).toMatchObject({ status: 200, body: { error: { code: -32602 } } });
+    const long = await acp.request("session/prompt", { sessionId, prompt: [{ type: "text", text: "/chunks 50" }] });
+    expect(long).toMatchObject({ status: 200, body: { result: { stopReason: "end_turn" } } });
+    await sse.waitFor((m) => (chunkText(m) ?? "").includes("[agent-context]"));
+    const chunks = updatesFor(sse, sessionId, "agent_message_chunk");
+    expect(chunks).toHaveLength(51);
+    expect(chunks.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, k) => `chunk ${k}\n`));
+    expect(parseAgentContext(chunks.join(""))).toMatchObject({ mode: "code", turn: 1 });
+
+    const stalled = acp.request("session/prompt", { sessionId, prompt: [{ type: "text", text: "/stall" }] });
+    await sse.waitFor((m) => chunkText(m) === "stalling\n");
+    const cancel = await acp.post({ jsonrpc: "2.0", method: "session/cancel", params: { sessionId } });
+    expect(cancel.status).toBe(202);
+    expect(await stalled).toMatchObject({ status: 200, body: { result: { stopReason: "cancelled" } } });
+    sse.close();
+  });
+
   it("restarts on the same port; old server ids are gone, new ones work", async () => {
     const acp = new RawAcp(runtime, "restart-1");
     await bootstrap(acp);
