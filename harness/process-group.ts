@@ -1,8 +1,9 @@
 // Process groups the harness started, killed whole (runtime and the agents it spawned) when the
 // parent process exits or is told to stop, so that no child outlives a test run.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 
 const live = new Set<number>();
+const dirs = new Set<string>();
 let hooked = false;
 
 /** Sends `signal` to the process group `pgid`; false when the group no longer exists. */
@@ -28,6 +29,8 @@ export function isProcessAlive(pid: number): boolean {
 function killAll(): void {
   for (const pgid of live) signalGroup(pgid, "SIGKILL");
   live.clear();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
 }
 
 function onSignal(signal: NodeJS.Signals): void {
@@ -37,15 +40,30 @@ function onSignal(signal: NodeJS.Signals): void {
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
-/** Registers a process group to kill if the parent exits first. */
-export function trackGroup(pgid: number): void {
-  live.add(pgid);
+function hook(): void {
   if (!hooked) {
     hooked = true;
     process.on("exit", killAll);
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   }
+}
+
+/** Registers a process group to kill if the parent exits first. */
+export function trackGroup(pgid: number): void {
+  live.add(pgid);
+  hook();
+}
+
+/** Registers a temp dir to remove if the parent exits before the harness removes it. */
+export function trackDir(dir: string): void {
+  dirs.add(dir);
+  hook();
+}
+
+/** Forgets a temp dir the harness removed (or was asked to keep). */
+export function untrackDir(dir: string): void {
+  dirs.delete(dir);
 }
 
 /** Forgets a process group once it is gone. */

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeAgentLauncher, type AgentLaunchMode } from "./agent-launcher.js";
 import { SANDBOX_AGENT_BIN } from "./paths.js";
-import { signalGroup, trackGroup, untrackGroup } from "./process-group.js";
+import { signalGroup, trackDir, trackGroup, untrackDir, untrackGroup } from "./process-group.js";
 import { writeScriptedAgentConfig } from "./scripted-agent/config.js";
 
 /** Options of {@link startRuntime}. */
@@ -23,7 +23,10 @@ export interface StartRuntimeOptions {
   readyTimeoutMs?: number;
   /** Grace period between SIGTERM and SIGKILL in `stop()`. Default 2 000 ms. */
   stopGraceMs?: number;
-  /** Keep the temp dir (logs, agent state) after `stop()`. Default: env `HARNESS_KEEP_FILES=1`. */
+  /**
+   * Keep the temp dir (logs, agent state) after `stop()` or the parent's exit.
+   * Default: env `HARNESS_KEEP_FILES=1`.
+   */
   keepFiles?: boolean;
 }
 
@@ -81,14 +84,17 @@ export class RuntimeStartError extends Error {
  */
 export async function startRuntime(options: StartRuntimeOptions = {}): Promise<RuntimeHandle> {
   const dataDir = mkdtempSync(join(tmpdir(), "durable-agent-runtime-"));
+  const keepFiles = options.keepFiles ?? process.env.HARNESS_KEEP_FILES === "1";
+  if (!keepFiles) trackDir(dataDir);
   try {
     const runtime = new Runtime(dataDir, options.port ?? (await freePort()), options);
     await runtime.install(options.agentLaunchMode ?? "bundle", options.loadSession ?? false);
     await runtime.start();
     return runtime;
   } catch (error) {
-    if (!(options.keepFiles ?? process.env.HARNESS_KEEP_FILES === "1")) {
+    if (!keepFiles) {
       rmSync(dataDir, { recursive: true, force: true });
+      untrackDir(dataDir);
     }
     throw error;
   }
@@ -253,7 +259,10 @@ class Runtime implements RuntimeHandle {
         await Promise.race([this.exited, delay(this.stopGraceMs)]);
       }
       await this.kill();
-      if (!this.keepFiles) rmSync(this.dataDir, { recursive: true, force: true });
+      if (!this.keepFiles) {
+        rmSync(this.dataDir, { recursive: true, force: true });
+        untrackDir(this.dataDir);
+      }
     })();
     return this.stopping;
   }

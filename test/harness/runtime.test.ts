@@ -1,12 +1,16 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   isProcessAlive,
   parseAgentContext,
   RawAcp,
   REPLAY_HEADER,
+  RuntimeStartError,
   startRuntime,
   type RawSse,
   type RuntimeHandle,
@@ -243,6 +247,21 @@ describe("harness: no process outlives it", () => {
     await runtime.stop();
     expect(pids.filter(isProcessAlive)).toEqual([]);
     expect(runtime.running).toBe(false);
+    expect(existsSync(runtime.dataDir)).toBe(false);
+  });
+
+  it("fails with RuntimeStartError, leaving nothing behind, when the port is taken", async () => {
+    const blocker = createServer((_req, res) => res.writeHead(503).end());
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const error = await startRuntime({ port, readyTimeoutMs: 1_500 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RuntimeStartError);
+      expect((error as RuntimeStartError).message).toContain(`port ${port}`);
+      expect(existsSync(dirname((error as RuntimeStartError).logFile))).toBe(false);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 
   it("kills the runtime's process group when the parent process exits without stopping it", async () => {
@@ -255,8 +274,10 @@ describe("harness: no process outlives it", () => {
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect(code).toBe(0);
     const { pids, dataDir } = JSON.parse(out) as { pids: number[]; dataDir: string };
+    const dirLeft = existsSync(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
     expect(pids.length).toBe(2);
     expect(pids.filter(isProcessAlive)).toEqual([]);
+    expect(dirLeft).toBe(false);
   });
 });
