@@ -1,7 +1,9 @@
 import Database from "better-sqlite3";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   LATEST_SCHEMA_VERSION,
@@ -191,6 +193,35 @@ describe("SQLiteSessionPersistDriver: sharing a file", () => {
     await expect(b.insertEvent("s1", event("s1", 0, "from b"))).rejects.toMatchObject({ reason: "id" });
     await b.insertEvent("s1", event("s1", 0, "from a")); // identical: a no-op
     expect((await b.listEvents({ sessionId: "s1" })).items).toEqual([event("s1", 0, "from a")]);
+  });
+
+  it("lets several processes open, migrate and write one file at once", async () => {
+    const writer = join(process.cwd(), "test/support/sqlite-contend-writer.ts");
+    const run = promisify(execFile);
+    const names = ["p1", "p2", "p3", "p4"];
+    const outputs = await Promise.all(
+      names.map((name) => run(process.execPath, ["--import", "tsx", writer, file, name], { timeout: 60_000 })),
+    );
+    const results = outputs.map((o) => JSON.parse(o.stdout) as { name: string; won: number[]; conflicts: number });
+
+    const d = driver();
+    // Each contested eventIndex went to exactly one process; the others got a conflict.
+    const winners = results.flatMap((r) => r.won.map((i) => ({ i, name: r.name })));
+    expect(winners.map((w) => w.i).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(results.reduce((n, r) => n + r.conflicts, 0)).toBe(50 * (names.length - 1));
+    const shared = (await d.listEvents({ sessionId: "shared" })).items;
+    expect(shared.map((e) => [e.eventIndex, e.connectionId])).toEqual(
+      winners.sort((a, b) => a.i - b.i).map((w) => [w.i, w.name]),
+    );
+    for (const name of names) {
+      const own = await d.listEvents({ sessionId: `own-${name}`, limit: 1000 });
+      expect(own.items.map((e) => e.eventIndex)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    }
+    const db = rawDb();
+    expect(db.prepare("SELECT COUNT(*) AS n FROM durable_agent_schema_version").get()).toEqual({
+      n: LATEST_SCHEMA_VERSION,
+    });
+    db.close();
   });
 
   it("isolates drivers with different table prefixes in one file", async () => {
