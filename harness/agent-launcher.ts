@@ -7,7 +7,8 @@ import { SCRIPTED_AGENT_CONFIG_ENV } from "./scripted-agent/config.js";
 
 /**
  * How the `mock-acp` launcher runs the scripted agent:
- * - `"bundle"`: a single ESM file built with esbuild (agent start about 130 ms here);
+ * - `"bundle"`: a single ESM file built with esbuild (agent start about 130 ms here); falls back
+ *   to `"tsx"` when esbuild cannot be loaded;
  * - `"tsx"`: the TypeScript source through tsx's loader (about 420 ms here, no build step).
  */
 export type AgentLaunchMode = "bundle" | "tsx";
@@ -53,12 +54,17 @@ export async function writeAgentLauncher(options: {
   workDir: string;
   mode: AgentLaunchMode;
 }): Promise<string> {
-  let command: string;
+  let command: string | undefined;
   if (options.mode === "bundle") {
-    const bundlePath = join(options.workDir, "scripted-agent.mjs");
-    writeFileSync(bundlePath, await bundleSource());
-    command = `exec ${shellQuote(process.execPath)} ${shellQuote(bundlePath)} "$@"`;
-  } else {
+    // esbuild comes with tsx/tsup/vite; without it, fall back to the (slower) tsx loader.
+    const source = await bundleSource().catch(() => undefined);
+    if (source !== undefined) {
+      const bundlePath = join(options.workDir, "scripted-agent.mjs");
+      writeFileSync(bundlePath, source);
+      command = `exec ${shellQuote(process.execPath)} ${shellQuote(bundlePath)} "$@"`;
+    }
+  }
+  if (command === undefined) {
     const loader = pathToFileURL(createRequire(join(REPO_ROOT, "package.json")).resolve("tsx")).href;
     command = `exec ${shellQuote(process.execPath)} --import ${shellQuote(loader)} ${shellQuote(SCRIPTED_AGENT_ENTRY)} "$@"`;
   }
