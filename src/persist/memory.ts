@@ -1,5 +1,6 @@
 import { encodeEventCursor, decodeEventCursor, encodeSessionCursor, decodeSessionCursor, compareSessionKeys } from "./cursor.js";
 import { sameEvent } from "./equality.js";
+import { EventLog } from "./event-log.js";
 import { copyJson } from "./json-copy.js";
 import { DriverClosedError, EventConflictError, PersistValidationError, type ValidationIssue } from "./errors.js";
 import {
@@ -38,8 +39,8 @@ interface SessionKey {
 /** Everything stored for one session id. */
 interface Slot {
   record: SessionRecord | undefined;
-  /** Events sorted by ascending eventIndex. */
-  events: SessionEvent[];
+  /** Events sorted by ascending eventIndex, capped. */
+  events: EventLog;
 }
 
 const NAME = "InMemorySessionPersistDriver";
@@ -57,30 +58,6 @@ function positiveInteger(value: unknown, fallback: number, path: string, issues:
     return fallback;
   }
   return value;
-}
-
-/** First position whose eventIndex is greater than `index` (events sorted ascending). */
-function upperBound(events: readonly SessionEvent[], index: number): number {
-  let lo = 0;
-  let hi = events.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (events[mid]!.eventIndex <= index) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First position whose eventIndex is at least `index`. */
-function lowerBound(events: readonly SessionEvent[], index: number): number {
-  let lo = 0;
-  let hi = events.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (events[mid]!.eventIndex < index) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** First position in `keys` whose key sorts after `key` (or at/after it when `inclusive`). */
@@ -112,6 +89,8 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
   readonly #byId = new Map<string, SessionEvent>();
   /** Keys of the sessions that have a record, in listing order. */
   readonly #keys: SessionKey[] = [];
+  /** The session written last: already at the recent end of #slots. */
+  #lastTouched: string | undefined;
   #closed = false;
 
   /** @throws PersistValidationError when an option is not a positive integer. */
@@ -157,11 +136,11 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
   async listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>> {
     this.#open();
     const { sessionId, cursor, limit } = parseListEventsRequest(request);
-    const events = this.#eventsOf(sessionId);
-    const start = cursor === undefined ? 0 : upperBound(events, decodeEventCursor(cursor, sessionId).afterIndex);
-    const items = events.slice(start, start + limit).map(copyEvent);
+    const afterIndex = cursor === undefined ? -1 : decodeEventCursor(cursor, sessionId).afterIndex;
+    const page = this.#slots.get(sessionId)?.events.after(afterIndex, limit) ?? { items: [], more: false };
+    const items = page.items.map(copyEvent);
     const last = items[items.length - 1];
-    return start + limit < events.length && last
+    return page.more && last
       ? { items, nextCursor: encodeEventCursor({ sessionId, afterIndex: last.eventIndex }) }
       : { items };
   }
@@ -170,7 +149,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
     this.#open();
     // parseSessionEvent also checks sessionId: it must equal the validated event.sessionId.
     const valid = parseSessionEvent(sessionId, event);
-    if (this.#check(valid, this.#slots.get(sessionId)?.events ?? [])) return;
+    if (this.#check(valid, this.#slots.get(sessionId)?.events)) return;
     this.#store(sessionId, [copyInput(valid, "event")]);
   }
 
@@ -179,7 +158,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
     this.#open();
     parseSessionId(sessionId, "sessionId");
     const valid = parseSessionEvents(sessionId, events);
-    const stored = this.#slots.get(sessionId)?.events ?? [];
+    const stored = this.#slots.get(sessionId)?.events;
     const fresh = new Map<string, SessionEvent>();
     const indexes = new Map<number, SessionEvent>();
     for (const [i, event] of valid.entries()) {
@@ -201,8 +180,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
     this.#open();
     const id = parseSessionId(sessionId, "sessionId");
     const n = parseTailLimit(limit);
-    const events = this.#eventsOf(id);
-    return events.slice(Math.max(0, events.length - n)).map(copyEvent);
+    return this.#slots.get(id)?.events.latest(n).map(copyEvent) ?? [];
   }
 
   /** Delete a session's record and events; unknown ids are a no-op. */
@@ -224,22 +202,17 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
     if (this.#closed) throw new DriverClosedError(NAME);
   }
 
-  #eventsOf(sessionId: string): readonly SessionEvent[] {
-    return this.#slots.get(sessionId)?.events ?? [];
-  }
-
   /**
    * True when `event` is already stored (an idempotent re-insert); throws on a conflict with a
    * stored event; false when it is new.
    */
-  #check(event: SessionEvent, stored: readonly SessionEvent[]): boolean {
+  #check(event: SessionEvent, stored: EventLog | undefined): boolean {
     const known = this.#byId.get(event.id);
     if (known) {
       if (sameEvent(known, event)) return true;
       throw new EventConflictError("id", event.sessionId, event.id, event.eventIndex);
     }
-    const at = lowerBound(stored, event.eventIndex);
-    if (stored[at]?.eventIndex === event.eventIndex) {
+    if (stored?.at(event.eventIndex)) {
       throw new EventConflictError("eventIndex", event.sessionId, event.id, event.eventIndex);
     }
     return false;
@@ -248,23 +221,20 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
   /** Add checked, copied events to a session, keeping order, then enforce both caps. */
   #store(sessionId: string, events: readonly SessionEvent[]): void {
     const slot = this.#touch(sessionId);
-    const list = slot.events;
     for (const event of events) {
-      const last = list[list.length - 1];
-      if (!last || last.eventIndex < event.eventIndex) list.push(event);
-      else list.splice(lowerBound(list, event.eventIndex), 0, event);
       this.#byId.set(event.id, event);
+      for (const dropped of slot.events.insert(event)) this.#byId.delete(dropped.id);
     }
-    const excess = list.length - this.#maxEvents;
-    if (excess > 0) for (const dropped of list.splice(0, excess)) this.#byId.delete(dropped.id);
     this.#evictSessions();
   }
 
   /** The slot of `id`, created if needed, moved to the most recently active end. */
   #touch(id: string): Slot {
     let slot = this.#slots.get(id);
+    if (slot && id === this.#lastTouched) return slot;
+    this.#lastTouched = id;
     if (slot) this.#slots.delete(id);
-    else slot = { record: undefined, events: [] };
+    else slot = { record: undefined, events: new EventLog(this.#maxEvents) };
     this.#slots.set(id, slot);
     return slot;
   }
@@ -280,7 +250,8 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
     const slot = this.#slots.get(id);
     if (!slot) return;
     this.#slots.delete(id);
-    for (const event of slot.events) this.#byId.delete(event.id);
+    if (id === this.#lastTouched) this.#lastTouched = undefined;
+    for (const event of slot.events.live()) this.#byId.delete(event.id);
     if (slot.record) this.#keys.splice(keyBound(this.#keys, slot.record, true), 1);
   }
 }

@@ -99,6 +99,23 @@ describe("InMemorySessionPersistDriver eviction", () => {
     expect(await driver.listLatestEvents("s", 2)).toEqual([makeEvent("s", 12), makeEvent("s", 13)]);
   });
 
+  it("keeps exactly what a sorted, capped list would keep, over many out-of-order inserts", async () => {
+    const cap = 4;
+    const driver = new InMemorySessionPersistDriver({ maxEventsPerSession: cap });
+    let model: number[] = [];
+    let seed = 7;
+    for (let step = 0; step < 300; step++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const index = step + (seed % 9) - 4; // mostly ascending, sometimes behind the newest
+      // An index below everything kept (or dropped before) is accepted and dropped at once.
+      if (index < 0 || model.includes(index)) continue;
+      await driver.insertEvent("s", makeEvent("s", index, { id: `e${index}-${step}` }));
+      model = [...model, index].sort((a, b) => a - b).slice(-cap);
+      expect(await eventIndexes(driver, "s")).toEqual(model);
+      expect((await driver.listLatestEvents("s", 2)).map((e) => e.eventIndex)).toEqual(model.slice(-2));
+    }
+  });
+
   it("caps each session on its own", async () => {
     const driver = new InMemorySessionPersistDriver({ maxEventsPerSession: 3 });
     await driver.insertEvents("a", makeEvents("a", 0, 6));
