@@ -56,7 +56,7 @@ function isDatabase(value: unknown): value is Database.Database {
 }
 
 function invalidOption(path: string, message: string): PersistValidationError {
-  return new PersistValidationError("SQLite driver options", [{ path: `options.${path}`, message }]);
+  return new PersistValidationError("SQLite driver options", [{ path: path ? `options.${path}` : "options", message }]);
 }
 
 /**
