@@ -23,12 +23,14 @@ import type {
 import { checkBatch, explainSkipped, type Queryable } from "./postgres/conflicts.js";
 import { asValidationError, isUniqueViolation } from "./postgres/errors.js";
 import { tableNames, type TableNames } from "./postgres/identifiers.js";
-import { buildQueries, type Queries, type Statement } from "./postgres/queries.js";
+import { followSession, type FollowSessionOptions, type SessionFollower } from "./postgres/live.js";
+import { buildQueries, channelOf, type Queries, type Statement } from "./postgres/queries.js";
 import { eventFromRow, eventParams, sessionFromRow, sessionParams, type EventRow, type SessionRow } from "./postgres/rows.js";
 import { migrate } from "./postgres/schema.js";
 import { assertStorableText } from "./postgres/text.js";
 
 export { PostgresSchemaVersionError } from "./postgres/errors.js";
+export type { FollowSessionOptions, SessionFollower } from "./postgres/live.js";
 export { LATEST_VERSION as POSTGRES_SCHEMA_VERSION } from "./postgres/schema.js";
 
 /** Options of {@link PostgresSessionPersistDriver}. */
@@ -44,6 +46,12 @@ export interface PostgresSessionPersistDriverOptions {
   schema?: string;
   /** Prefix of the table names (`<prefix>sessions`, `<prefix>events`, `<prefix>schema_migrations`). Default `"durable_agent_"`. */
   tablePrefix?: string;
+  /**
+   * Signal every insert on a LISTEN/NOTIFY channel, so that `followSession` in other
+   * processes sees new events as they commit. Default `false` (a NOTIFY serializes commits
+   * server-side; turn it on only where something follows sessions live).
+   */
+  notify?: boolean;
 }
 
 const DRIVER_NAME = "PostgresSessionPersistDriver";
@@ -65,6 +73,9 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
   readonly #ownsPool: boolean;
   readonly #names: TableNames;
   readonly #sql: Queries;
+  readonly #channel: string;
+  readonly #notify: boolean;
+  readonly #followers = new Set<SessionFollower>();
   #migrated: Promise<void> | undefined;
   #closed = false;
 
@@ -81,7 +92,9 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
         { path: "options.connectionString", message: "must be a non-empty string" },
       ]);
     }
-    this.#sql = buildQueries(this.#names);
+    this.#notify = options.notify === true;
+    this.#channel = channelOf(this.#names);
+    this.#sql = buildQueries(this.#names, this.#notify);
     this.#ownsPool = options.pool === undefined;
     if (options.pool !== undefined) {
       this.#pool = options.pool;
@@ -165,6 +178,7 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
     const checked = parseSessionEvent(id, event);
     assertEventText("session event", "event", checked);
     const values = eventParams(checked);
+    if (this.#notify) values.push(this.#channel);
     for (let attempt = 1; ; attempt++) {
       let inserted: number | null;
       try {
@@ -195,7 +209,7 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
     const json = JSON.stringify(batch);
     // Fast path: one statement that fails whole on any taken key, so it is atomic by itself.
     try {
-      await this.#query(this.#sql.insertEventsStrict, [json]);
+      await this.#query(this.#sql.insertEventsStrict, this.#notify ? [json, this.#channel, id] : [json]);
       return;
     } catch (error) {
       if (!isUniqueViolation(error)) throw asValidationError(error, "session events", "events");
@@ -211,6 +225,9 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
         const inserted = new Set(result.rows.map((row) => row.id));
         const skipped = batch.filter((e) => !inserted.has(e.id));
         verdict = skipped.length === 0 ? { kind: "duplicates" } : await explainSkipped(client as Queryable, this.#sql, id, skipped);
+        if (verdict.kind === "duplicates" && inserted.size > 0 && this.#notify) {
+          await client.query({ ...this.#sql.notify, values: [this.#channel, id] });
+        }
         await client.query(verdict.kind === "duplicates" ? "COMMIT" : "ROLLBACK");
       } catch (error) {
         // A connection whose rollback fails is discarded rather than returned to the pool.
@@ -233,6 +250,36 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
   }
 
   /**
+   * Follow a session live: `onEvents` receives its events in order, first those stored after
+   * `options.afterIndex`, then new ones as they are committed by any process whose driver
+   * has `notify: true` (on the same schema and prefix). Holds one connection of the pool
+   * until the follower is closed (or the driver is).
+   */
+  async followSession(
+    sessionId: string,
+    onEvents: (events: SessionEvent[]) => void | Promise<void>,
+    options: FollowSessionOptions = {},
+  ): Promise<SessionFollower> {
+    this.#assertOpen();
+    const id = parseSessionId(sessionId, "sessionId");
+    await this.#query(this.#sql.getSession, [id]); // migrates first, so the listing works
+    const follower = await followSession(
+      { pool: this.#pool, channel: this.#channel, listEvents: (request) => this.listEvents(request) },
+      id,
+      onEvents,
+      options,
+    );
+    const tracked: SessionFollower = {
+      close: async () => {
+        this.#followers.delete(tracked);
+        await follower.close();
+      },
+    };
+    this.#followers.add(tracked);
+    return tracked;
+  }
+
+  /**
    * Stop using the database. Ends the pool when the driver created it (from a connection
    * string); a pool passed in is left open. Further calls reject with `DriverClosedError`;
    * closing again is a no-op.
@@ -240,6 +287,7 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await Promise.all([...this.#followers].map((follower) => follower.close()));
     await this.#migrated?.catch(() => undefined);
     if (this.#ownsPool) await this.#pool.end();
   }

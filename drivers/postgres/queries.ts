@@ -30,12 +30,25 @@ const EVENTS_FROM_JSON =
    FROM json_to_recordset($1::json) AS x(id text, "sessionId" text, "eventIndex" bigint, "createdAt" double precision,
      "connectionId" text, sender text, payload jsonb)`;
 
+/**
+ * The LISTEN/NOTIFY channel of one schema and table prefix: a hash, so it fits PostgreSQL's
+ * 63-byte channel names whatever the lengths of the (already validated) names.
+ */
+export function channelOf(names: TableNames): string {
+  return `durable_agent_${createHash("sha1").update(`${names.schemaName}.${names.prefix}`).digest("hex").slice(0, 24)}`;
+}
+
 /** The driver's statements for one schema and table prefix. */
 export interface Queries {
-  /** Insert one event; skipped (0 rows) when its id or (session, index) is taken. Params: id, session, index, createdAt, connection, sender, payload JSON. */
+  /**
+   * Insert one event; skipped (0 rows) when its id or (session, index) is taken. Params: id,
+   * session, index, createdAt, connection, sender, payload JSON (and the channel, when notifying).
+   */
   insertEvent: Statement;
-  /** Insert a JSON array of events in one statement; fails whole on any taken key. Param: the array as JSON text. */
+  /** Insert a JSON array of events in one statement; fails whole on any taken key. Param: the array as JSON text (then channel and session, when notifying). */
   insertEventsStrict: Statement;
+  /** Signal followers of a session (inside the inserting transaction). Params: channel, session. */
+  notify: Statement;
   /** Insert a JSON array of events, skipping those whose key is taken; returns the inserted ids. */
   insertEventsSkipping: Statement;
   /** Stored events with these ids. Param: text[]. */
@@ -58,13 +71,26 @@ export interface Queries {
   deleteSession: Statement;
 }
 
-/** Build the statements for `names`. */
-export function buildQueries(names: TableNames): Queries {
+/**
+ * Build the statements for `names`. With `notify`, the inserts also signal the session on
+ * the table's channel, in the same statement (so only when something was inserted, and
+ * delivered when it commits).
+ */
+export function buildQueries(names: TableNames, notify = false): Queries {
   const { sessions, events } = names;
   const insertInto = `INSERT INTO ${events} (id, session_id, event_index, created_at, connection_id, sender, payload)`;
+  const insertOne = `${insertInto} VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING`;
+  const insertAll = `${insertInto} ${EVENTS_FROM_JSON}`;
   return {
-    insertEvent: statement(`${insertInto} VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING`),
-    insertEventsStrict: statement(`${insertInto} ${EVENTS_FROM_JSON}`),
+    insertEvent: statement(
+      notify ? `WITH ins AS (${insertOne} RETURNING 1) SELECT pg_notify($8, $2) FROM ins` : insertOne,
+    ),
+    insertEventsStrict: statement(
+      notify
+        ? `WITH ins AS (${insertAll} RETURNING 1) SELECT pg_notify($2, $3) WHERE EXISTS (SELECT 1 FROM ins)`
+        : insertAll,
+    ),
+    notify: statement("SELECT pg_notify($1, $2)"),
     insertEventsSkipping: statement(`${insertInto} ${EVENTS_FROM_JSON} ON CONFLICT DO NOTHING RETURNING id`),
     eventsById: statement(`SELECT ${EVENT_COLUMNS} FROM ${events} WHERE id = ANY($1::text[])`),
     takenIndexes: statement(

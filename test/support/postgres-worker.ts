@@ -16,6 +16,8 @@ export interface WorkerArgs {
   url: string;
   schema: string;
   tablePrefix?: string;
+  /** Construct the driver with `notify: true` (signal followers). */
+  notify?: boolean;
   /** Epoch ms at which every worker starts working, so they really run at once. */
   startAt: number;
   worker?: number;
@@ -25,7 +27,12 @@ export interface WorkerArgs {
 }
 
 const args = JSON.parse(process.argv[2] ?? "{}") as WorkerArgs;
-const driver = new PostgresSessionPersistDriver({ connectionString: args.url, schema: args.schema, tablePrefix: args.tablePrefix });
+const driver = new PostgresSessionPersistDriver({
+  connectionString: args.url,
+  schema: args.schema,
+  tablePrefix: args.tablePrefix,
+  notify: args.notify,
+});
 
 function event(sessionId: string, id: string, eventIndex: number): SessionEvent {
   return {
