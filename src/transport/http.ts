@@ -135,7 +135,7 @@ export function errorFromProblem(status: number, problem: ProblemDetails | undef
   const message = `${what} failed: HTTP ${status}${problem?.type ? ` ${problem.type}` : ""}${detail ? `: ${detail}` : ""}`;
   const options = { status, problem };
   if (status === 401 || status === 403) return new AuthenticationError(message, options);
-  if (problem?.type?.endsWith(":install_failed") || problem?.type?.endsWith(":agent_not_installed")) {
+  if (/:(install_failed|agent_not_installed|unsupported_agent)$/.test(problem?.type ?? "")) {
     return new AgentInstallError(agent ?? "unknown", message, options);
   }
   if (status === 404) return new RuntimeNotFoundError(message, options);

@@ -1,6 +1,6 @@
 import type { AnyMessage } from "@agentclientprotocol/sdk";
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import { RuntimeLostError } from "./errors.js";
+import { RuntimeLostError, type ProblemDetails } from "./errors.js";
 import { failureResponse, type TransportFailure } from "./failures.js";
 import { HttpEndpoint, errorFromProblem, isConnectionRefused, readProblem, type HttpEndpointOptions } from "./http.js";
 import type { MessageStream, RuntimeTransport, TransportChannel } from "./types.js";
@@ -55,9 +55,16 @@ function isRequest(message: AnyMessage): message is AnyMessage & { id: string | 
   return "method" in message && "id" in message && message.id !== undefined;
 }
 
-/** Whether a 400 says the ACP instance does not exist (the runtime restarted since it was created). */
-function isMissingInstance(status: number, detail: string | undefined): boolean {
-  return status === 404 || (status === 400 && /agent/i.test(detail ?? "") && /first POST|query parameter/i.test(detail ?? ""));
+/**
+ * Whether an answer says the ACP instance is gone: 404, a 400 asking for the `agent`
+ * parameter of a first POST (the runtime restarted since the instance was created), or a
+ * 502 stream error (its agent process died: the runtime can no longer write to it).
+ */
+function isMissingInstance(status: number, problem: ProblemDetails | undefined): boolean {
+  const detail = problem?.detail ?? "";
+  if (status === 404) return true;
+  if (status === 400) return /agent/i.test(detail) && /first POST|query parameter/i.test(detail);
+  return status === 502 && (problem?.type ?? "").endsWith(":stream_error");
 }
 
 class SandboxAgentChannel implements TransportChannel {
@@ -72,7 +79,6 @@ class SandboxAgentChannel implements TransportChannel {
   private bootstrap: Promise<boolean> | undefined;
   private lastEventId: string | undefined;
   private state: "open" | "lost" | "closed" = "open";
-  private readonly posts = new Set<Promise<void>>();
 
   constructor(
     private readonly endpoint: HttpEndpoint,
@@ -85,17 +91,24 @@ class SandboxAgentChannel implements TransportChannel {
     this.stream = {
       readable: new ReadableStream<AnyMessage>({ start: (controller) => void (this.inbound = controller) }),
       writable: new WritableStream<AnyMessage>({
-        // Never wait for the POST here: a prompt's POST lasts the whole turn, and the ACP
-        // connection writes one message at a time. Order of sending is kept.
-        write: (message) => this.send(message),
+        // The ACP connection writes one message at a time and waits for each write. A
+        // request's POST lasts until its answer (a whole turn for a prompt), so a request
+        // counts as written once sent; a notification or response (answered at once with
+        // 202) counts once the runtime has it, so a `session/cancel` is in before the next
+        // prompt is sent.
+        write: (message) => {
+          const post = this.send(message);
+          return isRequest(message) ? undefined : post;
+        },
       }),
     };
   }
 
-  private send(message: AnyMessage): void {
+  /** Start the POST of one message; the promise settles (never rejects) when it is done. */
+  private send(message: AnyMessage): Promise<void> {
     if (this.state !== "open") {
       if (isRequest(message)) this.fail(message, { undelivered: true, error: this.lostError(true) });
-      return;
+      return Promise.resolve();
     }
     // The first POST creates the instance (it must name the agent); the rest wait for it.
     let post: Promise<void>;
@@ -113,8 +126,7 @@ class SandboxAgentChannel implements TransportChannel {
         if (isRequest(message)) this.fail(message, { undelivered: true, error: this.lostError(true) });
       });
     }
-    this.posts.add(post);
-    void post.finally(() => this.posts.delete(post));
+    return post;
   }
 
   /** POST one message; resolves true when the runtime accepted it. Never rejects. */
@@ -142,7 +154,7 @@ class SandboxAgentChannel implements TransportChannel {
     }
     if (!response.ok) {
       const problem = await readProblem(response);
-      if (isMissingInstance(response.status, problem?.detail)) {
+      if (isMissingInstance(response.status, problem)) {
         const lost = new RuntimeLostError(
           `The runtime no longer has agent connection ${this.connectionId} (it restarted or the instance vanished)`,
           { undelivered: true, status: response.status, problem },
@@ -201,7 +213,7 @@ class SandboxAgentChannel implements TransportChannel {
       }
       if (!response.ok) {
         const problem = await readProblem(response);
-        if (isMissingInstance(response.status, problem?.detail) || response.status === 401 || response.status === 403 || ++failures > maxRetries) {
+        if (isMissingInstance(response.status, problem) || response.status === 401 || response.status === 403 || ++failures > maxRetries) {
           this.markLost(
             new RuntimeLostError(`The event stream of agent connection ${this.connectionId} is gone: HTTP ${response.status}${problem?.detail ? `: ${problem.detail}` : ""}`, {
               status: response.status,

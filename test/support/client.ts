@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseAgentContext, type AgentContextReport } from "../../harness/index.js";
+import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
+import { InMemorySessionPersistDriver, type Session, type SessionEvent, type SessionPersistDriver } from "../../src/index.js";
+
+/** A store the e2e suites run on, with its cleanup. */
+export interface TestStore {
+  driver: SessionPersistDriver;
+  cleanup(): void;
+}
+
+/** The drivers the client e2e suites run against. */
+export const STORES: Record<string, () => TestStore> = {
+  memory: () => ({ driver: new InMemorySessionPersistDriver({ maxEventsPerSession: 100_000 }), cleanup: () => undefined }),
+  sqlite: () => {
+    const dir = mkdtempSync(join(tmpdir(), "durable-agent-e2e-"));
+    const driver = new SQLiteSessionPersistDriver({ filename: join(dir, "sessions.db") });
+    return {
+      driver,
+      cleanup: () => {
+        void driver.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+/** The text of the agent's message chunks in `events`. */
+export function replyText(events: readonly SessionEvent[]): string {
+  let text = "";
+  for (const event of events) {
+    const update = (event.payload as { params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } }).params?.update;
+    if (update?.sessionUpdate === "agent_message_chunk" && typeof update.content?.text === "string") text += update.content.text;
+  }
+  return text;
+}
+
+/** Send `text` and return what the scripted agent reported about the context it received. */
+export async function promptReport(session: Session, text: string): Promise<{ report: AgentContextReport; reply: string; events: SessionEvent[] }> {
+  const events: SessionEvent[] = [];
+  const off = session.onEvent((event) => events.push(event));
+  try {
+    await session.prompt(text);
+  } finally {
+    off();
+  }
+  const reply = replyText(events);
+  const report = parseAgentContext(reply);
+  if (!report) throw new Error(`no [agent-context] line in reply: ${reply}`);
+  return { report, reply, events };
+}
+
+/** Every stored event of a session, paging through the store. */
+export async function allEvents(driver: SessionPersistDriver, sessionId: string): Promise<SessionEvent[]> {
+  const out: SessionEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await driver.listEvents({ sessionId, cursor, limit: 1000 });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/** Assert-friendly check: indexes are 0..n-1 in order. */
+export function isGapFree(events: readonly SessionEvent[]): boolean {
+  return events.every((event, i) => event.eventIndex === i);
+}
