@@ -73,15 +73,15 @@ export const SDK_ENTRIES: Readonly<Record<string, string>> = {
  * Build the SDK for the browser into `outdir`: one ES module per entry of
  * {@link SDK_ENTRIES}, with shared chunks (so an error class is the same class whichever
  * entry a page got it from) and the dependencies (`idb`, `zod`, ...) bundled in, as an
- * app's bundler would. Built from the sources by default; with `DURABLE_AGENT_SDK=dist`
- * (after `npm run build`) from the published `dist/` files instead.
+ * app's bundler would. Built from the sources by default; with `DURABLE_AGENT_SDK_DIST`
+ * set to a directory built by tsup (`dist` after `npm run build`), from those files instead.
  */
 export async function buildBrowserSdk(outdir: string): Promise<void> {
-  const fromDist = process.env.DURABLE_AGENT_SDK === "dist";
-  const entryPoints = Object.entries(SDK_ENTRIES).map(([out, source]) => {
-    const input = fromDist ? distFileOf(source) : source;
-    return { in: join(ROOT, input), out };
-  });
+  const dist = process.env.DURABLE_AGENT_SDK_DIST;
+  const entryPoints = Object.entries(SDK_ENTRIES).map(([out, source]) => ({
+    in: dist ? distFileOf(resolve(ROOT, dist), source) : join(ROOT, source),
+    out,
+  }));
   await build({
     entryPoints,
     outdir,
@@ -95,9 +95,10 @@ export async function buildBrowserSdk(outdir: string): Promise<void> {
   });
 }
 
-function distFileOf(source: string): string {
-  const file = source.replace(/^src\//, "dist/").replace(/^drivers\//, "dist/drivers/").replace(/\.ts$/, ".js");
-  if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first`);
+/** The tsup output for a source entry: `src/index.ts` -> `<dist>/index.js`, `drivers/x.ts` -> `<dist>/drivers/x.js`. */
+function distFileOf(dist: string, source: string): string {
+  const file = join(dist, source.replace(/^src\//, "").replace(/\.ts$/, ".js"));
+  if (!existsSync(file)) throw new Error(`${file} is missing: build the SDK first (npm run build)`);
   return file;
 }
 
