@@ -109,7 +109,7 @@ export class IndexedDbSessionPersistDriver implements SessionPersistDriver, Sess
   private closed = false;
 
   constructor(options: IndexedDbSessionPersistDriverOptions = {}) {
-    const { databaseName = "durable-agent", indexedDB, blockedTimeoutMs = 10_000, durability = "default" } = options;
+    const { databaseName = "durable-agent", indexedDB, blockedTimeoutMs = 10_000, durability = "default" } = options ?? {};
     const issues = [];
     if (typeof databaseName !== "string" || databaseName.length === 0) {
       issues.push({ path: "options.databaseName", message: "must be a non-empty string" });

@@ -73,7 +73,8 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
     };
 
     request.onblocked = (event) => {
-      if (settled || timer !== undefined || blockedTimeoutMs === Infinity) return;
+      // Beyond setTimeout's 32-bit range a delay would fire at once: treat it as "for ever".
+      if (settled || timer !== undefined || blockedTimeoutMs > 2 ** 31 - 1) return;
       timer = setTimeout(() => {
         settle(() => reject(new IndexedDbBlockedError(name, event.oldVersion, version, blockedTimeoutMs)));
       }, blockedTimeoutMs);
