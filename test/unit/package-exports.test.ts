@@ -1,0 +1,43 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+// Checks the built package (npm test builds it first) the way users load it: by its name,
+// through the subpath exports, from ESM and from CommonJS.
+const root = join(import.meta.dirname, "../..");
+const dist = join(root, "dist");
+const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" }).trim();
+
+describe("the built package", () => {
+  it("exists (run `npx tsup` before this suite)", () => {
+    expect(existsSync(join(dist, "index.js"))).toBe(true);
+  });
+
+  it.each([
+    ["durable-agent", "SandboxAgent"],
+    ["durable-agent", "InMemorySessionPersistDriver"],
+    ["durable-agent/sqlite", "SQLiteSessionPersistDriver"],
+    ["durable-agent/postgres", "PostgresSessionPersistDriver"],
+    ["durable-agent/indexeddb", "IndexedDbSessionPersistDriver"],
+    ["durable-agent/testing", "describeDriverConformance"],
+  ])("%s exports %s from ESM and CommonJS", (specifier, name) => {
+    expect(node(["--input-type=module", "-e", `import * as m from "${specifier}"; console.log(typeof m.${name})`])).toBe("function");
+    expect(node(["-e", `console.log(typeof require("${specifier}").${name})`])).toBe("function");
+  });
+
+  it("keeps driver client libraries out of the main entry", () => {
+    const mainFiles = ["index.js", ...readdirSync(dist).filter((f) => f.startsWith("chunk-") && f.endsWith(".js"))];
+    const imported = new Set<string>();
+    for (const file of mainFiles) {
+      for (const match of readFileSync(join(dist, file), "utf8").matchAll(/from\s+["']([^"'.][^"']*)["']/g)) imported.add(match[1]!);
+    }
+    for (const library of ["pg", "better-sqlite3", "idb", "ws"]) expect(imported.has(library)).toBe(false);
+  });
+
+  it("ships type declarations for every subpath", () => {
+    for (const file of ["index.d.ts", "index.d.cts", "testing.d.ts", "drivers/sqlite.d.ts", "drivers/postgres.d.ts", "drivers/indexeddb.d.ts"]) {
+      expect(existsSync(join(dist, file))).toBe(true);
+    }
+  });
+});
