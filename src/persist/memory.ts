@@ -101,12 +101,14 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
     if (issues.length > 0) throw new PersistValidationError("in-memory driver options", issues);
   }
 
+  /** The record with this id (a copy), or `undefined`. */
   async getSession(id: string): Promise<SessionRecord | undefined> {
     this.#open();
     const record = this.#slots.get(parseSessionId(id))?.record;
     return record && copyJson(record, "session record", "session");
   }
 
+  /** One page of records by ascending `(createdAt, id)`: a binary search in the sorted keys and a slice. */
   async listSessions(request?: ListPageRequest): Promise<ListPage<SessionRecord>> {
     this.#open();
     const { cursor, limit } = parseListPageRequest(request);
@@ -123,6 +125,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
       : { items };
   }
 
+  /** Insert or replace the record; counts as activity for eviction. */
   async updateSession(session: SessionRecord): Promise<void> {
     this.#open();
     const record = copyJson(parseSessionRecord(session), "session record", "session");
@@ -133,6 +136,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
     this.#evictSessions();
   }
 
+  /** One page of a session's events by ascending `eventIndex`: a binary search and a slice. */
   async listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>> {
     this.#open();
     const { sessionId, cursor, limit } = parseListEventsRequest(request);
@@ -145,6 +149,7 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
       : { items };
   }
 
+  /** Store one event; identical re-inserts are no-ops, clashes throw EventConflictError. Counts as activity. */
   async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
     this.#open();
     // parseSessionEvent also checks sessionId: it must equal the validated event.sessionId.
