@@ -25,8 +25,11 @@ export interface SessionFollower {
 
 /** What the follower needs from the driver. */
 export interface FollowContext {
+  /** The pool the follower borrows its listening connection from. */
   pool: Pool;
+  /** The table's notification channel (see `channelOf`). */
   channel: string;
+  /** The driver's keyset listing, used to read what a signal announced. */
   listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>>;
 }
 

@@ -43,11 +43,15 @@ async function binDir(): Promise<string> {
   const found = findBinDir();
   if (found) return found;
   if (!isRoot()) throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql and not root to install them");
-  // policy-rc.d-style guard: do not let the package start a system cluster of its own.
-  await run("apt-get", ["install", "-y", "--no-install-recommends", "postgresql"], {
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive", RUNLEVEL: "1" },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const options = { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, maxBuffer: 64 * 1024 * 1024 };
+  const install = () => run("apt-get", ["install", "-y", "--no-install-recommends", "postgresql"], options);
+  try {
+    await install();
+  } catch {
+    // A fresh machine may have no package lists yet.
+    await run("apt-get", ["update"], options);
+    await install();
+  }
   const installed = findBinDir();
   if (!installed) throw new Error("apt-get install postgresql did not provide /usr/lib/postgresql/*/bin");
   return installed;
