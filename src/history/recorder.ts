@@ -35,6 +35,12 @@ export interface SessionRecorderOptions {
   attempts?: number;
   /** Delay before the first retry, doubled each time, in ms (default 20). */
   retryDelayMs?: number;
+  /**
+   * How long recorded events may wait to be written together, in ms (default 10). Events
+   * of a turn then share a few writes instead of one each; `flush()` (which every prompt
+   * awaits before resolving) writes at once, as does a full batch.
+   */
+  writeDelayMs?: number;
   /** Called with every event the moment it is recorded, before it is stored. */
   onEvent?: (event: SessionEvent) => void;
   /** Called when a write failed after every attempt. */
@@ -65,6 +71,8 @@ export class SessionRecorder {
   private readonly batchSize: number;
   private readonly attempts: number;
   private readonly retryDelayMs: number;
+  private readonly writeDelayMs: number;
+  private writeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onEvent: ((event: SessionEvent) => void) | undefined;
   private readonly onError: ((error: PersistenceFailedError) => void) | undefined;
 
@@ -80,6 +88,7 @@ export class SessionRecorder {
     this.batchSize = options.batchSize ?? 500;
     this.attempts = options.attempts ?? 4;
     this.retryDelayMs = options.retryDelayMs ?? 20;
+    this.writeDelayMs = options.writeDelayMs ?? 10;
     this.onEvent = options.onEvent;
     this.onError = options.onError;
   }
@@ -116,7 +125,8 @@ export class SessionRecorder {
       payload: input.payload,
     };
     this.queue.push(event);
-    this.kick();
+    if (this.queue.length >= this.batchSize) this.kick();
+    else this.writeTimer ??= setTimeout(() => this.kick(), this.writeDelayMs);
     this.onEvent?.(event);
     return event;
   }
@@ -140,6 +150,10 @@ export class SessionRecorder {
   }
 
   private kick(): void {
+    if (this.writeTimer !== undefined) {
+      clearTimeout(this.writeTimer);
+      this.writeTimer = undefined;
+    }
     if (this.draining || this.queue.length === 0) return;
     this.draining = this.drain().finally(() => {
       this.draining = undefined;
