@@ -1,0 +1,115 @@
+// One prompt, shown as it happens: the reply streamed from the session's events, then the
+// scripted agent's own report of the context it received.
+import { performance } from "node:perf_hooks";
+import { AGENT_CONTEXT_PREFIX, parseAgentContext, type AgentContextReport } from "../../harness/index.js";
+import type { Session, SessionEvent, SessionPersistDriver } from "../../src/index.js";
+import { ms, type Narrator } from "./narrate.js";
+
+/** What one prompt produced. */
+export interface PromptOutcome {
+  /** The agent's whole reply text (its message chunks joined). */
+  reply: string;
+  /** What the scripted agent reported about the prompt it received. */
+  report: AgentContextReport;
+  /** Every event of the turn, as delivered to the listener. */
+  events: SessionEvent[];
+}
+
+const MARKER = AGENT_CONTEXT_PREFIX.trimEnd();
+
+/** The text of an `agent_message_chunk` notification, or undefined for any other envelope. */
+export function chunkText(event: SessionEvent): string | undefined {
+  const update = (event.payload as { params?: { update?: { sessionUpdate?: string; content?: { type?: string; text?: unknown } } } }).params
+    ?.update;
+  if (update?.sessionUpdate !== "agent_message_chunk") return undefined;
+  return typeof update.content?.text === "string" ? update.content.text : undefined;
+}
+
+/**
+ * Sends `text`, printing the reply as its chunks arrive (the scripted agent's trailing
+ * `[agent-context]` line is held back and summarised instead), and the turn's figures.
+ */
+export async function promptAndShow(narrator: Narrator, session: Session, text: string): Promise<PromptOutcome> {
+  narrator.detail(`you>   ${text}`);
+  const events: SessionEvent[] = [];
+  let reply = "";
+  let printed = 0;
+  let chunks = 0;
+  let firstChunkMs: number | undefined;
+  const started = performance.now();
+  const stream = narrator.beginStream("agent>");
+  // Print what is certainly not part of the context line; hold back a possible start of it.
+  const flush = (final: boolean) => {
+    const cut = reply.indexOf(MARKER);
+    let safe = cut >= 0 ? cut : final ? reply.length : reply.length - heldBack(reply);
+    if (final || cut >= 0) safe = reply.slice(0, safe).trimEnd().length;
+    if (safe > printed) {
+      stream.write(reply.slice(printed, safe));
+      printed = safe;
+    }
+  };
+  const off = session.onEvent((event) => {
+    events.push(event);
+    const chunk = chunkText(event);
+    if (chunk === undefined) return;
+    chunks++;
+    firstChunkMs ??= performance.now() - started;
+    reply += chunk;
+    flush(false);
+  });
+  try {
+    await session.prompt(text);
+  } finally {
+    off();
+    flush(true);
+    narrator.endLine();
+  }
+  const report = parseAgentContext(reply);
+  if (!report) throw new Error(`the agent's reply has no ${MARKER} line: ${JSON.stringify(reply)}`);
+  const indexes = events.map((event) => event.eventIndex);
+  narrator.detail(
+    `${chunks} message chunks streamed (first after ${ms(firstChunkMs ?? 0)}); ${events.length} envelopes recorded ` +
+      `(eventIndex ${Math.min(...indexes)}..${Math.max(...indexes)}), all stored when prompt() resolved`,
+  );
+  return { reply, report, events };
+}
+
+/** The agent's report as one line. */
+export function describeReport(report: AgentContextReport): string {
+  return (
+    `turn ${report.turn}, priorTurns ${report.priorTurns}, replay ${report.replay}, replayChars ${report.replayChars}, ` +
+    `loaded ${report.loaded} (agent pid ${report.pid})`
+  );
+}
+
+/** Length of the longest end of `text` that could be the start of the context marker. */
+function heldBack(text: string): number {
+  for (let n = Math.min(MARKER.length, text.length); n > 0; n--) {
+    if (MARKER.startsWith(text.slice(text.length - n))) return n;
+  }
+  return 0;
+}
+
+/** Every stored event of a session, read page by page. */
+export async function storedEvents(driver: SessionPersistDriver, sessionId: string): Promise<SessionEvent[]> {
+  const out: SessionEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await driver.listEvents({ sessionId, cursor, limit: 500 });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/** Number of sessions in the store, read page by page. */
+export async function countSessions(driver: SessionPersistDriver): Promise<number> {
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await driver.listSessions({ cursor, limit: 500 });
+    count += page.items.length;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return count;
+}
