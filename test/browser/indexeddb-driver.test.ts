@@ -109,4 +109,31 @@ describe("IndexedDbSessionPersistDriver in Chromium", () => {
     assert.deepEqual(problems.messages, []);
     await tabA.context().close();
   });
+
+  it("a tab holding the database open lets another tab delete it, then carries on with a fresh one", async () => {
+    const { page: tabA, problems } = await harness.open("/indexeddb-driver.html");
+    const tabB = await tabA.context().newPage();
+    await tabB.goto(tabA.url());
+    await waitForPage(tabB);
+
+    await callPage(tabA, "keepDriver", "deleted-test");
+    await callPage(tabA, "keptUpdate", SESSION);
+    assert.deepEqual(await callPage(tabA, "keptSessions"), [SESSION]);
+
+    assert.deepEqual(await callPage(tabB, "deleteDatabase", "deleted-test"), { blocked: false });
+
+    // Tab A's driver let go of its connection and reopens transparently: the database is new and empty.
+    assert.deepEqual(await callPage(tabA, "keptSessions"), []);
+    const other = { ...SESSION, id: "after-delete" };
+    await callPage(tabA, "keptUpdate", other);
+    assert.deepEqual(await callPage(tabB, "readHistory", "deleted-test", other.id, 10, 1), {
+      record: other,
+      events: [],
+      pages: 1,
+      tail: [],
+      sessions: [other],
+    });
+    assert.deepEqual(problems.messages, []);
+    await tabA.context().close();
+  });
 });
