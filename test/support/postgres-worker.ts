@@ -1,11 +1,11 @@
 // A separate process for the PostgreSQL concurrency tests, run as
 //   node --import tsx test/support/postgres-worker.ts <json args>
 // Modes:
-//   migrate: construct a driver and use it once (which migrates), at the agreed start time.
+//   migrate: construct a driver and use it once (which migrates), all workers at once.
 //   append:  append `count` events to a shared session the way the client's recorder does
 //            (next index from the tail, retry on an eventIndex conflict) and `count` to a
 //            session of its own, mixing single inserts and batches.
-// Prints one JSON line with what it wrote.
+// Prints one JSON line with what it wrote (after a "ready" line when asked to wait).
 import { PostgresSessionPersistDriver } from "../../drivers/postgres.js";
 import { EventConflictError } from "../../src/persist/errors.js";
 import type { SessionEvent } from "../../src/persist/types.js";
@@ -18,8 +18,8 @@ export interface WorkerArgs {
   tablePrefix?: string;
   /** Construct the driver with `notify: true` (signal followers). */
   notify?: boolean;
-  /** Epoch ms at which every worker starts working, so they really run at once. */
-  startAt: number;
+  /** Wait for a "go" line on stdin (after printing "ready") before working, so that all workers really start at once. */
+  barrier?: boolean;
   worker?: number;
   sharedSession?: string;
   ownSession?: string;
@@ -66,8 +66,27 @@ async function append(sessionId: string, ids: string[]): Promise<number> {
   }
 }
 
+/** Print "ready" and resolve on the parent's "go". */
+async function barrier(): Promise<void> {
+  process.stdout.write("ready\n");
+  await new Promise<void>((resolve) => {
+    let input = "";
+    const onData = (chunk: Buffer) => {
+      input += chunk.toString();
+      if (!input.includes("go")) return;
+      process.stdin.off("data", onData);
+      process.stdin.pause();
+      resolve();
+    };
+    process.stdin.on("data", onData);
+  });
+}
+
 async function main(): Promise<unknown> {
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, args.startAt - Date.now())));
+  // Appenders connect (and migrate) before the barrier, so the race starts on the first insert;
+  // migrators must not, their race is the migration.
+  if (args.mode === "append") await driver.listLatestEvents(args.sharedSession ?? "probe", 1);
+  if (args.barrier) await barrier();
   if (args.mode === "migrate") {
     await driver.getSession("probe");
     return { ok: true };

@@ -1,17 +1,12 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, describe, it } from "vitest";
 import { PostgresSessionPersistDriver } from "../../drivers/postgres.js";
 import type { SessionEvent } from "../../src/persist/types.js";
 import { adminPool, dropSchema, postgresUrl, uniqueSchema } from "../support/postgres.js";
-import type { WorkerArgs } from "../support/postgres-worker.js";
+import { runWorkers } from "../support/postgres-workers.js";
 
 // Several processes at once against one database: what a fleet of app servers does.
 
-const run = promisify(execFile);
-const WORKER = fileURLToPath(new URL("../support/postgres-worker.ts", import.meta.url));
 const WORKERS = 4;
 const schemas: string[] = [];
 
@@ -23,37 +18,6 @@ afterAll(async () => {
     await admin.end();
   }
 });
-
-interface WorkerResult {
-  ok: boolean;
-  error?: string;
-  written?: string[];
-  conflicts?: number;
-}
-
-/** Run WORKERS processes with the given per-worker args; they all start working at the same instant. */
-async function runWorkers(argsOf: (worker: number, startAt: number) => WorkerArgs): Promise<WorkerResult[]> {
-  // Leave time for every process to boot (tsx compiles on start) before the common start.
-  const startAt = Date.now() + 4000;
-  const outputs = await Promise.all(
-    Array.from({ length: WORKERS }, (_, worker) =>
-      run(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(argsOf(worker, startAt))], {
-        cwd: fileURLToPath(new URL("../..", import.meta.url)),
-      }).then(
-        ({ stdout }) => stdout,
-        (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ""}${error.stderr ?? ""}`,
-      ),
-    ),
-  );
-  return outputs.map((out) => {
-    const line = out.trim().split("\n").pop() ?? "";
-    try {
-      return JSON.parse(line) as WorkerResult;
-    } catch {
-      return { ok: false, error: out };
-    }
-  });
-}
 
 async function allEvents(driver: PostgresSessionPersistDriver, sessionId: string): Promise<SessionEvent[]> {
   const events: SessionEvent[] = [];
@@ -71,7 +35,9 @@ describe("PostgresSessionPersistDriver across processes", () => {
     const schema = uniqueSchema("mig");
     schemas.push(schema);
     const url = postgresUrl();
-    const results = await runWorkers((worker, startAt) => ({ mode: "migrate", url, schema, startAt, worker }));
+    const results = await runWorkers(
+      Array.from({ length: WORKERS }, (_, worker) => ({ mode: "migrate", url, schema, worker })),
+    );
     assert.deepEqual(results, Array.from({ length: WORKERS }, () => ({ ok: true })));
     const admin = adminPool();
     try {
@@ -86,17 +52,18 @@ describe("PostgresSessionPersistDriver across processes", () => {
     const schema = uniqueSchema("conc");
     schemas.push(schema);
     const url = postgresUrl();
-    const count = 60;
-    const results = await runWorkers((worker, startAt) => ({
-      mode: "append",
-      url,
-      schema,
-      startAt,
-      worker,
-      count,
-      sharedSession: "shared",
-      ownSession: `own-${worker}`,
-    }));
+    const count = 100;
+    const results = await runWorkers(
+      Array.from({ length: WORKERS }, (_, worker) => ({
+        mode: "append",
+        url,
+        schema,
+        worker,
+        count,
+        sharedSession: "shared",
+        ownSession: `own-${worker}`,
+      })),
+    );
     for (const result of results) assert.equal(result.ok, true, result.error);
     // The writers really raced: some lost an index to another and retried.
     assert.ok(results.reduce((n, r) => n + (r.conflicts ?? 0), 0) > 0, "the workers never collided");

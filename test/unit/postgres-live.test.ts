@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, describe, it } from "vitest";
 import { PostgresSessionPersistDriver } from "../../drivers/postgres.js";
 import { DriverClosedError } from "../../src/persist/errors.js";
 import type { SessionEvent } from "../../src/persist/types.js";
 import { adminPool, dropSchema, postgresUrl, uniqueSchema } from "../support/postgres.js";
-import type { WorkerArgs } from "../support/postgres-worker.js";
+import { runWorkers } from "../support/postgres-workers.js";
 
 // Live tail with LISTEN/NOTIFY: one process follows a session another process is writing.
 
-const run = promisify(execFile);
-const WORKER = fileURLToPath(new URL("../support/postgres-worker.ts", import.meta.url));
 const schemas: string[] = [];
 
 afterAll(async () => {
@@ -59,21 +54,10 @@ describe("PostgresSessionPersistDriver.followSession", () => {
         onError: (error) => errors.push(error),
       });
       const count = 30;
-      const args: WorkerArgs = {
-        mode: "append",
-        url,
-        schema,
-        notify: true,
-        startAt: 0,
-        worker: 7,
-        count,
-        sharedSession: "live",
-        ownSession: "elsewhere",
-      };
-      const { stdout } = await run(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(args)], {
-        cwd: fileURLToPath(new URL("../..", import.meta.url)),
-      });
-      assert.equal((JSON.parse(stdout.trim()) as { ok: boolean }).ok, true);
+      const [result] = await runWorkers([
+        { mode: "append", url, schema, notify: true, worker: 7, count, sharedSession: "live", ownSession: "elsewhere" },
+      ]);
+      assert.equal(result?.ok, true, result?.error);
       // The worker has committed everything; its last signal arrives shortly after.
       await until(() => seen.length >= count + 2, 10_000, "the followed events");
       assert.deepEqual(

@@ -1,0 +1,61 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { WorkerArgs } from "./postgres-worker.js";
+
+// Parent side of postgres-worker.ts: start worker processes, release them together once
+// all are ready, and collect the JSON line each prints at the end.
+
+const WORKER = fileURLToPath(new URL("./postgres-worker.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** What a worker reports. */
+export interface WorkerResult {
+  /** Whether it finished without error. */
+  ok: boolean;
+  /** The error, when it failed (or its raw output when that was not JSON). */
+  error?: string;
+  /** Ids of the events it wrote to the shared session, in order. */
+  written?: string[];
+  /** How many times it lost an index to another writer and retried. */
+  conflicts?: number;
+}
+
+/** Run one worker per args entry; with more than one, they all start working at the same moment. */
+export async function runWorkers(argsList: WorkerArgs[]): Promise<WorkerResult[]> {
+  const barrier = argsList.length > 1;
+  let ready = 0;
+  const children = argsList.map((args) =>
+    spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify({ ...args, barrier })], {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+    }),
+  );
+  const results = children.map(
+    (child) =>
+      new Promise<WorkerResult>((resolve) => {
+        let out = "";
+        let err = "";
+        let counted = false;
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          if (!counted && out.includes("ready\n")) {
+            counted = true;
+            if (++ready === children.length) for (const c of children) c.stdin.end("go\n");
+          }
+        });
+        child.stderr.on("data", (chunk: Buffer) => {
+          err += chunk.toString();
+        });
+        child.on("close", () => {
+          const line = out.trim().split("\n").pop() ?? "";
+          try {
+            resolve(JSON.parse(line) as WorkerResult);
+          } catch {
+            resolve({ ok: false, error: `${out}\n${err}` });
+          }
+        });
+        child.on("error", (error) => resolve({ ok: false, error: String(error) }));
+      }),
+  );
+  return Promise.all(results);
+}
