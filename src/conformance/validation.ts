@@ -38,6 +38,13 @@ export function validationTests(ctx: SuiteContext): void {
     ["a non-numeric createdAt", badEvent({ createdAt: "yesterday" }), "createdAt"],
   ];
 
+  const cyclic: Loose = { jsonrpc: "2.0", method: "session/update" };
+  cyclic.self = cyclic;
+  badEvents.push(
+    ["a cyclic payload", badEvent({ payload: cyclic }), "payload"],
+    ["a payload holding a bigint", badEvent({ payload: { jsonrpc: "2.0", method: "x", params: { n: 10n } } }), "payload"],
+  );
+
   for (const [what, event, field] of badEvents) {
     it(`insertEvent refuses ${what}, naming ${field}, and writes nothing`, async () => {
       await expectValidationError(() => ctx.driver().insertEvent("s-val", event), field);

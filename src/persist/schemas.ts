@@ -64,7 +64,7 @@ function fail(what: string, prefix: string, error: z.ZodError): never {
   throw new PersistValidationError(what, issuesOf(error, prefix));
 }
 
-/** A JSON value after a round trip through `JSON.stringify`; throws a validation error when it has none. */
+/** Throw a validation error naming `path` when `JSON.stringify` cannot serialize `value`. */
 function assertJsonSerializable(value: unknown, what: string, path: string): void {
   try {
     JSON.stringify(value);
@@ -72,6 +72,30 @@ function assertJsonSerializable(value: unknown, what: string, path: string): voi
     throw new PersistValidationError(what, [
       { path, message: `must be JSON-serializable (${(error as Error).message})` },
     ]);
+  }
+}
+
+/** Throw on what makes `JSON.stringify` throw: a bigint, or (as a stack overflow) a cycle. */
+function walkJson(value: unknown): void {
+  if (typeof value === "bigint") throw new TypeError("a bigint is not JSON");
+  if (typeof value !== "object" || value === null) return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) walkJson(value[i]);
+    return;
+  }
+  for (const key of Object.keys(value)) walkJson((value as Record<string, unknown>)[key]);
+}
+
+/**
+ * Refuse an event payload JSON cannot hold. A walk rather than `JSON.stringify`: this runs
+ * on every insert, and the walk costs a few percent of a serialization.
+ */
+function assertJsonPayload(payload: unknown): void {
+  try {
+    walkJson(payload);
+  } catch (error) {
+    const reason = error instanceof RangeError ? "cyclic or nested too deeply" : (error as Error).message;
+    throw new PersistValidationError("session event", [{ path: "event.payload", message: `must be JSON-serializable (${reason})` }]);
   }
 }
 
@@ -83,6 +107,9 @@ function assertJsonSerializable(value: unknown, what: string, path: string): voi
 export function parseSessionEvent(sessionId: string, event: unknown): SessionEvent {
   const result = sessionEventSchema.safeParse(event);
   if (!result.success) fail("session event", "event", result.error);
+  // Every backend stores the payload as JSON: refuse cycles and bigints here, typed, rather
+  // than as a TypeError from the driver's JSON.stringify.
+  assertJsonPayload(result.data.payload);
   if (result.data.sessionId !== sessionId) {
     throw new PersistValidationError("session event", [
       {

@@ -58,6 +58,26 @@ describe("parseSessionEvent", () => {
   });
 });
 
+describe("event payloads that JSON cannot hold", () => {
+  it("refuses a cyclic payload and a bigint, naming the payload", () => {
+    const cyclic: Record<string, unknown> = { jsonrpc: "2.0", method: "x" };
+    cyclic.params = { back: cyclic };
+    for (const payload of [cyclic, { jsonrpc: "2.0", method: "x", params: [1, 2n] }]) {
+      const error = issues(() => parseSessionEvent("s", { ...makeEvent("s", 0), payload }));
+      expect(paths(error)).toEqual(["event.payload"]);
+      expect(error.message).toContain("must be JSON-serializable");
+    }
+    const error = issues(() => parseSessionEvents("s", [makeEvent("s", 0), { ...makeEvent("s", 1), payload: cyclic }]));
+    expect(paths(error)).toEqual(["events[1].payload"]);
+  });
+
+  it("accepts what JSON.stringify accepts: shared (non-cyclic) references, null, deep nesting", () => {
+    const shared = { text: "same" };
+    parseSessionEvent("s", { ...makeEvent("s", 0), payload: { jsonrpc: "2.0", method: "x", params: [shared, shared, null] } });
+    parseSessionEvent("s", { ...makeEvent("s", 0), payload: conformanceFixtures.deeplyNestedEnvelope(500) });
+  });
+});
+
 describe("parseSessionEvents", () => {
   it("names the position of the bad event", () => {
     const error = issues(() => parseSessionEvents("s", [makeEvent("s", 0), { ...makeEvent("s", 1), eventIndex: "1" }]));
