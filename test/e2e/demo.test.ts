@@ -1,0 +1,167 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
+import { isProcessAlive, pidsInGroup, REPO_ROOT } from "../../harness/index.js";
+import { allEvents, isGapFree } from "../support/client.js";
+
+// `npm run demo` as a user (or CI) runs it: bash scripts/demo.sh in a child process, no terminal.
+
+interface DemoRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const RUN_TIMEOUT_MS = 90_000;
+
+/** Runs the demo; `onStdout` may act on the output so far (e.g. interrupt it). */
+function runDemo(args: string[], onStdout?: (stdout: string, child: ReturnType<typeof spawn>) => void): Promise<DemoRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["scripts/demo.sh", ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CI: "true", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`demo still running after ${RUN_TIMEOUT_MS} ms:\n${stdout}\n${stderr}`));
+    }, RUN_TIMEOUT_MS);
+    child.stdout.setEncoding("utf8").on("data", (data: string) => {
+      stdout += data;
+      onStdout?.(stdout, child);
+    });
+    child.stderr.setEncoding("utf8").on("data", (data: string) => (stderr += data));
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Every runtime pid the demo printed ("..., pid 123"). */
+function runtimePids(stdout: string): number[] {
+  return [...stdout.matchAll(/\bpid (\d+)$/gm)].map((m) => Number(m[1]));
+}
+
+function explain(run: DemoRun): string {
+  return `exit ${run.code} ${run.signal ?? ""}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+}
+
+describe("npm run demo (scripts/demo.sh)", () => {
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), "durable-agent-demo-test-"));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs every step on a SQLite file, leaves the whole history in it, and stops the runtime", { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
+    const file = join(tempDir(), "demo.db");
+    const run = await runDemo(["--store", `sqlite:${file}`]);
+    expect(run.code, explain(run)).toBe(0);
+    const out = run.stdout;
+    expect(out).toContain(`store: sqlite:${file}`);
+    expect(out).toContain("agent> echo: Remember the code word: pineapple.");
+    expect(out).toMatch(/restored after the runtime restart: replay/);
+    expect(out).toContain("| User: Remember the code word: pineapple.");
+    expect(out).toMatch(/agent's report: turn 1, priorTurns 0, replay true, replayChars [1-9]\d*/);
+    expect(out).toMatch(/resumed in a fresh client: replay/);
+    expect(out).toMatch(/resumed in a fresh client: load/);
+    expect(out).toMatch(/loaded true/);
+    expect(out).toMatch(/eventIndex 0\.\.\d+: gap-free/);
+    expect(out).toMatch(/Demo complete in \d+ ms/);
+    expect(out).not.toMatch(/\u001b\[/); // no colours without a terminal
+
+    // The runtime (before and after its restart) is gone.
+    const pids = runtimePids(out);
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    for (const pid of pids) {
+      expect(isProcessAlive(pid), `runtime pid ${pid} still alive`).toBe(false);
+      expect(pidsInGroup(pid), `processes left in the runtime's group ${pid}`).toEqual([]);
+    }
+
+    // What the demo says it stored is really in the file, gap-free.
+    const sessionId = /create session "(demo-[0-9a-f]+)"/.exec(out)?.[1];
+    expect(sessionId).toBeDefined();
+    const stored = Number(/: (\d+) events stored/.exec(out)?.[1]);
+    const driver = new SQLiteSessionPersistDriver({ filename: file });
+    try {
+      const events = await allEvents(driver, sessionId!);
+      expect(events.length).toBe(stored);
+      expect(isGapFree(events)).toBe(true);
+      expect(new Set(events.map((e) => e.connectionId)).size).toBe(4);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it("runs on the in-memory store without the session/load round", { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
+    const run = await runDemo(["--store", "memory", "--skip-load"]);
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.stdout).toContain("store: memory");
+    expect(run.stdout).toMatch(/restored after the runtime restart: replay/);
+    expect(run.stdout).toMatch(/resumed in a fresh client: replay/);
+    expect(run.stdout).not.toMatch(/resumed in a fresh client: load/);
+    expect(run.stdout).toMatch(/gap-free/);
+  });
+
+  it("documents its flags with --help", async () => {
+    const run = await runDemo(["--help"]);
+    expect(run.code, explain(run)).toBe(0);
+    for (const flag of ["--store", "--runtime", "--keep", "--skip-load", "sqlite:<path>", "postgres://", "sandbox-agent"]) {
+      expect(run.stdout).toContain(flag);
+    }
+  });
+
+  it("refuses bad options with exit code 2 and a clear message, starting nothing", async () => {
+    const unknown = await runDemo(["--store", "mongodb://x"]);
+    expect(unknown.code, explain(unknown)).toBe(2);
+    expect(unknown.stderr).toContain('unknown store "mongodb://x"');
+    expect(unknown.stdout).not.toContain("Start the runtime");
+
+    const browser = await runDemo(["--store", "indexeddb"]);
+    expect(browser.code, explain(browser)).toBe(2);
+    expect(browser.stderr).toMatch(/runs only in a browser/);
+
+    const runtime = await runDemo(["--runtime", "nope"]);
+    expect(runtime.code, explain(runtime)).toBe(2);
+    expect(runtime.stderr).toContain('unknown runtime "nope"');
+
+    const flag = await runDemo(["--frobnicate"]);
+    expect(flag.code, explain(flag)).toBe(2);
+    expect(flag.stderr).toContain("--frobnicate");
+  });
+
+  it("stops the runtime and removes its temporary store when interrupted (SIGINT)", { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
+    let interrupted = false;
+    const run = await runDemo([], (stdout, child) => {
+      // Interrupt once the session exists (the runtime and an agent process are running).
+      if (!interrupted && /agent session [0-9a-f-]+/.test(stdout)) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
+    });
+    expect(interrupted, explain(run)).toBe(true);
+    expect(run.code, explain(run)).toBe(130);
+    expect(run.stdout).toContain("SIGINT received");
+    const pids = runtimePids(run.stdout);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) {
+      expect(isProcessAlive(pid), `runtime pid ${pid} still alive`).toBe(false);
+      expect(pidsInGroup(pid), `processes left in the runtime's group ${pid}`).toEqual([]);
+    }
+    const storeFile = /store: sqlite:(\S+) \(temporary/.exec(run.stdout)?.[1];
+    expect(storeFile).toBeDefined();
+    expect(existsSync(storeFile!)).toBe(false);
+  });
+});
