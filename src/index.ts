@@ -44,3 +44,8 @@ export {
   type ReplayCaps,
 } from "./history/replay.js";
 export { isUndeliveredResponse, undeliveredResponse } from "./history/envelopes.js";
+
+// ACP's standard remote transports (WebSocket, Streamable HTTP) and transport selection.
+export { AcpWebSocketTransport, type AcpWebSocketTransportOptions } from "./transport/acp-websocket.js";
+export { AcpHttpTransport, type AcpHttpTransportOptions } from "./transport/acp-http.js";
+export { selectTransport, TRANSPORT_NAMES, type TransportName, type TransportSelection } from "./transport/select.js";

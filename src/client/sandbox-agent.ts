@@ -5,7 +5,7 @@ import { deleteSessionVia, driverCapabilities } from "../persist/capabilities.js
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
 import { AbortedError, AuthenticationError, RuntimeLostError, RuntimeUnavailableError } from "../transport/errors.js";
-import { SandboxAgentTransport } from "../transport/sandbox-agent.js";
+import { selectTransport } from "../transport/select.js";
 import type { RuntimeTransport } from "../transport/types.js";
 import { AgentConnection, type AgentConnectionHooks } from "./agent-connection.js";
 import { DisposedError, InvalidOptionsError, SessionDestroyedError, SessionExistsError, SessionNotFoundError } from "./errors.js";
@@ -64,19 +64,10 @@ export class SandboxAgent {
     this.resolved = resolveOptions(options);
     this.persist = options.persist ?? new InMemorySessionPersistDriver();
     this.onErrorOption = options.onError;
-    if (options.transport) {
-      this.transport = options.transport;
-    } else {
-      try {
-        this.transport = new SandboxAgentTransport({
-          baseUrl: options.baseUrl ?? "http://localhost",
-          token: options.token,
-          headers: options.headers,
-          fetch: options.fetch,
-        });
-      } catch (error) {
-        throw new InvalidOptionsError((error as Error).message);
-      }
+    try {
+      this.transport = selectTransport(options);
+    } catch (error) {
+      throw new InvalidOptionsError((error as Error).message);
     }
     this.host = {
       persist: this.persist,
