@@ -1,6 +1,9 @@
 import type { ConformanceLimits, ConformanceTestApi } from "./types.js";
 import type { SessionPersistDriverWithCapabilities } from "../persist/types.js";
 
+/** The smallest caps the suite can work within (some tests need ten sessions or events). */
+export const MIN_LIMIT = 10;
+
 /** What every group of conformance tests receives. */
 export interface SuiteContext {
   /** The runner's functions. */
@@ -23,6 +26,11 @@ export function createContext(test: ConformanceTestApi, limits: ConformanceLimit
   set(driver: SessionPersistDriverWithCapabilities | undefined): void;
   closedByTest(): boolean;
 } {
+  for (const [name, value] of Object.entries(limits ?? {})) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= MIN_LIMIT)) {
+      throw new RangeError(`conformance: limits.${name} must be an integer of at least ${MIN_LIMIT}, got ${String(value)}`);
+    }
+  }
   let current: SessionPersistDriverWithCapabilities | undefined;
   let closed = false;
   const capped: Required<ConformanceLimits> = {

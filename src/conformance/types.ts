@@ -15,7 +15,7 @@ export interface ConformanceTestApi {
   afterEach(fn: () => Promise<void>): unknown;
 }
 
-/** Caps a driver enforces; the suite stays within them so that capped drivers pass. */
+/** Caps a driver enforces; the suite stays within them so that capped drivers pass. Each must be at least 10. */
 export interface ConformanceLimits {
   /** The most events the driver keeps per session before dropping old ones. */
   maxEventsPerSession?: number;

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import {
+  EventConflictError,
+  InMemorySessionPersistDriver,
+  type ListEventsRequest,
+  type ListPage,
+  type ListPageRequest,
+  type SessionEvent,
+  type SessionRecord,
+} from "../../src/index.js";
+import { describeDriverConformance, type ConformanceTestApi } from "../../src/testing.js";
+
+// The suite must be able to fail: run it with a tiny collecting runner against drivers that
+// each break one rule, and check that the tests about that rule fail (and only tests).
+
+type Hook = () => Promise<void>;
+interface Collected {
+  name: string;
+  run: () => Promise<void>;
+}
+
+function collect(createDriver: () => InMemorySessionPersistDriver, limits?: { maxEventsPerSession?: number }): Collected[] {
+  const tests: Collected[] = [];
+  const path: string[] = [];
+  const befores: Hook[][] = [[]];
+  const afters: Hook[][] = [[]];
+  const api: ConformanceTestApi = {
+    describe(name, fn) {
+      path.push(name);
+      befores.push([]);
+      afters.push([]);
+      fn();
+      path.pop();
+      befores.pop();
+      afters.pop();
+    },
+    it(name, fn) {
+      const before = befores.flat();
+      const after = afters.slice().reverse().flat();
+      tests.push({
+        name: [...path, name].join(" > "),
+        run: async () => {
+          for (const hook of before) await hook();
+          try {
+            await fn();
+          } finally {
+            for (const hook of after) await hook();
+          }
+        },
+      });
+    },
+    beforeEach(fn) {
+      befores[befores.length - 1]!.push(fn);
+    },
+    afterEach(fn) {
+      afters[afters.length - 1]!.push(fn);
+    },
+  };
+  describeDriverConformance({ name: "probe", createDriver, disposeDriver: (d) => d.close(), test: api, limits });
+  return tests;
+}
+
+async function failures(createDriver: () => InMemorySessionPersistDriver): Promise<string[]> {
+  const failed: string[] = [];
+  for (const test of collect(createDriver, { maxEventsPerSession: 500 })) {
+    try {
+      await test.run();
+    } catch {
+      failed.push(test.name);
+    }
+  }
+  return failed;
+}
+
+class ReversedEvents extends InMemorySessionPersistDriver {
+  override async listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>> {
+    const page = await super.listEvents(request);
+    return { ...page, items: page.items.reverse() };
+  }
+}
+
+class SwallowsConflicts extends InMemorySessionPersistDriver {
+  override async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
+    await super.insertEvent(sessionId, event).catch((error: unknown) => {
+      if (!(error instanceof EventConflictError)) throw error;
+    });
+  }
+}
+
+class SharesRecords extends InMemorySessionPersistDriver {
+  readonly #handedOut = new Map<string, SessionRecord>();
+  override async getSession(id: string): Promise<SessionRecord | undefined> {
+    const cached = this.#handedOut.get(id);
+    if (cached) return cached;
+    const record = await super.getSession(id);
+    if (record) this.#handedOut.set(id, record);
+    return record;
+  }
+}
+
+class NoSessionCursor extends InMemorySessionPersistDriver {
+  override async listSessions(request?: ListPageRequest): Promise<ListPage<SessionRecord>> {
+    const page = await super.listSessions(request);
+    return { items: page.items };
+  }
+}
+
+class UsableAfterClose extends InMemorySessionPersistDriver {
+  override async close(): Promise<void> {}
+}
+
+describe("the conformance suite", () => {
+  it("passes a correct driver, every test of it", async () => {
+    expect(await failures(() => new InMemorySessionPersistDriver())).toEqual([]);
+    expect(collect(() => new InMemorySessionPersistDriver()).length).toBeGreaterThan(70);
+  });
+
+  it.each([
+    ["listEvents out of order", () => new ReversedEvents(), /ascending by eventIndex/],
+    ["conflicts swallowed", () => new SwallowsConflicts(), /EventConflictError\('eventIndex'\)/],
+    ["records shared with the caller", () => new SharesRecords(), /mutating a returned record/],
+    ["listSessions without cursors", () => new NoSessionCursor(), /paging listSessions/],
+    ["usable after close()", () => new UsableAfterClose(), /after close\(\)/],
+  ])("fails a driver with %s", async (_, create, expected) => {
+    const failed = await failures(create);
+    expect(failed.some((name) => expected.test(name)), failed.join("\n")).toBe(true);
+  });
+
+  it("refuses limits it cannot work within", () => {
+    expect(() => collect(() => new InMemorySessionPersistDriver(), { maxEventsPerSession: 9 })).toThrow(RangeError);
+  });
+});
