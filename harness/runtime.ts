@@ -28,6 +28,13 @@ export interface StartRuntimeOptions {
    * Default: env `HARNESS_KEEP_FILES=1`.
    */
   keepFiles?: boolean;
+  /**
+   * Let pages from this origin (e.g. `http://127.0.0.1:43117`) call the runtime: passes
+   * `--cors-allow-origin` with the methods (GET, POST, DELETE) and request headers
+   * (authorization, content-type, accept, last-event-id) the client sends. Kept across
+   * `restart()`. Default: no CORS headers (browsers are refused).
+   */
+  corsAllowOrigin?: string;
 }
 
 /** Scripted agent settings a test may change between agent spawns, without restarting the runtime. */
@@ -111,6 +118,7 @@ class Runtime implements RuntimeHandle {
   private readonly readyTimeoutMs: number;
   private readonly stopGraceMs: number;
   private readonly keepFiles: boolean;
+  private readonly corsArgs: string[];
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
@@ -131,6 +139,7 @@ class Runtime implements RuntimeHandle {
     this.readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
     this.stopGraceMs = options.stopGraceMs ?? 2_000;
     this.keepFiles = options.keepFiles ?? process.env.HARNESS_KEEP_FILES === "1";
+    this.corsArgs = corsArgs(options.corsAllowOrigin);
     for (const dir of [this.agentStateDir, this.home, this.xdgDataHome]) mkdirSync(dir, { recursive: true });
   }
 
@@ -186,7 +195,7 @@ class Runtime implements RuntimeHandle {
     try {
       const child = spawn(
         SANDBOX_AGENT_BIN,
-        ["server", "-H", "127.0.0.1", "-p", String(this.port), "--token", this.token, "--no-telemetry"],
+        ["server", "-H", "127.0.0.1", "-p", String(this.port), "--token", this.token, "--no-telemetry", ...this.corsArgs],
         {
           detached: true,
           stdio: ["ignore", log, log],
@@ -306,6 +315,24 @@ async function waitGroupGone(pgid: number, timeoutMs: number): Promise<void> {
     signalGroup(pgid, "SIGKILL");
     await delay(10);
   }
+}
+
+/** What the browser client sends cross-origin: its methods and request headers. */
+const CORS_METHODS = ["GET", "POST", "DELETE"];
+const CORS_HEADERS = ["authorization", "content-type", "accept", "last-event-id"];
+
+/** Server flags allowing `origin` to call the runtime from a page; none without an origin. */
+function corsArgs(origin: string | undefined): string[] {
+  if (origin === undefined) return [];
+  if (typeof origin !== "string" || !/^https?:\/\/[^/\s]+$/.test(origin)) {
+    throw new TypeError(`corsAllowOrigin must be an origin like http://127.0.0.1:8080, got ${JSON.stringify(origin)}`);
+  }
+  return [
+    "--cors-allow-origin",
+    origin,
+    ...CORS_METHODS.flatMap((method) => ["--cors-allow-method", method]),
+    ...CORS_HEADERS.flatMap((header) => ["--cors-allow-header", header]),
+  ];
 }
 
 function delay(ms: number): Promise<void> {
