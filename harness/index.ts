@@ -31,3 +31,4 @@ export {
   type ScriptedAgentConfig,
 } from "./scripted-agent/config.js";
 export { RawAcp, type RawPostResult, type RawSse, type SseMessage } from "./raw-acp.js";
+export { startAcpServer, type AcpServerHandle, type StartAcpServerOptions } from "./acp-server.js";
