@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { assertSameData, readAllEvents } from "./assertions.js";
 import type { SuiteContext } from "./context.js";
-import { fullRecord, makeEvent } from "./fixtures.js";
+import { fullRecord, makeEvent, makeEvents } from "./fixtures.js";
 
 interface Mutable {
   params?: { update?: { content?: { text?: string } } };
@@ -51,5 +51,19 @@ export function copyTests(ctx: SuiteContext): void {
 
     assertSameData(await ctx.driver().getSession("s-copy-in"), record);
     assertSameData(await readAllEvents(ctx.driver(), "s-copy-in"), [event]);
+  });
+
+  it("the optional capabilities copy too: insertEvents inputs and listLatestEvents results", async () => {
+    const driver = ctx.driver();
+    const events = makeEvents("s-copy-cap", 0, 3);
+    const input = structuredClone(events);
+    if (typeof driver.insertEvents === "function") await driver.insertEvents("s-copy-cap", input);
+    else for (const event of input) await driver.insertEvent("s-copy-cap", event);
+    for (const event of input) event.connectionId = "mutated";
+    if (typeof driver.listLatestEvents === "function") {
+      const tail = await driver.listLatestEvents("s-copy-cap", 3);
+      for (const event of tail) (event.payload as Mutable).params!.update = { content: { text: "mutated" } };
+    }
+    assertSameData(await readAllEvents(driver, "s-copy-cap"), events);
   });
 }
