@@ -95,12 +95,15 @@ export class AgentConnection {
       ),
     };
     this.acp = app.connect(tapped);
-    void channel.lost.then((error) => {
-      if (this.closedWith) return;
-      this.closedWith = error;
-      this.acp.close(error);
-      this.hooks.lost(this, error);
-    });
+    void channel.lost.then((error) => this.markLost(error));
+  }
+
+  /** End the connection as lost: pending requests reject with `error`, the owner is told. Idempotent. */
+  private markLost(error: RuntimeLostError): void {
+    if (this.closedWith) return;
+    this.closedWith = error;
+    this.acp.close(error);
+    this.hooks.lost(this, error);
   }
 
   /** Open a channel to `agent` and run `initialize`; throws a typed error when the runtime refuses. */
@@ -197,6 +200,9 @@ export class AgentConnection {
   private mapError(method: string, error: unknown): Error {
     if (error instanceof RequestError) {
       const typed = typedErrorOf(error.data);
+      // The request's own failure can arrive before the channel's loss is announced; either
+      // way the connection is done, so the next call re-bootstraps instead of reusing it.
+      if (typed instanceof RuntimeLostError) this.markLost(typed);
       if (typed) return typed;
       return new AgentRequestError(method, error.code, error.message, error.data);
     }

@@ -201,7 +201,10 @@ export class Session {
   async cancel(): Promise<void> {
     const connection = this.connection;
     if (!connection?.isOpen) return;
-    await connection.notify("session/cancel", { sessionId: this.record.agentSessionId });
+    // A connection lost meanwhile has already ended the turn (the prompt rejects with RuntimeLostError).
+    await connection.notify("session/cancel", { sessionId: this.record.agentSessionId }).catch((error: unknown) => {
+      if (!(error instanceof RuntimeLostError)) throw error;
+    });
   }
 
   /** Switch the agent's mode (`session/set_mode`) and store it in the record. */
