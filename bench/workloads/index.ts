@@ -1,10 +1,13 @@
 import type { Workload } from "../types.js";
+import { acpOverhead } from "./acp-overhead.js";
 import { batchIngest } from "./batch-ingest.js";
 import { w1Sequential } from "./w1-sequential.js";
 import { w2Concurrent } from "./w2-concurrent.js";
 import { w3PageThrough } from "./w3-page-through.js";
 import { w4Tail } from "./w4-tail.js";
 import { w5Sessions } from "./w5-sessions.js";
+import { clientRoundTrip } from "./client-round-trip.js";
+import { longTurnIngest } from "./long-turn.js";
 
 // The workload registry: one file per workload, listed here in table order.
 // To add one (e.g. a client-level "prompt round trip" or "streaming ingest of a long
@@ -20,4 +23,6 @@ export const WORKLOADS: readonly Workload[] = [
   w3PageThrough as Workload,
   w4Tail as Workload,
   w5Sessions as Workload,
+  clientRoundTrip,
+  longTurnIngest,
 ];
