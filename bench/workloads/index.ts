@@ -25,4 +25,5 @@ export const WORKLOADS: readonly Workload[] = [
   w5Sessions as Workload,
   clientRoundTrip,
   longTurnIngest,
+  acpOverhead,
 ];
