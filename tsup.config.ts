@@ -22,6 +22,9 @@ export default defineConfig([
     dts: true,
     sourcemap: true,
     target: "es2022",
+    // Shared chunks in CommonJS too: one copy of each error class, so `instanceof` holds
+    // across `durable-agent` and `durable-agent/<driver>`.
+    splitting: true,
     // The ACP SDK ships ESM only; the CommonJS build carries its own copy of it.
     noExternal: ["@agentclientprotocol/sdk"],
     external,

@@ -26,6 +26,16 @@ describe("the built package", () => {
     expect(node(["-e", `console.log(typeof require("${specifier}").${name})`])).toBe("function");
   });
 
+  it("shares one copy of each error class between entries, in ESM and in CommonJS", () => {
+    const check = `const e = await d.insertEvent("s", { id: "x" }).catch((error) => error); console.log(e instanceof core.PersistValidationError)`;
+    expect(
+      node(["--input-type=module", "-e", `import * as core from "durable-agent"; import { SQLiteSessionPersistDriver } from "durable-agent/sqlite"; const d = new SQLiteSessionPersistDriver({ filename: ":memory:" }); ${check}`]),
+    ).toBe("true");
+    expect(
+      node(["-e", `(async () => { const core = require("durable-agent"); const { SQLiteSessionPersistDriver } = require("durable-agent/sqlite"); const d = new SQLiteSessionPersistDriver({ filename: ":memory:" }); ${check} })()`]),
+    ).toBe("true");
+  });
+
   it("keeps driver client libraries out of the main entry", () => {
     const mainFiles = ["index.js", ...readdirSync(dist).filter((f) => f.startsWith("chunk-") && f.endsWith(".js"))];
     const imported = new Set<string>();
