@@ -115,6 +115,23 @@ describe("npm run demo (scripts/demo.sh)", () => {
     expect(run.stdout).toMatch(/gap-free/);
   });
 
+  it("runs the getting-started example (examples/demo/quickstart.ts)", { timeout: RUN_TIMEOUT_MS }, async () => {
+    const run = await new Promise<DemoRun>((resolve, reject) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "examples/demo/quickstart.ts"], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (data: string) => (stdout += data));
+      child.stderr.setEncoding("utf8").on("data", (data: string) => (stderr += data));
+      child.once("error", reject);
+      child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    });
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.stdout).toContain("echo: hello");
+    expect(run.stdout).toContain("echo: still there?");
+    expect(run.stdout).toContain("restored by: replay");
+    expect(run.stdout).toMatch(/\d+ events stored, eventIndex 0\.\.\d+/);
+  });
+
   it("documents its flags with --help", async () => {
     const run = await runDemo(["--help"]);
     expect(run.code, explain(run)).toBe(0);
