@@ -1,0 +1,112 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { freePort, startRuntime, type RuntimeHandle } from "../../harness/index.js";
+import { RuntimeUnavailableError, SandboxAgent, InvalidOptionsError } from "../../src/index.js";
+import { allEvents, isGapFree, promptReport, STORES, type TestStore } from "../support/client.js";
+
+/** A fetch that cuts the first `cuts` event streams after `frames` chunks, as a flaky proxy would. */
+function flakyEventStreams(cuts: number, frames: number) {
+  const seen: { lastEventId: string | null }[] = [];
+  const wrapped: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const headers = new Headers(init?.headers);
+    if (init?.method !== "GET" || !headers.get("accept")?.includes("text/event-stream")) return response;
+    seen.push({ lastEventId: headers.get("last-event-id") });
+    if (seen.length > cuts || !response.body) return response;
+    const reader = response.body.getReader();
+    let passed = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (passed++ >= frames) {
+          await reader.cancel();
+          controller.error(new TypeError("terminated"));
+          return;
+        }
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  return { fetch: wrapped, seen };
+}
+
+for (const [storeName, makeStore] of Object.entries(STORES)) {
+  describe(`client edge cases on the real runtime (${storeName} store)`, () => {
+    let runtime: RuntimeHandle;
+    let store: TestStore;
+    const clients: SandboxAgent[] = [];
+
+    beforeAll(async () => {
+      runtime = await startRuntime();
+    });
+    afterAll(async () => {
+      await runtime?.stop();
+    });
+    beforeEach(() => {
+      store = makeStore();
+    });
+    afterEach(async () => {
+      await Promise.all(clients.splice(0).map((sdk) => sdk.dispose()));
+      store.cleanup();
+    });
+
+    it("resumes a broken event stream with Last-Event-ID: nothing lost, nothing twice", async () => {
+      const flaky = flakyEventStreams(2, 3);
+      const sdk = await SandboxAgent.connect({ baseUrl: runtime.baseUrl, token: runtime.token, persist: store.driver, fetch: flaky.fetch });
+      clients.push(sdk);
+      const session = await sdk.createSession({ id: "flaky", agent: "mock" });
+      const { reply } = await promptReport(session, "/chunks 40");
+      for (let k = 0; k < 40; k++) expect(reply).toContain(`chunk ${k}\n`);
+      expect(flaky.seen.length).toBeGreaterThanOrEqual(2);
+      expect(flaky.seen[0]!.lastEventId).toBeNull();
+      expect(flaky.seen[1]!.lastEventId).toMatch(/^\d+$/);
+      const stored = await allEvents(store.driver, "flaky");
+      expect(isGapFree(stored)).toBe(true);
+      const updates = stored.filter((e) => "method" in e.payload && e.payload.method === "session/update");
+      expect(updates).toHaveLength(41); // 40 chunks + the context chunk, each once
+      expect(session.lastRestoration?.method).toBe("new"); // the stream was resumed, not the session
+    });
+
+    it("keeps the newest history when the replay caps bite", async () => {
+      const first = await SandboxAgent.connect({ baseUrl: runtime.baseUrl, token: runtime.token, persist: store.driver });
+      clients.push(first);
+      const session = await first.createSession({ id: "capped", agent: "mock" });
+      for (let turn = 1; turn <= 6; turn++) await promptReport(session, `turn number ${turn}`);
+      await first.dispose();
+
+      const second = await SandboxAgent.connect({
+        baseUrl: runtime.baseUrl,
+        token: runtime.token,
+        persist: store.driver,
+        replayMaxEvents: 4,
+      });
+      clients.push(second);
+      const resumed = await second.resumeSession("capped");
+      await promptReport(resumed, "what came last?");
+      const replay = resumed.lastRestoration?.replay;
+      expect(replay?.entries).toHaveLength(4);
+      expect(replay?.omittedEntries).toBe(8);
+      expect(replay?.text).toContain("turn number 6");
+      expect(replay?.text).toContain("turn number 5");
+      expect(replay?.text).not.toContain("turn number 4");
+      expect(replay?.text).not.toContain("turn number 1");
+    });
+
+    it("gives up waiting for a runtime that is not there within healthTimeoutMs", async () => {
+      const port = await freePort();
+      const started = Date.now();
+      await expect(
+        SandboxAgent.connect({ baseUrl: `http://127.0.0.1:${port}`, persist: store.driver, healthTimeoutMs: 500 }),
+      ).rejects.toBeInstanceOf(RuntimeUnavailableError);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it("refuses bad options with a message naming them", async () => {
+      await expect(SandboxAgent.connect({ baseUrl: "not a url", persist: store.driver })).rejects.toBeInstanceOf(InvalidOptionsError);
+      await expect(
+        SandboxAgent.connect({ baseUrl: runtime.baseUrl, token: runtime.token, persist: store.driver, replayMaxChars: 10 }),
+      ).rejects.toThrow(/replayMaxChars/);
+    });
+  });
+}
