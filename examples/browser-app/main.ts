@@ -1,0 +1,159 @@
+// The browser app: a chat with an agent whose conversation survives page reloads. The
+// session's id is kept in localStorage and every envelope in IndexedDB, so a reloaded page
+// shows the history at once and resumes the same session: the agent gets the earlier
+// conversation back (by `session/load`, or replayed with the next prompt).
+//
+// Built by build.ts from the SDK's sources; an app imports the same names from
+// "durable-agent" and "durable-agent/indexeddb".
+import { IndexedDbSessionPersistDriver } from "../../drivers/indexeddb.js";
+import { isUndeliveredResponse, REPLAY_HEADER, SandboxAgent, type Session, type SessionEvent, type SessionPersistDriver } from "../../src/index.js";
+import { DATABASE_NAME, SESSION_ID_KEY, type AppConfig } from "./settings.js";
+
+const statusLine = element<HTMLParagraphElement>("status");
+const transcript = element<HTMLElement>("transcript");
+const form = element<HTMLFormElement>("composer");
+const input = element<HTMLTextAreaElement>("prompt");
+const sendButton = element<HTMLButtonElement>("send");
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} is missing from the page`);
+  return found as T;
+}
+
+/** The status line; `data-state` is starting, ready, busy or error. */
+function setStatus(state: "starting" | "ready" | "busy" | "error", text: string): void {
+  statusLine.dataset.state = state;
+  statusLine.textContent = text;
+  const usable = state === "ready" || state === "error";
+  input.disabled = !usable;
+  sendButton.disabled = !usable;
+}
+
+/** Renders a session's events as chat messages: the user's prompts and the agent's streamed replies. */
+class TranscriptView {
+  private lastIndex = -1;
+  private reply: HTMLElement | undefined;
+  private loading: unknown;
+  /** Messages of prompts still waiting for their answer, by JSON-RPC id. */
+  private readonly pending = new Map<unknown, HTMLElement[]>();
+
+  add(event: SessionEvent): void {
+    // Stored history and live events may overlap while the page starts: show each once.
+    if (event.eventIndex <= this.lastIndex) return;
+    this.lastIndex = event.eventIndex;
+    const message = event.payload as { id?: unknown; method?: string; params?: unknown; result?: unknown };
+    if (event.sender === "client" && message.method === "session/prompt") {
+      const blocks = (message.params as { prompt?: { type: string; text?: string }[] }).prompt ?? [];
+      const shown: HTMLElement[] = [];
+      for (const block of blocks) {
+        if (block.type !== "text" || block.text === undefined) continue;
+        if (block.text.startsWith(REPLAY_HEADER)) shown.push(this.show("note", "↺ earlier conversation replayed to the agent"));
+        else shown.push(this.show("user", block.text));
+      }
+      this.pending.set(message.id, shown);
+      this.reply = undefined;
+    } else if (event.sender === "client" && message.method === "session/load") {
+      // The agent streams the old conversation back while loading: it is on screen already.
+      this.loading = message.id;
+    } else if (message.method === "session/update" && this.loading === undefined) {
+      const update = (message.params as { update?: { sessionUpdate?: string; content?: { type?: string; text?: string } } }).update;
+      if (update?.sessionUpdate === "agent_message_chunk" && update.content?.type === "text") {
+        this.reply ??= this.show("agent", "");
+        this.reply.textContent += update.content.text ?? "";
+        this.reply.scrollIntoView({ block: "end" });
+      }
+    } else if (message.method === undefined && message.id !== undefined) {
+      if (message.id === this.loading) this.loading = undefined;
+      // A prompt that never reached the agent (the runtime was gone) was sent again, or
+      // failed for the user to retry: it is not part of the conversation.
+      if (isUndeliveredResponse(event.payload)) for (const shown of this.pending.get(message.id) ?? []) shown.remove();
+      this.pending.delete(message.id);
+      this.reply = undefined; // a response ends the turn
+    }
+  }
+
+  private show(kind: "user" | "agent" | "note", text: string): HTMLElement {
+    const div = document.createElement("div");
+    div.className = `message ${kind}`;
+    div.textContent = text;
+    transcript.append(div);
+    return div;
+  }
+}
+
+/** Every stored event of a session, page by page, straight from the store. */
+async function showStoredHistory(persist: SessionPersistDriver, sessionId: string, view: TranscriptView): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await persist.listEvents({ sessionId, cursor, limit: 500 });
+    for (const event of page.items) view.add(event);
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+async function loadConfig(): Promise<AppConfig> {
+  const response = await fetch("./config.json", { cache: "no-store" });
+  if (!response.ok) throw new Error(`config.json: HTTP ${response.status} (start the app with serve.ts)`);
+  return (await response.json()) as AppConfig;
+}
+
+function describeRestoration(session: Session): string {
+  switch (session.lastRestoration?.method) {
+    case "load":
+      return "Resumed: the agent reloaded the conversation (session/load).";
+    case "replay":
+      return "Resumed from IndexedDB: the conversation is replayed to the agent with your next prompt.";
+    default:
+      return "New conversation.";
+  }
+}
+
+async function main(): Promise<void> {
+  const sessionId = localStorage.getItem(SESSION_ID_KEY) ?? crypto.randomUUID();
+  localStorage.setItem(SESSION_ID_KEY, sessionId);
+  element("session-id").textContent = sessionId;
+  element("new-conversation").addEventListener("click", () => {
+    // The old conversation stays in IndexedDB; only the pointer to it is dropped.
+    localStorage.removeItem(SESSION_ID_KEY);
+    location.reload();
+  });
+
+  const persist = new IndexedDbSessionPersistDriver({ databaseName: DATABASE_NAME });
+  const view = new TranscriptView();
+  await showStoredHistory(persist, sessionId, view);
+
+  const config = await loadConfig();
+  setStatus("starting", `Connecting to ${config.baseUrl}…`);
+  const sdk = await SandboxAgent.connect({ baseUrl: config.baseUrl, token: config.token, persist });
+  const session = await sdk.resumeOrCreateSession({ id: sessionId, agent: config.agent });
+  session.onEvent((event) => view.add(event));
+  // Storing events failed even after retries: say so rather than lose history silently.
+  session.onError((error) => setStatus("error", `Could not store the conversation: ${error.message}`));
+  setStatus("ready", describeRestoration(session));
+
+  form.addEventListener("submit", (submit) => {
+    submit.preventDefault();
+    const text = input.value.trim();
+    if (text === "") return;
+    input.value = "";
+    setStatus("busy", "The agent is replying…");
+    // After a runtime restart the SDK restores the session before sending: nothing to do here.
+    session.prompt(text).then(
+      (response) => setStatus("ready", `Done (${response.stopReason}).`),
+      (error: Error) => {
+        input.value = text; // let the user send it again
+        setStatus("error", `${error.name}: ${error.message}`);
+      },
+    );
+  });
+  input.addEventListener("keydown", (key) => {
+    if (key.key === "Enter" && !key.shiftKey) {
+      key.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  window.addEventListener("pagehide", () => void sdk.dispose());
+}
+
+main().catch((error: Error) => setStatus("error", `${error.name}: ${error.message}`));
