@@ -132,6 +132,16 @@ describe("npm run demo (scripts/demo.sh)", () => {
     expect(run.stdout).toMatch(/\d+ events stored, eventIndex 0\.\.\d+/);
   });
 
+  it("runs against an ACP server over WebSocket with --runtime acp-ws", { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
+    const run = await runDemo(["--runtime", "acp-ws", "--store", "memory"]);
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.stdout).toMatch(/ACP WebSocket server .* at ws:\/\/127\.0\.0\.1:\d+/);
+    expect(run.stdout).toMatch(/restored after the runtime restart: replay/);
+    expect(run.stdout).toMatch(/resumed in a fresh client: replay/);
+    expect(run.stdout).toMatch(/resumed in a fresh client: load/);
+    expect(run.stdout).toMatch(/gap-free/);
+  });
+
   it("documents its flags with --help", async () => {
     const run = await runDemo(["--help"]);
     expect(run.code, explain(run)).toBe(0);
