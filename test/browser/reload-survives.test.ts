@@ -189,4 +189,38 @@ describe("the example browser app in Chromium, against the real runtime", () => 
     assert.deepEqual(withoutNetworkNoise(problems.messages), []);
     await page.context().close();
   });
+
+  it("with an agent that supports session/load, the reloaded page rebinds the same agent session and shows no history twice", async () => {
+    runtime!.configureAgent({ loadSession: true });
+    try {
+      const { page, problems, status } = await openApp(harness!);
+      assert.equal(status.state, "ready", status.text);
+      const first = "Remember the code word: kiwi";
+      const report1 = report((await sendPrompt(page, first)).reply);
+
+      const resumed = await reloadApp(page);
+      assert.equal(resumed.state, "ready", resumed.text);
+      assert.match(resumed.text, /session\/load/);
+      const second = "What was the code word?";
+      const turn2 = await sendPrompt(page, second);
+      const report2 = report(turn2.reply);
+      assert.equal(report2.loaded, true);
+      assert.equal(report2.sessionId, report1.sessionId, "the same agent session");
+      assert.equal(report2.priorTurns, 1, "the agent remembers the first turn itself");
+      assert.equal(report2.replay, false, "nothing replayed: the agent has the history");
+      const conversation = await shownMessages(page);
+      assert.deepEqual(
+        conversation.map((m) => m.kind),
+        ["user", "agent", "user", "agent"],
+      );
+      // The store now also holds the history the agent streamed back while loading; a page
+      // rebuilt from it shows the conversation once, as it was.
+      assert.equal((await reloadApp(page)).state, "ready");
+      assert.deepEqual(await shownMessages(page), conversation);
+      assert.deepEqual(problems.messages, []);
+      await page.context().close();
+    } finally {
+      runtime!.configureAgent({ loadSession: false });
+    }
+  });
 });
