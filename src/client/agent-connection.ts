@@ -202,7 +202,10 @@ export class AgentConnection {
       const typed = typedErrorOf(error.data);
       // The request's own failure can arrive before the channel's loss is announced; either
       // way the connection is done, so the next call re-bootstraps instead of reusing it.
-      if (typed instanceof RuntimeLostError) this.markLost(typed);
+      // Other pending requests fail with a loss that does not claim they were undelivered.
+      if (typed instanceof RuntimeLostError) {
+        this.markLost(new RuntimeLostError(typed.message, { status: typed.status, problem: typed.problem, cause: typed }));
+      }
       if (typed) return typed;
       return new AgentRequestError(method, error.code, error.message, error.data);
     }

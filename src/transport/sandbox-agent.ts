@@ -48,6 +48,9 @@ export class SandboxAgentTransport implements RuntimeTransport {
   }
 }
 
+/** How long a loss waits for running request POSTs to settle before failing them all, in ms. */
+const LOST_SETTLE_MS = 1000;
+
 /** Notification the runtime sends on the event stream when the agent process exits. */
 const AGENT_EXITED = "_adapter/agent_exited";
 
@@ -75,7 +78,12 @@ class SandboxAgentChannel implements TransportChannel {
   private readonly path: string;
   private inbound!: ReadableStreamDefaultController<AnyMessage>;
   private resolveLost!: (error: RuntimeLostError) => void;
-  private readonly abort = new AbortController();
+  /** Aborts the event stream (on loss or close). */
+  private readonly streamAbort = new AbortController();
+  /** Aborts POSTs still running (on close, or once a loss has had time to settle them). */
+  private readonly postAbort = new AbortController();
+  /** Request POSTs still running; a loss waits for them to tell delivered from undelivered. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private bootstrap: Promise<boolean> | undefined;
   private lastEventId: string | undefined;
   private state: "open" | "lost" | "closed" = "open";
@@ -126,6 +134,10 @@ class SandboxAgentChannel implements TransportChannel {
         if (isRequest(message)) this.fail(message, { undelivered: true, error: this.lostError(true) });
       });
     }
+    if (isRequest(message)) {
+      this.inFlight.add(post);
+      void post.then(() => this.inFlight.delete(post));
+    }
     return post;
   }
 
@@ -138,7 +150,7 @@ class SandboxAgentChannel implements TransportChannel {
         query: first ? { agent: this.agent } : undefined,
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify(message),
-        signal: this.abort.signal,
+        signal: this.postAbort.signal,
       });
     } catch (error) {
       if (this.state === "closed") return false;
@@ -200,7 +212,7 @@ class SandboxAgentChannel implements TransportChannel {
         response = await this.endpoint.send(this.path, {
           method: "GET",
           headers: { accept: "text/event-stream", ...(this.lastEventId ? { "last-event-id": this.lastEventId } : {}) },
-          signal: this.abort.signal,
+          signal: this.streamAbort.signal,
         });
       } catch (error) {
         if (this.state !== "open") return;
@@ -264,11 +276,26 @@ class SandboxAgentChannel implements TransportChannel {
     return new RuntimeLostError(`Agent connection ${this.connectionId} is ${this.state}`, { undelivered });
   }
 
+  /**
+   * Stop sending, stop reading, and announce the loss once the request POSTs still running
+   * have settled (briefly bounded): each then fails with what is known of it (undelivered
+   * when the runtime answered that the instance is gone) rather than all alike.
+   */
   private markLost(error: RuntimeLostError): void {
     if (this.state !== "open") return;
     this.state = "lost";
-    this.abort.abort(error);
-    this.resolveLost(error);
+    this.streamAbort.abort(error);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const window = new Promise((resolve) => (timer = setTimeout(resolve, LOST_SETTLE_MS)));
+    void Promise.race([Promise.allSettled([...this.inFlight]), window]).then(() => {
+      clearTimeout(timer);
+      this.postAbort.abort(error);
+      this.closeInbound();
+      this.resolveLost(error);
+    });
+  }
+
+  private closeInbound(): void {
     try {
       this.inbound.close();
     } catch {
@@ -280,12 +307,9 @@ class SandboxAgentChannel implements TransportChannel {
     if (this.state === "closed") return;
     const wasOpen = this.state === "open" && this.bootstrap !== undefined;
     this.state = "closed";
-    this.abort.abort();
-    try {
-      this.inbound.close();
-    } catch {
-      // already closed
-    }
+    this.streamAbort.abort();
+    this.postAbort.abort();
+    this.closeInbound();
     if (!wasOpen) return;
     // The runtime's DELETE may never answer: give it a moment, never more.
     const controller = new AbortController();
