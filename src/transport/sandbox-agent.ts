@@ -7,7 +7,7 @@ import type { MessageStream, RuntimeTransport, TransportChannel } from "./types.
 
 /** Options of {@link SandboxAgentTransport}. */
 export interface SandboxAgentTransportOptions extends HttpEndpointOptions {
-  /** How long `close()` waits for the runtime's `DELETE` before giving up, in ms (default 1000). */
+  /** How long the `DELETE` sent by `close()` may run before it is abandoned, in ms (default 1000); `close()` never waits for it. */
   closeTimeoutMs?: number;
   /** Event-stream reconnects tried after a network error before the channel counts as lost (default 3). */
   maxStreamRetries?: number;
@@ -311,17 +311,15 @@ class SandboxAgentChannel implements TransportChannel {
     this.postAbort.abort();
     this.closeInbound();
     if (!wasOpen) return;
-    // The runtime's DELETE may never answer: give it a moment, never more.
+    // Tell the runtime to tear the instance down, without waiting: its DELETE may never
+    // answer (sandbox-agent 0.4). The request is abandoned after closeTimeoutMs.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.options.closeTimeoutMs ?? 1000);
-    try {
-      const response = await this.endpoint.send(this.path, { method: "DELETE", signal: controller.signal });
-      await response.body?.cancel();
-    } catch {
-      // Best effort: the instance dies with the runtime anyway.
-    } finally {
-      clearTimeout(timer);
-    }
+    void this.endpoint
+      .send(this.path, { method: "DELETE", signal: controller.signal })
+      .then((response) => response.body?.cancel())
+      .catch(() => undefined)
+      .finally(() => clearTimeout(timer));
   }
 }
 
