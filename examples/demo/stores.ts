@@ -38,8 +38,8 @@ export function parseStoreSpec(value: string | undefined): StoreSpec {
   }
   if (/^(indexeddb|idb)(:|$)/i.test(value)) {
     throw new StoreSpecError(
-      "the IndexedDB driver runs only in a browser, not in this Node demo. See docs/drivers/indexeddb.md " +
-        "(and test/browser/ for pages that run it in Chromium); the client code is the same as in examples/demo/main.ts.",
+      "the IndexedDB driver runs only in a browser, not in this Node demo. Run the browser demo instead: " +
+        "`node --import tsx examples/browser-app/serve.ts` (see examples/browser-app/README.md and docs/drivers/indexeddb.md).",
     );
   }
   throw new StoreSpecError(`unknown store "${value}". Use one of:\n  ${STORE_FORMS.join("\n  ")}`);
