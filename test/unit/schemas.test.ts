@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  isWellFormedEvent,
+  sessionEventSchema,
   DEFAULT_PAGE_LIMIT,
   MAX_PAGE_LIMIT,
   MAX_TAIL_LIMIT,
@@ -139,5 +141,34 @@ describe("page requests", () => {
     expect(parseSessionId("s")).toBe("s");
     expect(paths(issues(() => parseSessionId("")))).toEqual(["id"]);
     expect(paths(issues(() => parseSessionId(3, "sessionId")))).toEqual(["sessionId"]);
+  });
+});
+
+describe("the hand-written event check", () => {
+  // Inserts skip zod when isWellFormedEvent says yes, so the two must never disagree.
+  const good = { id: "e1", eventIndex: 3, sessionId: "s1", createdAt: 1_700_000_000_000, connectionId: "c", sender: "agent", payload: { jsonrpc: "2.0", method: "m" } };
+  const variants: Record<string, unknown[]> = {
+    id: ["", "x", "a".repeat(1024), "a".repeat(1025), 7, null, undefined],
+    eventIndex: [0, 1, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 2 ** 53, NaN, Infinity, "1", null],
+    sessionId: ["", "s1", "s".repeat(1025), 1, undefined],
+    createdAt: [0, 1.25, -1, NaN, Infinity, -Infinity, "now", undefined],
+    connectionId: ["", "c", 3, null, undefined],
+    sender: ["agent", "client", "user", "", undefined],
+    payload: [{}, { a: 1 }, [], null, "text", 3, undefined],
+  };
+
+  it("agrees with the zod schema on every single-field variant and on random combinations", () => {
+    const cases: unknown[] = [null, undefined, 3, "event", [], {}];
+    for (const [field, values] of Object.entries(variants)) for (const value of values) cases.push({ ...good, [field]: value });
+    let seed = 42;
+    const pick = <T,>(list: readonly T[]): T => list[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % list.length]!;
+    for (let i = 0; i < 2000; i++) {
+      const event: Record<string, unknown> = {};
+      for (const [field, values] of Object.entries(variants)) event[field] = pick([...values, (good as Record<string, unknown>)[field]]);
+      cases.push(event);
+    }
+    for (const event of cases) {
+      expect([isWellFormedEvent(event), JSON.stringify(event)]).toEqual([sessionEventSchema.safeParse(event).success, JSON.stringify(event)]);
+    }
   });
 });
