@@ -10,6 +10,7 @@ import type { RuntimeTransport } from "../transport/types.js";
 import { AgentConnection, type AgentConnectionHooks } from "./agent-connection.js";
 import { DisposedError, InvalidOptionsError, SessionDestroyedError, SessionExistsError, SessionNotFoundError } from "./errors.js";
 import { resolveOptions, type ResolvedOptions, type SandboxAgentConnectOptions } from "./options.js";
+import { SessionRegistry } from "./session-registry.js";
 import { defaultCwd, Session, type SessionHost } from "./session.js";
 
 /** Arguments of `createSession`. */
@@ -54,7 +55,7 @@ export class SandboxAgent {
   private readonly resolved: ResolvedOptions;
   private readonly onErrorOption: ((error: DurableAgentError) => void) | undefined;
   private readonly connections = new Map<string, Promise<AgentConnection>>();
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new SessionRegistry();
   private disposed = false;
   private readonly host: SessionHost;
   private readonly hooks: AgentConnectionHooks;
@@ -73,16 +74,17 @@ export class SandboxAgent {
       persist: this.persist,
       options: this.resolved,
       connectionFor: (agent) => this.connectionFor(agent),
+      markBound: (session) => this.sessions.markBound(session),
       assertUsable: () => this.assertUsable(),
       reportError: (error) => this.reportError(error),
     };
     this.hooks = {
       observe: (sessionId, sender, payload, connectionId) => {
-        const session = this.sessions.get(sessionId);
+        const session = this.sessions.getBound(sessionId);
         if (session?.recorder.isReady) session.recorder.record({ connectionId, sender, payload });
       },
       requestPermission: (sessionId, request, signal) => {
-        const session = this.sessions.get(sessionId);
+        const session = this.sessions.getBound(sessionId);
         return session ? session.permissions.receive(sessionId, request, signal) : Promise.resolve({ outcome: { outcome: "cancelled" } });
       },
       lost: (connection) => {
@@ -135,7 +137,7 @@ export class SandboxAgent {
       throw new InvalidOptionsError("createSession needs an agent id");
     }
     const id = request.id ?? crypto.randomUUID();
-    if (this.sessions.has(id) || (await this.persist.getSession(id))) throw new SessionExistsError(id);
+    if (this.sessions.get(id) || (await this.persist.getSession(id))) throw new SessionExistsError(id);
     const record: SessionRecord = {
       id,
       agent: request.agent,
@@ -182,7 +184,7 @@ export class SandboxAgent {
   /** Resume the session with `request.id`, or create it when the store has none. */
   async resumeOrCreateSession(request: SessionResumeOrCreateRequest): Promise<Session> {
     this.assertUsable();
-    if (this.sessions.has(request.id) || (await this.persist.getSession(request.id))) return this.resumeSession(request.id);
+    if (this.sessions.get(request.id) || (await this.persist.getSession(request.id))) return this.resumeSession(request.id);
     return this.createSession(request);
   }
 
@@ -230,13 +232,13 @@ export class SandboxAgent {
     if (this.disposed) return;
     this.disposed = true;
     const disposed = new DisposedError();
-    for (const session of this.sessions.values()) session.permissions.cancelAll();
+    for (const session of this.sessions.boundSessions()) session.permissions.cancelAll();
     const closing = [...this.connections.values()].map((pending) =>
       pending.then((connection) => connection.close(disposed)).catch(() => undefined),
     );
     this.connections.clear();
     await Promise.all(closing);
-    const flushes = [...this.sessions.values()].map((session) => session.recorder.flush().catch(() => undefined));
+    const flushes = [...this.sessions.boundSessions()].map((session) => session.recorder.flush().catch(() => undefined));
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.all(flushes), new Promise((resolve) => (timer = setTimeout(resolve, DISPOSE_FLUSH_MS)))]);
     clearTimeout(timer);
@@ -250,7 +252,7 @@ export class SandboxAgent {
       onError: (error) => session?.reportError(error),
     });
     session = new Session(this.host, record, recorder);
-    this.sessions.set(record.id, session);
+    this.sessions.addIdle(session);
     return session;
   }
 

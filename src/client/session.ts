@@ -50,6 +50,8 @@ export interface SessionHost {
   readonly options: ResolvedOptions;
   /** An open connection to `agent`, re-bootstrapped when the previous one was lost. */
   connectionFor(agent: string): Promise<AgentConnection>;
+  /** The session is binding to a connection: route its envelopes to it from now on. */
+  markBound(session: Session): void;
   /** Throws when the client was disposed. */
   assertUsable(): void;
   /** Report a background failure. */
@@ -246,6 +248,7 @@ export class Session {
 
   /** @internal Attach to a fresh agent session (used by `createSession`). */
   async attachNew(): Promise<void> {
+    this.host.markBound(this);
     await this.recorder.ready();
     const connection = await this.host.connectionFor(this.agent);
     await this.startNew(connection, "new");
@@ -270,6 +273,7 @@ export class Session {
   }
 
   private async restore(): Promise<void> {
+    this.host.markBound(this);
     await this.recorder.ready();
     const connection = await this.host.connectionFor(this.agent);
     const { agentSessionId, sessionInit } = this.record;

@@ -1,6 +1,13 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort, startRuntime, type RuntimeHandle } from "../../harness/index.js";
-import { RuntimeUnavailableError, SandboxAgent, InvalidOptionsError } from "../../src/index.js";
+import {
+  InMemorySessionPersistDriver,
+  InvalidOptionsError,
+  PersistenceFailedError,
+  RuntimeUnavailableError,
+  SandboxAgent,
+  type DurableAgentError,
+} from "../../src/index.js";
 import { allEvents, isGapFree, promptReport, STORES, type TestStore } from "../support/client.js";
 
 /** A fetch that cuts the first `cuts` event streams after `frames` chunks, as a flaky proxy would. */
@@ -91,6 +98,34 @@ for (const [storeName, makeStore] of Object.entries(STORES)) {
       expect(replay?.text).toContain("turn number 5");
       expect(replay?.text).not.toContain("turn number 4");
       expect(replay?.text).not.toContain("turn number 1");
+    });
+
+    it("rejects a prompt whose events could not be stored with PersistenceFailedError, reports it, and stores them once the store is back", async () => {
+      const driver = new InMemorySessionPersistDriver();
+      let broken = false;
+      const insertEvents = driver.insertEvents.bind(driver);
+      driver.insertEvents = async (sessionId, events) => {
+        if (broken) throw new Error("disk full");
+        return insertEvents(sessionId, events);
+      };
+      const reported: DurableAgentError[] = [];
+      const sdk = await SandboxAgent.connect({ baseUrl: runtime.baseUrl, token: runtime.token, persist: driver, onError: (e) => reported.push(e) });
+      clients.push(sdk);
+      const session = await sdk.createSession({ id: "store-down", agent: "mock" });
+      const seen: number[] = [];
+      session.onEvent((event) => seen.push(event.eventIndex));
+      broken = true;
+      const failure = await session.prompt("while the store is down").catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(PersistenceFailedError);
+      expect((failure as Error).message).toContain("disk full");
+      expect(reported.some((e) => e instanceof PersistenceFailedError)).toBe(true);
+      expect(seen.length).toBeGreaterThan(0); // listeners were not held back by the store
+
+      broken = false;
+      await session.prompt("store is back");
+      const stored = await allEvents(driver, "store-down");
+      expect(isGapFree(stored)).toBe(true);
+      expect(stored.map((e) => e.eventIndex)).toEqual(expect.arrayContaining(seen));
     });
 
     it("gives up waiting for a runtime that is not there within healthTimeoutMs", async () => {
