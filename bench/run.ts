@@ -9,7 +9,7 @@ import { renderMarkdown, renderText, formatValue } from "./report.js";
 import { addError, addRun, computeRatios, type BaselineIndex, type BenchResults } from "./results.js";
 import { repoPath } from "./support/load.js";
 import { median } from "./support/stats.js";
-import { startBenchPostgres, type BenchPostgres } from "./support/postgres-server.js";
+import { startPostgres, type PostgresServer } from "../harness/index.js";
 import type { BenchEnvironment, DriverFactory, DriverWorkload, Metric, RawEngine, StandaloneWorkload } from "./types.js";
 
 // The bench runner (`npm run bench`): every selected workload against every available
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   }
 
   const env: BenchEnvironment = {};
-  let postgres: BenchPostgres | undefined;
+  let postgres: PostgresServer | undefined;
   const stopPostgres = async () => {
     const server = postgres;
     postgres = undefined;
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
 
   if (drivers.some((d) => d.needsPostgres)) {
     try {
-      postgres = await startBenchPostgres();
+      postgres = await startPostgres({ durable: true });
       env.postgresUrl = postgres.url;
       log(`PostgreSQL for the bench: ${postgres.url} (fsync on, synchronous_commit on)`);
     } catch (error) {

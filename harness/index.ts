@@ -32,3 +32,4 @@ export {
 } from "./scripted-agent/config.js";
 export { RawAcp, type RawPostResult, type RawSse, type SseMessage } from "./raw-acp.js";
 export { startAcpServer, type AcpServerHandle, type StartAcpServerOptions } from "./acp-server.js";
+export { startPostgres, type PostgresServer, type StartPostgresOptions } from "./postgres-server.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { WebSocket as NodeWebSocket } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
-import { freePort, parseAgentContext, type AgentContextReport } from "../../harness/index.js";
+import { freePort, type AgentContextReport } from "../../harness/index.js";
 import {
   AcpHttpTransport,
   AcpWebSocketTransport,
@@ -23,6 +23,7 @@ import {
   type TransportName,
 } from "../../src/index.js";
 import { startAcpServer, type AcpServerHandle } from "../support/acp-server.js";
+import { allEvents, promptReport } from "../support/client.js";
 
 interface Store {
   driver: SessionPersistDriver;
@@ -73,40 +74,11 @@ const TRANSPORTS: TransportCase[] = [
   { name: "acp-http", url: (s) => s.httpUrl, rounds: 5, downtimeMs: 100 },
 ];
 
-function replyText(events: readonly SessionEvent[]): string {
-  let text = "";
-  for (const event of events) {
-    const update = (event.payload as { params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } }).params?.update;
-    if (update?.sessionUpdate === "agent_message_chunk" && typeof update.content?.text === "string") text += update.content.text;
-  }
-  return text;
-}
-
 /** Prompt and return the agent's report of the context it received, with the turn's events. */
 async function turn(session: Session, text: string): Promise<{ report: AgentContextReport; reply: string; events: SessionEvent[] }> {
-  const events: SessionEvent[] = [];
-  const off = session.onEvent((event) => events.push(event));
-  try {
-    const response = await session.prompt(text);
-    expect(response.stopReason).toBe("end_turn");
-  } finally {
-    off();
-  }
-  const reply = replyText(events);
-  const report = parseAgentContext(reply);
-  if (!report) throw new Error(`no [agent-context] line in the reply: ${JSON.stringify(reply)}`);
-  return { report, reply, events };
-}
-
-async function allEvents(driver: SessionPersistDriver, sessionId: string): Promise<SessionEvent[]> {
-  const out: SessionEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await driver.listEvents({ sessionId, cursor, limit: 500 });
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
+  const result = await promptReport(session, text);
+  expect(result.response.stopReason).toBe("end_turn");
+  return result;
 }
 
 function expectContiguous(events: readonly SessionEvent[]): void {

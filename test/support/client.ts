@@ -1,3 +1,4 @@
+import type { PromptResponse } from "@agentclientprotocol/sdk";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,18 +39,22 @@ export function replyText(events: readonly SessionEvent[]): string {
 }
 
 /** Send `text` and return what the scripted agent reported about the context it received. */
-export async function promptReport(session: Session, text: string): Promise<{ report: AgentContextReport; reply: string; events: SessionEvent[] }> {
+export async function promptReport(
+  session: Session,
+  text: string,
+): Promise<{ report: AgentContextReport; reply: string; events: SessionEvent[]; response: PromptResponse }> {
   const events: SessionEvent[] = [];
   const off = session.onEvent((event) => events.push(event));
+  let response: PromptResponse;
   try {
-    await session.prompt(text);
+    response = await session.prompt(text);
   } finally {
     off();
   }
   const reply = replyText(events);
   const report = parseAgentContext(reply);
   if (!report) throw new Error(`no [agent-context] line in reply: ${reply}`);
-  return { report, reply, events };
+  return { report, reply, events, response };
 }
 
 /** Every stored event of a session, paging through the store. */

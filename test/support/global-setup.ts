@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startPostgres } from "./postgres-server.js";
+import { startPostgres } from "../../harness/index.js";
 
 declare module "vitest" {
   export interface ProvidedContext {

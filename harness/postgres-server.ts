@@ -1,14 +1,15 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "./runtime.js";
 
-// A throwaway PostgreSQL server for the test run: initdb into a temp dir, start on a free
-// loopback port (socket in the same dir), stop and remove everything afterwards. Durability
-// is switched off (fsync, synchronous_commit): it is a test server, never a benchmark one.
+// A throwaway PostgreSQL server for the test run, the demo and the bench: initdb into a temp
+// dir, start on a free loopback port (socket in the same dir), stop and remove everything
+// afterwards. Tests switch durability off (fsync, synchronous_commit) for speed; the bench
+// asks for `durable: true`, since its figures claim durability.
 
 const run = promisify(execFile);
 
@@ -63,17 +64,6 @@ async function asPostgres(bin: string, args: string[]): Promise<void> {
   else await run(bin, args);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Start a fresh server on a free loopback port; resolves once it accepts connections. */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
