@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterAll, inject } from "vitest";
 
 // Helpers for tests that need the run's PostgreSQL server (started in global-setup.ts).
 
@@ -27,4 +27,25 @@ export function adminPool(): pg.Pool {
 export async function dropSchema(pool: pg.Pool, schema: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a test schema: ${schema}`);
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+/**
+ * A maker of fresh schema names for one test file; every schema it names is dropped when
+ * the file's tests are done. Call it at the top level of the file.
+ */
+export function schemasDroppedAfterAll(): (label?: string) => string {
+  const made: string[] = [];
+  afterAll(async () => {
+    const admin = adminPool();
+    try {
+      for (const schema of made) await dropSchema(admin, schema);
+    } finally {
+      await admin.end();
+    }
+  });
+  return (label) => {
+    const schema = uniqueSchema(label);
+    made.push(schema);
+    return schema;
+  };
 }

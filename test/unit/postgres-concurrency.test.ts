@@ -1,39 +1,19 @@
 import assert from "node:assert/strict";
-import { afterAll, describe, it } from "vitest";
+import { describe, it } from "vitest";
 import { PostgresSessionPersistDriver } from "../../drivers/postgres.js";
-import type { SessionEvent } from "../../src/persist/types.js";
-import { adminPool, dropSchema, postgresUrl, uniqueSchema } from "../support/postgres.js";
+import { adminPool, postgresUrl, schemasDroppedAfterAll } from "../support/postgres.js";
 import { runWorkers } from "../support/postgres-workers.js";
+import { allEvents } from "../support/client.js";
 
 // Several processes at once against one database: what a fleet of app servers does.
 
 const WORKERS = 4;
-const schemas: string[] = [];
+const freshSchema = schemasDroppedAfterAll();
 
-afterAll(async () => {
-  const admin = adminPool();
-  try {
-    for (const schema of schemas) await dropSchema(admin, schema);
-  } finally {
-    await admin.end();
-  }
-});
-
-async function allEvents(driver: PostgresSessionPersistDriver, sessionId: string): Promise<SessionEvent[]> {
-  const events: SessionEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await driver.listEvents({ sessionId, cursor, limit: 1000 });
-    events.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return events;
-}
 
 describe("PostgresSessionPersistDriver across processes", () => {
   it("migrates exactly once when several processes start on an empty database at once", async () => {
-    const schema = uniqueSchema("mig");
-    schemas.push(schema);
+    const schema = freshSchema("mig");
     const url = postgresUrl();
     const results = await runWorkers(
       Array.from({ length: WORKERS }, (_, worker) => ({ mode: "migrate", url, schema, worker })),
@@ -49,8 +29,7 @@ describe("PostgresSessionPersistDriver across processes", () => {
   }, 60_000);
 
   it("keeps eventIndex gapless and unique when 4 processes append to one session and to their own", async () => {
-    const schema = uniqueSchema("conc");
-    schemas.push(schema);
+    const schema = freshSchema("conc");
     const url = postgresUrl();
     const count = 100;
     const results = await runWorkers(

@@ -1,23 +1,14 @@
 import assert from "node:assert/strict";
-import { afterAll, describe, it } from "vitest";
+import { describe, it } from "vitest";
 import { PostgresSessionPersistDriver } from "../../drivers/postgres.js";
 import { DriverClosedError } from "../../src/persist/errors.js";
 import type { SessionEvent } from "../../src/persist/types.js";
-import { adminPool, dropSchema, postgresUrl, uniqueSchema } from "../support/postgres.js";
+import { postgresUrl, schemasDroppedAfterAll } from "../support/postgres.js";
 import { runWorkers } from "../support/postgres-workers.js";
 
 // Live tail with LISTEN/NOTIFY: one process follows a session another process is writing.
 
-const schemas: string[] = [];
-
-afterAll(async () => {
-  const admin = adminPool();
-  try {
-    for (const schema of schemas) await dropSchema(admin, schema);
-  } finally {
-    await admin.end();
-  }
-});
+const freshSchema = schemasDroppedAfterAll();
 
 function event(sessionId: string, eventIndex: number): SessionEvent {
   return {
@@ -42,8 +33,7 @@ async function until(predicate: () => boolean, ms: number, what: string): Promis
 
 describe("PostgresSessionPersistDriver.followSession", () => {
   it("delivers, in order and once each, the stored events and then those another process commits", async () => {
-    const schema = uniqueSchema("live");
-    schemas.push(schema);
+    const schema = freshSchema("live");
     const url = postgresUrl();
     const driver = new PostgresSessionPersistDriver({ connectionString: url, schema });
     try {
@@ -77,8 +67,7 @@ describe("PostgresSessionPersistDriver.followSession", () => {
   }, 60_000);
 
   it("starts after a given index, and is closed together with the driver", async () => {
-    const schema = uniqueSchema("live");
-    schemas.push(schema);
+    const schema = freshSchema("live");
     const driver = new PostgresSessionPersistDriver({ connectionString: postgresUrl(), schema, notify: true });
     await driver.insertEvents("s", [event("s", 0), event("s", 1), event("s", 2)]);
     const seen: number[] = [];
