@@ -29,7 +29,8 @@ import type {
 import { IndexedDbOperationError, IndexedDbUnavailableError } from "./indexeddb/errors.js";
 import { allEventsOf, eventsBetween, eventsFrom, sessionsAfter } from "./indexeddb/keys.js";
 import { openDatabase } from "./indexeddb/open.js";
-import { dedupeBatch, toStoredEvent, toStoredSession } from "./indexeddb/records.js";
+import { toStoredEvent, toStoredSession } from "./indexeddb/records.js";
+import { dedupeBatch } from "../src/persist/batch.js";
 import {
   EVENTS,
   EVENTS_BY_ID,

@@ -20,7 +20,8 @@ import type {
   SessionPersistDriver,
   SessionRecord,
 } from "../src/persist/types.js";
-import { checkBatch, explainSkipped, type Queryable } from "./postgres/conflicts.js";
+import { explainSkipped, type Queryable } from "./postgres/conflicts.js";
+import { dedupeBatch } from "../src/persist/batch.js";
 import { asValidationError, isUniqueViolation } from "./postgres/errors.js";
 import { tableNames, type TableNames } from "./postgres/identifiers.js";
 import { followSession, type FollowSessionOptions, type SessionFollower } from "./postgres/live.js";
@@ -202,7 +203,7 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
     const id = parseSessionId(sessionId, "sessionId");
     const parsed = parseSessionEvents(id, events);
     parsed.forEach((e, i) => assertEventText("session events", `events[${i}]`, e));
-    const batch = checkBatch(id, parsed);
+    const batch = dedupeBatch(id, parsed);
     if (batch.length === 0) return;
     // Ascending index order: concurrent batches take their row locks in the same order, so they cannot deadlock.
     batch.sort((a, b) => a.eventIndex - b.eventIndex);

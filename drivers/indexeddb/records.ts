@@ -1,5 +1,4 @@
-import { EventConflictError, PersistValidationError } from "../../src/persist/errors.js";
-import { sameEvent } from "../../src/persist/equality.js";
+import { PersistValidationError } from "../../src/persist/errors.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { orderKey } from "./keys.js";
 import type { StoredSession } from "./schema.js";
@@ -38,27 +37,3 @@ export function toStoredSession(record: SessionRecord): StoredSession {
   return { id: copy.id, createdAt: copy.createdAt, order: orderKey(copy.id), record: copy };
 }
 
-/**
- * Resolve duplicates inside one batch before touching storage: an exact repeat of an
- * earlier event is dropped, a different event under the same id or at the same
- * eventIndex is a conflict (and the whole batch is refused).
- */
-export function dedupeBatch(sessionId: string, events: readonly SessionEvent[]): SessionEvent[] {
-  const byId = new Map<string, SessionEvent>();
-  const idAtIndex = new Map<number, string>();
-  const unique: SessionEvent[] = [];
-  for (const event of events) {
-    const earlier = byId.get(event.id);
-    if (earlier) {
-      if (sameEvent(earlier, event)) continue;
-      throw new EventConflictError("id", sessionId, event.id, event.eventIndex);
-    }
-    if (idAtIndex.has(event.eventIndex)) {
-      throw new EventConflictError("eventIndex", sessionId, event.id, event.eventIndex);
-    }
-    byId.set(event.id, event);
-    idAtIndex.set(event.eventIndex, event.id);
-    unique.push(event);
-  }
-  return unique;
-}

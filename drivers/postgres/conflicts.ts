@@ -18,7 +18,7 @@ export type SkipVerdict = { kind: "duplicates" } | { kind: "conflict"; error: Ev
 
 /**
  * Explain why `skipped` (events of `sessionId` the database did not insert) were skipped.
- * Assumes the batch itself is free of internal conflicts (see {@link checkBatch}).
+ * Assumes the batch itself is free of internal conflicts (see `dedupeBatch` in src/persist/batch.ts).
  */
 export async function explainSkipped(
   db: Queryable,
@@ -49,25 +49,3 @@ export async function explainSkipped(
   return { kind: "retry" };
 }
 
-/**
- * Check a batch against itself and drop exact repeats: the same id twice with different
- * content, or two ids at one `eventIndex`, is a conflict before the database is asked.
- * @throws EventConflictError on such a clash; nothing has been written.
- */
-export function checkBatch(sessionId: string, events: readonly SessionEvent[]): SessionEvent[] {
-  const byId = new Map<string, SessionEvent>();
-  const byIndex = new Map<number, string>();
-  const unique: SessionEvent[] = [];
-  for (const event of events) {
-    const twin = byId.get(event.id);
-    if (twin !== undefined) {
-      if (!sameEvent(twin, event)) throw new EventConflictError("id", sessionId, event.id, event.eventIndex);
-      continue;
-    }
-    if (byIndex.has(event.eventIndex)) throw new EventConflictError("eventIndex", sessionId, event.id, event.eventIndex);
-    byId.set(event.id, event);
-    byIndex.set(event.eventIndex, event.id);
-    unique.push(event);
-  }
-  return unique;
-}

@@ -44,6 +44,13 @@ export function insertEventsTests(ctx: SuiteContext): void {
     assertSameData(await readAllEvents(ctx.driver(), "s-resend"), events);
   });
 
+  it("insertEvents: an exact repeat inside one batch (a retried entry) is stored once", async () => {
+    const events = makeEvents("s-repeat", 0, ctx.events(5));
+    const batch = [...events.slice(0, 3), structuredClone(events[1]!), ...events.slice(3)];
+    await insertEventsVia(ctx.driver(), "s-repeat", batch);
+    assertSameData(await readAllEvents(ctx.driver(), "s-repeat"), events);
+  });
+
   it("insertEvents with an empty batch changes nothing", async () => {
     const driver = ctx.driver();
     if (has(driver, "insertEvents")) await driver.insertEvents("s-empty", []);

@@ -5,3 +5,4 @@ export * from "./schemas.js";
 export * from "./cursor.js";
 export * from "./capabilities.js";
 export * from "./equality.js";
+export * from "./batch.js";
