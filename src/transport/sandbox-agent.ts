@@ -251,7 +251,8 @@ class SandboxAgentChannel implements TransportChannel {
           }
           if ("method" in message && message.method === AGENT_EXITED) {
             // The agent process is gone and the runtime will not answer its pending requests.
-            this.markLost(new RuntimeLostError(`The agent process of connection ${this.connectionId} exited`));
+            // Its running POSTs will never be answered: no need to wait for them to settle.
+            this.markLost(new RuntimeLostError(`The agent process of connection ${this.connectionId} exited`), { settle: false });
             return;
           }
           this.deliver(message);
@@ -281,12 +282,12 @@ class SandboxAgentChannel implements TransportChannel {
    * have settled (briefly bounded): each then fails with what is known of it (undelivered
    * when the runtime answered that the instance is gone) rather than all alike.
    */
-  private markLost(error: RuntimeLostError): void {
+  private markLost(error: RuntimeLostError, options: { settle?: boolean } = {}): void {
     if (this.state !== "open") return;
     this.state = "lost";
     this.streamAbort.abort(error);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const window = new Promise((resolve) => (timer = setTimeout(resolve, LOST_SETTLE_MS)));
+    const window = new Promise((resolve) => (timer = setTimeout(resolve, options.settle === false ? 0 : LOST_SETTLE_MS)));
     void Promise.race([Promise.allSettled([...this.inFlight]), window]).then(() => {
       clearTimeout(timer);
       this.postAbort.abort(error);
