@@ -91,6 +91,7 @@ const postgres: DriverFactory = {
 const indexeddb: DriverFactory = {
   name: "indexeddb",
   title: "IndexedDbSessionPersistDriver (fake-indexeddb)",
+  engine: "indexeddb",
   unavailable: () => missing(INDEXEDDB_FILE),
   async create(): Promise<DriverInstance> {
     // The auto entry installs the IDB globals (IDBKeyRange, ...) a driver may use directly.

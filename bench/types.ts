@@ -53,7 +53,7 @@ export interface DriverFactory {
   /** The class under test, for the table. */
   title: string;
   /** Raw engine its ingest figures are compared with, if any. */
-  engine?: "sqlite" | "postgres";
+  engine?: "sqlite" | "postgres" | "indexeddb";
   /** Whether the bench needs a PostgreSQL server for it. */
   needsPostgres?: boolean;
   /** `undefined` when the driver can run here, otherwise why not (printed as a note). */
@@ -113,7 +113,7 @@ export type Workload = DriverWorkload<unknown> | StandaloneWorkload;
 /** A raw engine doing the ingest work without any driver, for the ratios. */
 export interface RawEngine {
   /** Matches {@link DriverFactory.engine}. */
-  name: "sqlite" | "postgres";
+  name: "sqlite" | "postgres" | "indexeddb";
   /** What each figure is, for the table. */
   describe(scale: BenchScale): Record<RawBaselineKey, string>;
   /** `undefined` when it can run here, otherwise why not. */

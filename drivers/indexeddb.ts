@@ -260,14 +260,8 @@ export class IndexedDbSessionPersistDriver implements SessionPersistDriver, Sess
     if (batch.length === 0) return;
     let refused = false;
     try {
-      await this.run("insertEvents", [EVENTS], "readwrite", async (tx) => {
-        // Raw requests: their outcome is the transaction's, so no promise per event is needed.
-        // A refused add aborts the transaction (the error is not prevented).
-        const store = unwrap(tx.objectStore(EVENTS));
-        const onError = (event: Event) => {
-          if ((event.target as IDBRequest).error?.name === "ConstraintError") refused = true;
-        };
-        for (const event of batch) store.add(event).onerror = onError;
+      await this.addAll("insertEvents", batch, (event: Event) => {
+        if ((event.target as IDBRequest).error?.name === "ConstraintError") refused = true;
       });
       return;
     } catch (error) {
@@ -300,6 +294,49 @@ export class IndexedDbSessionPersistDriver implements SessionPersistDriver, Sess
    * transaction (nothing is written) and surfaces as the driver's own typed error. A
    * connection that turns out to be closing is dropped and the call retried once on a new one.
    */
+  /**
+   * The insert fast path: add `events` in one readwrite transaction on the raw IndexedDB
+   * API (no promise per request, no wrapper), resolving when the transaction commits. A
+   * refused add aborts the whole transaction (its error is not prevented); `onError` sees it.
+   */
+  private async addAll(operation: string, events: readonly SessionEvent[], onError: (event: Event) => void): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const db = this.connected ?? unwrap(await this.connection());
+      let tx: IDBTransaction;
+      try {
+        tx = db.transaction(EVENTS, "readwrite", { durability: this.durability });
+      } catch (error) {
+        if (attempt === 0 && isDomException(error, "InvalidStateError")) {
+          this.forget(db);
+          continue;
+        }
+        throw new IndexedDbOperationError(operation, error);
+      }
+      const committed = new Promise<void>((resolve, reject) => {
+        tx.oncomplete = () => resolve();
+        tx.onabort = () => reject(tx.error ?? new DOMException("The transaction was aborted", "AbortError"));
+      });
+      try {
+        const store = tx.objectStore(EVENTS);
+        for (const event of events) store.add(event).onerror = onError;
+      } catch (error) {
+        try {
+          tx.abort();
+        } catch {
+          // Already aborted by the failed request.
+        }
+        await committed.catch(() => undefined);
+        throw new IndexedDbOperationError(operation, error);
+      }
+      try {
+        await committed;
+      } catch (error) {
+        throw new IndexedDbOperationError(operation, error);
+      }
+      return;
+    }
+  }
+
   private async run<T, Mode extends IDBTransactionMode>(
     operation: string,
     stores: StoreNames<DurableAgentDbSchema>[],

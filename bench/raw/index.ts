@@ -1,6 +1,7 @@
 import type { RawEngine } from "../types.js";
+import { rawIndexedDb } from "./indexeddb.js";
 import { rawPostgres } from "./postgres.js";
 import { rawSqlite } from "./sqlite.js";
 
 /** Raw engines, by the `engine` name drivers declare. */
-export const RAW_ENGINES: readonly RawEngine[] = [rawSqlite, rawPostgres];
+export const RAW_ENGINES: readonly RawEngine[] = [rawSqlite, rawPostgres, rawIndexedDb];
