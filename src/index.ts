@@ -43,7 +43,7 @@ export {
   type Replay,
   type ReplayCaps,
 } from "./history/replay.js";
-export { isUndeliveredResponse, undeliveredResponse } from "./history/envelopes.js";
+export { isUndeliveredResponse, undeliveredResponse } from "./protocol/envelopes.js";
 
 // ACP's standard remote transports (WebSocket, Streamable HTTP) and transport selection.
 export { AcpWebSocketTransport, type AcpWebSocketTransportOptions } from "./transport/acp-websocket.js";

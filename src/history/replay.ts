@@ -47,11 +47,11 @@
 import type { ContentBlock } from "@agentclientprotocol/sdk";
 import { MAX_TAIL_LIMIT } from "../persist/schemas.js";
 import type { SessionEvent } from "../persist/types.js";
-import { REPLAY_FOOTER, REPLAY_HEADER } from "./envelopes.js";
+import { REPLAY_FOOTER, REPLAY_HEADER } from "../protocol/envelopes.js";
 import { HistoryInputError } from "./errors.js";
 import { buildTranscript, type TranscriptEntry } from "./transcript.js";
 
-export { REPLAY_HEADER } from "./envelopes.js";
+export { REPLAY_HEADER } from "../protocol/envelopes.js";
 
 /** Reference default of {@link ReplayCaps.maxEvents}. */
 export const DEFAULT_REPLAY_MAX_EVENTS = 50;

@@ -47,7 +47,7 @@ import {
   type ToolKind,
 } from "@agentclientprotocol/sdk";
 import type { SessionEvent } from "../persist/types.js";
-import { envelopeKind, isUndeliveredResponse, REPLAY_FOOTER, REPLAY_HEADER } from "./envelopes.js";
+import { envelopeKind, isUndeliveredResponse, REPLAY_FOOTER, REPLAY_HEADER } from "../protocol/envelopes.js";
 import { HistoryInputError } from "./errors.js";
 
 /** How a turn ended, when it did not end normally (`end_turn`). */

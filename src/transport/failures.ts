@@ -1,5 +1,5 @@
 import type { AnyMessage } from "@agentclientprotocol/sdk";
-import { UNDELIVERED_ERROR_CODE, undeliveredResponse } from "../history/envelopes.js";
+import { UNDELIVERED_ERROR_CODE, undeliveredResponse } from "../protocol/envelopes.js";
 import type { RuntimeError } from "./errors.js";
 
 // When a request fails in transit (refused, instance gone, HTTP error), the transport
@@ -8,7 +8,7 @@ import type { RuntimeError } from "./errors.js";
 // marked so, and never replayed as if the agent had seen it), and the client turns the
 // response back into the typed error here.
 
-/** JSON-RPC error code of every synthetic response (the undelivered code of `history/envelopes`). */
+/** JSON-RPC error code of every synthetic response (the undelivered code of `protocol/envelopes`). */
 export const TRANSPORT_FAILURE_CODE = UNDELIVERED_ERROR_CODE;
 
 /** What went wrong with one request in transit. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REPLAY_FOOTER, undeliveredResponse } from "../../src/history/envelopes.js";
+import { REPLAY_FOOTER, undeliveredResponse } from "../../src/protocol/envelopes.js";
 import { HistoryInputError } from "../../src/history/errors.js";
 import {
   buildReplay,

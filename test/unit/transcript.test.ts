@@ -6,7 +6,7 @@ import {
   REPLAY_HEADER,
   UNDELIVERED_ERROR_CODE,
   undeliveredResponse,
-} from "../../src/history/envelopes.js";
+} from "../../src/protocol/envelopes.js";
 import { HistoryInputError } from "../../src/history/errors.js";
 import { buildTranscript, type TranscriptEntry } from "../../src/history/transcript.js";
 import { AcpHistory, chunksOf } from "../support/acp-history.js";
