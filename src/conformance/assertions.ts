@@ -1,15 +1,19 @@
 import assert from "node:assert/strict";
+import { setOwnProperty } from "../persist/json-copy.js";
 import type { ListPage, SessionEvent, SessionPersistDriver } from "../persist/types.js";
 
 // Errors are recognised by name and code rather than `instanceof`, so a driver built against
 // another copy of this package (a CommonJS bundle, a second install) still passes.
 
-/** Drop `undefined`-valued keys recursively: a backend may return an absent optional field either way. */
+/**
+ * Drop `undefined`-valued keys recursively: a backend may return an absent optional field
+ * either way. Every other own key is kept as an own key, `"__proto__"` included.
+ */
 export function withoutUndefined<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withoutUndefined) as T;
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withoutUndefined(v);
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) setOwnProperty(out, k, withoutUndefined(v));
     return out as T;
   }
   return value;

@@ -61,6 +61,30 @@ export function deeplyNestedEnvelope(depth = 64): JsonRpcEnvelope {
   return { jsonrpc: "2.0", id: "req-nested", result: { nested: value } };
 }
 
+/**
+ * A `session/update` holding own `"__proto__"` keys, as `JSON.parse` makes them from wire
+ * text: an object value, a primitive and a null one, at several depths and inside an array.
+ * (An object literal cannot be used: `{ __proto__: x }` sets the prototype instead.)
+ */
+export function protoKeyEnvelope(agentSessionId: string): JsonRpcEnvelope {
+  const params =
+    `{"sessionId":${JSON.stringify(agentSessionId)},` +
+    `"update":{"sessionUpdate":"agent_message_chunk","content":{"type":"text","text":"hi"},"__proto__":"chunk"},` +
+    `"__proto__":{"injected":true,"inner":{"__proto__":1}},"list":[{"__proto__":null},{"x":1}]}`;
+  return JSON.parse(`{"jsonrpc":"2.0","method":"session/update","params":${params}}`) as JsonRpcEnvelope;
+}
+
+/** {@link fullRecord} whose `sessionInit`, `configOptions` and `modes` hold own `"__proto__"` keys. */
+export function protoKeyRecord(id: string, createdAt = 1_700_000_000_000): SessionRecord {
+  const parse = <T>(text: string): T => JSON.parse(text) as T;
+  return {
+    ...fullRecord(id, createdAt),
+    sessionInit: parse('{"cwd":"/srv","mcpServers":[],"__proto__":{"polluted":true}}'),
+    configOptions: parse('[{"id":"model","name":"Model","type":"select","currentValue":"a","options":[],"__proto__":"x"}]'),
+    modes: parse('{"currentModeId":"code","availableModes":[{"id":"code","name":"Code","__proto__":null}],"__proto__":{"a":[1]}}'),
+  };
+}
+
 /** Builds events for tests: consistent ids per session, realistic payloads. */
 export interface EventOptions {
   /** Override the id (default `${sessionId}:evt:${eventIndex}`). */

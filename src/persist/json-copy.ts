@@ -1,5 +1,15 @@
 import { PersistValidationError } from "./errors.js";
 
+/**
+ * Set `target[key] = value` as an own data property, even for the key `"__proto__"`: a plain
+ * assignment to that key changes the object's prototype (or does nothing, for a primitive)
+ * instead, while `JSON.parse('{"__proto__": 1}')` makes it an ordinary own key.
+ */
+export function setOwnProperty(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
+}
+
 function copy(value: unknown): unknown {
   if (typeof value !== "object" || value === null) {
     if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
@@ -16,7 +26,7 @@ function copy(value: unknown): unknown {
   // Dates, Maps, typed arrays...: not plain JSON; let structuredClone copy them faithfully.
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = copy((value as Record<string, unknown>)[key]);
+  for (const key of Object.keys(value)) setOwnProperty(out, key, copy((value as Record<string, unknown>)[key]));
   return out;
 }
 
