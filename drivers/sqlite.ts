@@ -27,14 +27,7 @@ import type {
 } from "../src/persist/types.js";
 import { type CommonOptions, openDatabase, type SQLiteSessionPersistDriverOptions } from "./sqlite/connection.js";
 import { tableNames } from "./sqlite/names.js";
-import {
-  assertStorableEvent,
-  assertStorableRecord,
-  payloadJson,
-  rowToEvent,
-  rowToSession,
-  sessionParams,
-} from "./sqlite/rows.js";
+import { payloadJson, rowToEvent, rowToSession, sessionParams } from "./sqlite/rows.js";
 import { migrate } from "./sqlite/schema.js";
 import { prepareStatements, type Statements } from "./sqlite/statements.js";
 
@@ -130,7 +123,6 @@ export class SQLiteSessionPersistDriver implements SessionPersistDriver, Session
   async updateSession(session: SessionRecord): Promise<void> {
     const s = this.#live();
     const valid = parseSessionRecord(session);
-    assertStorableRecord(valid);
     s.upsertSession.run(...sessionParams(valid));
   }
 
@@ -153,7 +145,6 @@ export class SQLiteSessionPersistDriver implements SessionPersistDriver, Session
   async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
     const s = this.#live();
     const valid = parseSessionEvent(sessionId, event);
-    assertStorableEvent(valid);
     writeEvent(s, valid, payloadJson(valid));
   }
 
@@ -165,10 +156,7 @@ export class SQLiteSessionPersistDriver implements SessionPersistDriver, Session
     this.#live();
     const valid = parseSessionEvents(sessionId, events);
     if (valid.length === 0) return;
-    const payloads = valid.map((event, i) => {
-      assertStorableEvent(event, `events[${i}]`);
-      return payloadJson(event, `events[${i}].payload`);
-    });
+    const payloads = valid.map((event, i) => payloadJson(event, `events[${i}].payload`));
     this.#insertBatch(valid, payloads);
   }
 

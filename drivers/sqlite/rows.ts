@@ -54,38 +54,6 @@ export type EventParams = [
   payload: string,
 ];
 
-// A lone UTF-16 surrogate cannot be encoded as UTF-8: SQLite would store replacement bytes
-// and hand back a different string. JSON columns are safe (JSON.stringify escapes them).
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function refuse(what: string, path: string): never {
-  throw new PersistValidationError(what, [
-    { path, message: "must be well-formed Unicode (it holds a lone UTF-16 surrogate)" },
-  ]);
-}
-
-/**
- * Refuse an event whose text columns SQLite could not store unchanged.
- * @throws PersistValidationError naming the field.
- */
-export function assertStorableEvent(e: SessionEvent, prefix = "event"): void {
-  if (LONE_SURROGATE.test(e.id)) refuse("session event", `${prefix}.id`);
-  if (LONE_SURROGATE.test(e.sessionId)) refuse("session event", `${prefix}.sessionId`);
-  if (LONE_SURROGATE.test(e.connectionId)) refuse("session event", `${prefix}.connectionId`);
-}
-
-/**
- * Refuse a record whose text columns SQLite could not store unchanged.
- * @throws PersistValidationError naming the field.
- */
-export function assertStorableRecord(r: SessionRecord): void {
-  const fields = ["id", "agent", "agentSessionId", "lastConnectionId", "sandboxId"] as const;
-  for (const field of fields) {
-    const value = r[field];
-    if (value !== undefined && LONE_SURROGATE.test(value)) refuse("session record", `session.${field}`);
-  }
-}
-
 const jsonOrNull = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 
 /** Bind values of a (validated) session record. */

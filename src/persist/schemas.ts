@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PersistValidationError, type ValidationIssue } from "./errors.js";
+import { walkJson, type IllFormedText } from "./json-walk.js";
 import {
   DEFAULT_PAGE_LIMIT,
   MAX_PAGE_LIMIT,
@@ -8,37 +9,53 @@ import {
   type SessionEvent,
   type SessionRecord,
 } from "./types.js";
+import { isWellFormedText, LONE_SURROGATE_MESSAGE } from "./unicode.js";
 
 // The zod schemas that guard every driver's boundary. Drivers call the `parse*` helpers
 // below before touching storage, so bad input is refused with a PersistValidationError
-// that names each field, and nothing is written.
+// that names each field, and nothing is written. Every string must be well-formed UTF-16
+// (no lone surrogate): PostgreSQL cannot store one and SQLite would alter it, so all drivers
+// refuse it alike; the JSON fields (payload, sessionInit, configOptions, modes) are walked
+// for the same rule by the parse* helpers.
 
 const isJsonObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-const id = z.string().min(1, "must be a non-empty string").max(1024, "must be at most 1024 characters");
+/** A string of well-formed UTF-16. */
+const text = z.string().refine(isWellFormedText, LONE_SURROGATE_MESSAGE);
+const id = z
+  .string()
+  .min(1, "must be a non-empty string")
+  .max(1024, "must be at most 1024 characters")
+  .refine(isWellFormedText, LONE_SURROGATE_MESSAGE);
 const epochMs = z.number().finite().nonnegative();
 
-/** Schema of a {@link SessionEvent}. */
+/**
+ * Schema of a {@link SessionEvent}. The payload's JSON content (serializable, well-formed
+ * strings and keys) is checked by {@link parseSessionEvent} after it.
+ */
 export const sessionEventSchema = z.object({
   id,
   eventIndex: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   sessionId: id,
   createdAt: epochMs,
-  connectionId: z.string(),
+  connectionId: text,
   sender: z.enum(["client", "agent"]),
   payload: z.custom<SessionEvent["payload"]>(isJsonObject, "must be a JSON-RPC envelope object"),
 });
 
-/** Schema of a {@link SessionRecord}. */
+/**
+ * Schema of a {@link SessionRecord}. The JSON content of `sessionInit`, `configOptions` and
+ * `modes` (serializable, well-formed strings and keys) is checked by {@link parseSessionRecord} after it.
+ */
 export const sessionRecordSchema = z.object({
   id,
   agent: id,
-  agentSessionId: z.string(),
-  lastConnectionId: z.string(),
+  agentSessionId: text,
+  lastConnectionId: text,
   createdAt: epochMs,
   destroyedAt: epochMs.optional(),
-  sandboxId: z.string().optional(),
+  sandboxId: text.optional(),
   sessionInit: z.custom<NonNullable<SessionRecord["sessionInit"]>>(isJsonObject, "must be an object").optional(),
   configOptions: z.array(z.custom<NonNullable<SessionRecord["configOptions"]>[number]>(isJsonObject, "must be an object")).optional(),
   modes: z.custom<NonNullable<SessionRecord["modes"]>>(isJsonObject, "must be an object or null").nullable().optional(),
@@ -75,31 +92,44 @@ function assertJsonSerializable(value: unknown, what: string, path: string): voi
   }
 }
 
-/** Throw on what makes `JSON.stringify` throw: a bigint, or (as a stack overflow) a cycle. */
-function walkJson(value: unknown): void {
-  if (typeof value === "bigint") throw new TypeError("a bigint is not JSON");
-  if (typeof value !== "object" || value === null) return;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) walkJson(value[i]);
-    return;
-  }
-  for (const key of Object.keys(value)) walkJson((value as Record<string, unknown>)[key]);
+/** The issue naming where a lone surrogate is, below the field at `path`. */
+function illFormedIssue(path: string, found: IllFormedText): ValidationIssue {
+  const at = [path, ...found.path].join(".");
+  if (found.key === undefined) return { path: at, message: LONE_SURROGATE_MESSAGE };
+  // JSON.stringify escapes the lone surrogate, so the message itself stays well-formed.
+  return { path: at, message: `must not have a key holding a lone UTF-16 surrogate (${JSON.stringify(found.key)})` };
 }
 
 /**
- * Refuse an event payload JSON cannot hold. A walk rather than `JSON.stringify`: this runs
- * on every insert, and the walk costs a few percent of a serialization.
+ * Refuse an event payload JSON cannot hold, or holding a lone surrogate in a string or key.
+ * A walk rather than `JSON.stringify`: this runs on every insert, and the walk costs a few
+ * percent of a serialization.
  */
 function assertJsonPayload(payload: unknown): void {
+  let found: IllFormedText | undefined;
   try {
-    walkJson(payload);
+    found = walkJson(payload);
   } catch (error) {
     const reason = error instanceof RangeError ? "cyclic or nested too deeply" : (error as Error).message;
     throw new PersistValidationError("session event", [{ path: "event.payload", message: `must be JSON-serializable (${reason})` }]);
   }
+  if (found !== undefined) throw new PersistValidationError("session event", [illFormedIssue("event.payload", found)]);
 }
 
-const isId = (value: unknown): value is string => typeof value === "string" && value.length >= 1 && value.length <= 1024;
+/** Refuse a record whose JSON fields hold a lone surrogate in a string or key (they are known to serialize). */
+function assertWellFormedRecord(record: SessionRecord): void {
+  const issues: ValidationIssue[] = [];
+  for (const field of ["sessionInit", "configOptions", "modes"] as const) {
+    const found = walkJson(record[field]);
+    if (found !== undefined) issues.push(illFormedIssue(`session.${field}`, found));
+  }
+  if (issues.length > 0) throw new PersistValidationError("session record", issues);
+}
+
+const isText = (value: unknown): value is string => typeof value === "string" && isWellFormedText(value);
+
+const isId = (value: unknown): value is string =>
+  typeof value === "string" && value.length >= 1 && value.length <= 1024 && isWellFormedText(value);
 
 /**
  * Whether `event` is a well-formed {@link SessionEvent}: exactly the rules of
@@ -119,7 +149,7 @@ export function isWellFormedEvent(event: unknown): event is SessionEvent {
     typeof e.createdAt === "number" &&
     Number.isFinite(e.createdAt) &&
     e.createdAt >= 0 &&
-    typeof e.connectionId === "string" &&
+    isText(e.connectionId) &&
     (e.sender === "client" || e.sender === "agent") &&
     isJsonObject(e.payload)
   );
@@ -139,8 +169,8 @@ export function parseSessionEvent(sessionId: string, event: unknown): SessionEve
     if (!result.success) fail("session event", "event", result.error);
     valid = result.data;
   }
-  // Every backend stores the payload as JSON: refuse cycles and bigints here, typed, rather
-  // than as a TypeError from the driver's JSON.stringify.
+  // Every backend stores the payload as JSON: refuse cycles, bigints and lone surrogates here,
+  // typed, rather than as a TypeError from the driver's JSON.stringify or a database error.
   assertJsonPayload(valid.payload);
   if (valid.sessionId !== sessionId) {
     throw new PersistValidationError("session event", [
@@ -178,6 +208,7 @@ export function parseSessionRecord(record: unknown): SessionRecord {
   const result = sessionRecordSchema.safeParse(record);
   if (!result.success) fail("session record", "session", result.error);
   assertJsonSerializable(record, "session record", "session");
+  assertWellFormedRecord(record as SessionRecord);
   return record as SessionRecord;
 }
 

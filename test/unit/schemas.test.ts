@@ -14,6 +14,7 @@ import {
   parseTailLimit,
   PersistValidationError,
 } from "../../src/persist/index.js";
+import { isWellFormedTextByRegex } from "../../src/persist/unicode.js";
 import { conformanceFixtures } from "../../src/testing.js";
 
 const { fullRecord, makeEvent, minimalRecord } = conformanceFixtures;
@@ -148,13 +149,13 @@ describe("the hand-written event check", () => {
   // Inserts skip zod when isWellFormedEvent says yes, so the two must never disagree.
   const good = { id: "e1", eventIndex: 3, sessionId: "s1", createdAt: 1_700_000_000_000, connectionId: "c", sender: "agent", payload: { jsonrpc: "2.0", method: "m" } };
   const variants: Record<string, unknown[]> = {
-    id: ["", "x", "a".repeat(1024), "a".repeat(1025), 7, null, undefined],
+    id: ["", "x", "a".repeat(1024), "a".repeat(1025), 7, null, undefined, "e\ud800", "\udc00", "\ude00\ud83d", "\ud83d\ude00", "😀".repeat(512)],
     eventIndex: [0, 1, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 2 ** 53, NaN, Infinity, "1", null],
-    sessionId: ["", "s1", "s".repeat(1025), 1, undefined],
+    sessionId: ["", "s1", "s".repeat(1025), 1, undefined, "s\udbff", "s😀"],
     createdAt: [0, 1.25, -1, NaN, Infinity, -Infinity, "now", undefined],
-    connectionId: ["", "c", 3, null, undefined],
+    connectionId: ["", "c", 3, null, undefined, "c\ud800", "\udfff", "c🚀"],
     sender: ["agent", "client", "user", "", undefined],
-    payload: [{}, { a: 1 }, [], null, "text", 3, undefined],
+    payload: [{}, { a: 1 }, [], null, "text", 3, undefined, { a: "\ud800" }, { ["\udc00"]: 1 }],
   };
 
   it("agrees with the zod schema on every single-field variant and on random combinations", () => {
@@ -170,5 +171,56 @@ describe("the hand-written event check", () => {
     for (const event of cases) {
       expect([isWellFormedEvent(event), JSON.stringify(event)]).toEqual([sessionEventSchema.safeParse(event).success, JSON.stringify(event)]);
     }
+  });
+});
+
+describe("lone UTF-16 surrogates", () => {
+  // JSON.stringify writes a well-formed pair as it is and escapes a lone surrogate as \udXXX:
+  // an oracle independent of the validators (the generated strings hold no backslash).
+  const holdsLone = (value: unknown) => /\\ud[89a-f][0-9a-f]{2}/.test(JSON.stringify(value));
+  const strings = ["a", "😀", "日本", "\ud800", "x\udc00", "\ude00\ud83d", "\ud83d\ude00", "\udbff\udfff", "end\ud83d"];
+
+  it("parseSessionEvent refuses exactly the events with a lone surrogate in any string or key, on the fast path and on zod's", () => {
+    let seed = 7;
+    const pick = <T,>(list: readonly T[]): T => list[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % list.length]!;
+    for (let i = 0; i < 3000; i++) {
+      const sessionId = `s${pick(strings)}`;
+      const event = {
+        ...makeEvent(sessionId, 0),
+        id: `e${pick(strings)}`,
+        connectionId: pick(strings),
+        // A negative index sends every other event through zod, which must agree.
+        eventIndex: i % 2 === 0 ? 0 : -1,
+        payload: { jsonrpc: "2.0", method: "session/update", params: { [pick(strings)]: [{ text: pick(strings) }] } },
+      };
+      let thrown: unknown;
+      try {
+        parseSessionEvent(sessionId, event);
+      } catch (error) {
+        thrown = error;
+      }
+      expect([thrown !== undefined, JSON.stringify(event)]).toEqual([holdsLone(event) || event.eventIndex < 0, JSON.stringify(event)]);
+      if (thrown !== undefined) expect(thrown).toBeInstanceOf(PersistValidationError);
+      if (thrown !== undefined && event.eventIndex === 0) expect((thrown as Error).message).toContain("lone UTF-16 surrogate");
+    }
+  });
+
+  it("names the path down to the string, or to the object whose key holds one (escaped in the message)", () => {
+    const event = (params: unknown) => ({ ...makeEvent("s", 0), payload: { jsonrpc: "2.0", method: "m", params } });
+    expect(paths(issues(() => parseSessionEvent("s", event({ a: [{ b: "\ud800" }] }))))).toEqual(["event.payload.params.a.0.b"]);
+    const keyed = issues(() => parseSessionEvent("s", event({ a: { ["k\udc00"]: 1 } })));
+    expect(paths(keyed)).toEqual(["event.payload.params.a"]);
+    expect(keyed.message).toContain('"k\\udc00"');
+    expect(isWellFormedTextByRegex(keyed.message)).toBe(true);
+    const batch = issues(() => parseSessionEvents("s", [makeEvent("s", 0), event(["\udfff"])]));
+    expect(paths(batch)).toEqual(["events[1].payload.params.0"]);
+  });
+
+  it("parseSessionRecord names every field holding one; ids refuse them too", () => {
+    const record = { ...fullRecord("a"), agent: "x\ud800", sessionInit: { cwd: "\udc00", mcpServers: [] }, modes: { currentModeId: "m", availableModes: [], ["\ud800"]: 1 } };
+    expect(paths(issues(() => parseSessionRecord(record)))).toEqual(["session.agent"]);
+    expect(paths(issues(() => parseSessionRecord({ ...record, agent: "x" }))).sort()).toEqual(["session.modes", "session.sessionInit.cwd"]);
+    expect(paths(issues(() => parseSessionId("s\ud800")))).toEqual(["id"]);
+    expect(parseSessionRecord({ ...fullRecord("a😀"), agent: "🚀" }).id).toBe("a😀");
   });
 });
