@@ -21,6 +21,7 @@ import type {
   SessionRecord,
 } from "../src/persist/types.js";
 import { explainSkipped, type Queryable } from "./postgres/conflicts.js";
+import { assertConnectionString } from "./postgres/connection-string.js";
 import { dedupeBatch } from "../src/persist/batch.js";
 import { asValidationError, isUniqueViolation } from "./postgres/errors.js";
 import { tableNames, type TableNames } from "./postgres/identifiers.js";
@@ -37,8 +38,11 @@ export { LATEST_VERSION as POSTGRES_SCHEMA_VERSION } from "./postgres/schema.js"
 /** Options of {@link PostgresSessionPersistDriver}. */
 export interface PostgresSessionPersistDriverOptions {
   /**
-   * A `postgres://` connection string; the driver opens its own pool and ends it on
-   * `close()`. Give this or `pool`; with neither, pg's `PG*` environment variables apply.
+   * A `postgres://` (or `postgresql://`) connection string; the driver opens its own pool and
+   * ends it on `close()`. pg's Unix socket forms (`/var/run/postgresql mydb`,
+   * `socket:/var/run/postgresql?db=mydb`) work too; anything else (libpq `key=value` strings
+   * included, which pg cannot read) is refused at construction. Give this or `pool`; with
+   * neither, pg's `PG*` environment variables apply.
    */
   connectionString?: string;
   /** An existing pool to run on. The caller owns it: `close()` leaves it open. */
@@ -80,7 +84,11 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
   #migrated: Promise<void> | undefined;
   #closed = false;
 
-  /** @throws PersistValidationError when `schema` or `tablePrefix` is not a plain identifier, or both `pool` and `connectionString` are given. */
+  /**
+   * @throws PersistValidationError when `schema` or `tablePrefix` is not a plain identifier, when
+   * `connectionString` is not a PostgreSQL URL pg can read, or when both `pool` and
+   * `connectionString` are given. Nothing is connected yet: the first call connects.
+   */
   constructor(options: PostgresSessionPersistDriverOptions = {}) {
     this.#names = tableNames(options.schema ?? "public", options.tablePrefix ?? "durable_agent_");
     if (options.pool !== undefined && options.connectionString !== undefined) {
@@ -88,11 +96,7 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
         { path: "options", message: "give either connectionString or pool, not both" },
       ]);
     }
-    if (options.connectionString !== undefined && (typeof options.connectionString !== "string" || options.connectionString === "")) {
-      throw new PersistValidationError("PostgreSQL driver options", [
-        { path: "options.connectionString", message: "must be a non-empty string" },
-      ]);
-    }
+    if (options.connectionString !== undefined) assertConnectionString(options.connectionString);
     this.#notify = options.notify === true;
     this.#channel = channelOf(this.#names);
     this.#sql = buildQueries(this.#names, this.#notify);

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import pg from "pg";
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { parse as pgParse, toClientConfig } from "pg-connection-string";
 import { PostgresSchemaVersionError, PostgresSessionPersistDriver } from "../../drivers/postgres.js";
+import { assertConnectionString } from "../../drivers/postgres/connection-string.js";
 import { DriverClosedError, EventConflictError, PersistValidationError } from "../../src/persist/errors.js";
 import type { SessionEvent } from "../../src/persist/types.js";
 import { adminPool, dropSchema, postgresUrl, uniqueSchema } from "../support/postgres.js";
@@ -86,6 +88,84 @@ describe("PostgresSessionPersistDriver options", () => {
     } finally {
       void pool.end();
     }
+  });
+
+  it("refuses a connection string that is not a PostgreSQL URL at construction, naming it, never echoing a password", () => {
+    const refused = [
+      "not a url",
+      "http://x",
+      "postgres://[bad",
+      "host=localhost dbname=app user=me password=s3cr3t",
+      "mysql://me:s3cr3t@db.example.test/app",
+      "postgres:app",
+      "postgres://me:s3cr3t#x@db.example.test/app",
+      "postgres://me:s3cr3t@db.example.test:99999/app",
+      "postgres://me:%C0s3cr3t@db.example.test/app",
+    ];
+    for (const connectionString of refused) {
+      assert.throws(
+        () => new PostgresSessionPersistDriver({ connectionString }),
+        (error: unknown) =>
+          error instanceof PersistValidationError &&
+          error.issues.length === 1 &&
+          error.issues[0]!.path === "options.connectionString" &&
+          !error.message.includes("s3cr3t") &&
+          !error.message.includes(connectionString),
+        `${JSON.stringify(connectionString)} was accepted, or refused with the wrong error`,
+      );
+    }
+  });
+
+  it("accepts the URL and socket forms pg reads, without connecting", async () => {
+    const accepted = [
+      "postgres://me:s3cr3t@db.example.test:5432/app",
+      "postgresql://db.example.test/app?sslmode=disable",
+      "POSTGRES://[::1]:5432/app",
+      "postgres://me@/app?host=/var/run/postgresql",
+      "postgres://me:p%40ss@db.example.test/app",
+      "postgres://me:p ss@db.example.test/app",
+      "/var/run/postgresql app",
+      "socket:/var/run/postgresql?db=app",
+    ];
+    for (const connectionString of accepted) await new PostgresSessionPersistDriver({ connectionString }).close();
+  });
+
+  it("accepts exactly the postgres://, postgresql:// and socket strings pg-connection-string parses", () => {
+    // Held to pg's own parser on generated strings, as the fast event check is held to zod.
+    const pgParses = (text: string) => {
+      try {
+        toClientConfig(pgParse(text));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const pgForm = (text: string) => text.startsWith("/") || /^(postgres|postgresql):\/\//i.test(text) || /^socket:/i.test(text);
+    const schemes = ["postgres://", "postgresql://", "PostgreSQL://", "socket:", "http://", "mysql://", "postgres:", "", "/"];
+    const users = ["", "u@", "u:s3cr3t@", "u:p%40ss@", "u:p ss@", "u:p#ss@", "u:%C0@", "u:p%zz@", "u:p@ss@"];
+    const hosts = ["h", "", "[::1]", "[bad", "h:5432", "h:99999", "h:port", "h%2"];
+    const paths = ["/db", "", "/d%C0b", "?host=/tmp", "/db?sslmode=disable", " db"];
+    let accepted = 0;
+    for (const scheme of schemes) {
+      for (const user of users) {
+        for (const host of hosts) {
+          for (const path of paths) {
+            const text = `${scheme}${user}${host}${path}`;
+            if (text === "") continue;
+            let ours = true;
+            try {
+              assertConnectionString(text);
+            } catch (error) {
+              assert.ok(error instanceof PersistValidationError, `${JSON.stringify(text)}: ${String(error)}`);
+              ours = false;
+            }
+            assert.equal(ours, pgForm(text) && pgParses(text), `verdict on ${JSON.stringify(text)}`);
+            if (ours) accepted++;
+          }
+        }
+      }
+    }
+    assert.ok(accepted > 300, `the generated strings hold both verdicts (${accepted} accepted)`);
   });
 
   it("accepts the default schema and prefix, and an empty prefix", () => {
