@@ -9,7 +9,9 @@ import {
 } from "@agentclientprotocol/sdk";
 import type { SessionEventSender } from "../persist/types.js";
 import { AbortedError, RuntimeLostError, RuntimeTimeoutError } from "../transport/errors.js";
+import { isEventsLostMarker } from "../protocol/events-lost.js";
 import { TRANSPORT_FAILURE_CODE, typedErrorOf } from "../transport/failures.js";
+import type { EventStreamStats } from "../transport/sandbox-agent-events.js";
 import type { RuntimeTransport, TransportChannel } from "../transport/types.js";
 import { AgentRequestError } from "./errors.js";
 
@@ -33,7 +35,18 @@ export interface RequestOptions {
 
 type JsonRpcId = string | number | null;
 
+const SESSION_UPDATE = "session/update";
+
 const CLIENT_INFO = { name: "durable-agent", version: "0.1.0" };
+
+/** How long a loss waits for the channel's last messages to be observed before it is announced, in ms. */
+const LOSS_DRAIN_MS = 1000;
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * One ACP connection to one agent over a transport channel: `initialize`, typed
@@ -52,6 +65,11 @@ export class AgentConnection {
   private readonly acp: ClientConnection;
   private readonly hooks: AgentConnectionHooks;
   private closedWith: Error | undefined;
+  /** What the ACP connection reads, and its controller. */
+  private readonly sdkInbound: ReadableStream<AnyMessage>;
+  private readonly sdkController: ReadableStreamDefaultController<AnyMessage>;
+  /** Resolves once the channel closed its readable and every message was observed. */
+  private readonly inboundEnded: Promise<void>;
 
   private readonly localByAgentSession = new Map<string, string>();
   private readonly sessionOfOutgoing = new Map<JsonRpcId, string>();
@@ -76,6 +94,14 @@ export class AgentConnection {
 
     const wire = channel.stream;
     const writer = wire.writable.getWriter();
+    // Inbound messages are read from the channel by this connection's own loop, which the
+    // ACP connection cannot cancel: every message the channel hands on is observed (and
+    // recorded), also the last ones before a loss. The ACP connection reads what it needs
+    // from a stream of its own.
+    let sdkInbound!: ReadableStreamDefaultController<AnyMessage>;
+    this.sdkInbound = new ReadableStream<AnyMessage>({ start: (controller) => void (sdkInbound = controller) });
+    this.sdkController = sdkInbound;
+    this.inboundEnded = this.readInbound(wire.readable);
     const tapped = {
       writable: new WritableStream<AnyMessage>({
         write: (message) => {
@@ -85,17 +111,32 @@ export class AgentConnection {
         close: () => writer.close(),
         abort: (reason) => writer.abort(reason),
       }),
-      readable: wire.readable.pipeThrough(
-        new TransformStream<AnyMessage, AnyMessage>({
-          transform: (message, controller) => {
-            this.observeIncoming(message);
-            controller.enqueue(message);
-          },
-        }),
-      ),
+      readable: this.sdkInbound,
     };
     this.acp = app.connect(tapped);
-    void channel.lost.then((error) => this.markLost(error));
+    // Announce a loss once every message the channel handed on before it was observed.
+    void channel.lost.then((error) =>
+      withTimeout(this.inboundEnded, LOSS_DRAIN_MS).then(() => this.markLost(error)),
+    );
+  }
+
+  /** Read the channel's messages until it closes its readable; resolves then. Never rejects. */
+  private async readInbound(readable: ReadableStream<AnyMessage>): Promise<void> {
+    const reader = readable.getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        if (!this.observeIncoming(value)) continue;
+        try {
+          this.sdkController.enqueue(value);
+        } catch {
+          // The ACP connection is closed; keep observing until the channel ends.
+        }
+      }
+    } catch {
+      // The channel's readable failed: nothing more will come.
+    }
   }
 
   /** End the connection as lost: pending requests reject with `error`, the owner is told. Idempotent. */
@@ -103,6 +144,7 @@ export class AgentConnection {
     if (this.closedWith) return;
     this.closedWith = error;
     this.acp.close(error);
+    this.closeSdkInbound();
     this.hooks.lost(this, error);
   }
 
@@ -124,6 +166,11 @@ export class AgentConnection {
       throw error;
     }
     return connection;
+  }
+
+  /** Counters of the channel's event stream, when its transport has one. */
+  get streamStats(): EventStreamStats | undefined {
+    return this.channel.stats;
   }
 
   /** Whether the agent can restore a session with `session/load`. */
@@ -218,8 +265,17 @@ export class AgentConnection {
     if (!this.closedWith) {
       this.closedWith = reason;
       this.acp.close(reason);
+      this.closeSdkInbound();
     }
     await this.channel.close();
+  }
+
+  private closeSdkInbound(): void {
+    try {
+      this.sdkController.close();
+    } catch {
+      // already closed
+    }
   }
 
   private observeOutgoing(message: AnyMessage): void {
@@ -234,10 +290,17 @@ export class AgentConnection {
     if (sessionId !== undefined) this.hooks.observe(sessionId, "client", message, this.connectionId);
   }
 
-  private observeIncoming(message: AnyMessage): void {
+  /** Observe one inbound message; returns whether the ACP connection needs it too. */
+  private observeIncoming(message: AnyMessage): boolean {
     let sessionId: string | undefined;
     let sender: SessionEventSender = "agent";
     if ("method" in message) {
+      if (isEventsLostMarker(message)) {
+        // Written by the channel where the stream lost messages: they may have been any
+        // bound session's, so each of them records it.
+        for (const local of new Set(this.localByAgentSession.values())) this.hooks.observe(local, "client", message, this.connectionId);
+        return false;
+      }
       sessionId = this.sessionOfParams(message.params);
       if (sessionId !== undefined && "id" in message && message.id !== undefined) this.sessionOfIncoming.set(message.id, sessionId);
     } else {
@@ -247,6 +310,9 @@ export class AgentConnection {
       if ("error" in message && message.error?.code === TRANSPORT_FAILURE_CODE) sender = "client";
     }
     if (sessionId !== undefined) this.hooks.observe(sessionId, sender, message, this.connectionId);
+    // Session updates are fully handled by observing them: the ACP connection would only
+    // validate them to call a handler that does nothing.
+    return !("method" in message && message.method === SESSION_UPDATE && !("id" in message && message.id !== undefined));
   }
 
   private sessionOfParams(params: unknown): string | undefined {

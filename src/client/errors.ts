@@ -1,4 +1,5 @@
 import { DurableAgentError } from "../errors.js";
+import type { SessionEvent } from "../persist/types.js";
 
 /** No session with this id is stored. */
 export class SessionNotFoundError extends DurableAgentError {
@@ -97,5 +98,33 @@ export class PermissionRequestNotFoundError extends DurableAgentError {
 export class InvalidOptionsError extends DurableAgentError {
   constructor(message: string) {
     super("client.invalid_options", message);
+  }
+}
+
+/**
+ * `dispose()` could not store every recorded event in time (the store is down, full or
+ * stalled). Nothing is dropped silently: the events are here, to keep or store elsewhere
+ * (storing one again later is safe: drivers ignore an event id they already hold).
+ */
+export class UnstoredEventsError extends DurableAgentError {
+  /** How many events were not stored. */
+  readonly pendingEvents: number;
+  /** Unstored events per session id. */
+  readonly bySession: Record<string, number>;
+  /** The unstored events, oldest first per session. */
+  readonly events: SessionEvent[];
+
+  constructor(events: SessionEvent[], cause?: unknown) {
+    const bySession: Record<string, number> = {};
+    for (const event of events) bySession[event.sessionId] = (bySession[event.sessionId] ?? 0) + 1;
+    const sessions = Object.keys(bySession);
+    super(
+      "client.unstored_events",
+      `${events.length} recorded event(s) of ${sessions.length} session(s) (${sessions.slice(0, 5).map((id) => JSON.stringify(id)).join(", ")}${sessions.length > 5 ? ", ..." : ""}) were not stored${cause ? `: ${(cause as Error)?.message ?? String(cause)}` : ""}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.pendingEvents = events.length;
+    this.bySession = bySession;
+    this.events = events;
   }
 }

@@ -46,7 +46,22 @@ export interface SandboxAgentConnectOptions {
   promptTimeoutMs?: number;
   /** Called with background failures nobody awaits (e.g. storing events failed after retries). */
   onError?: (error: DurableAgentError) => void;
+  /**
+   * Which sessions share a runtime connection (default `"session"`: each session has its
+   * own). On sandbox-agent a connection is an ACP server instance with its own agent
+   * process and its own event stream, whose replay buffer (the runtime keeps the last 1024
+   * messages) then holds one session's messages only, so a gap in the stream under load can
+   * always be refilled for turns of up to about a thousand messages. `"agent"` shares one
+   * connection (and one agent process) among all sessions of an agent, as the reference
+   * client does: lighter on the runtime, but under heavy concurrent streaming the runtime
+   * may skip messages it can no longer send again; the client then records the loss and
+   * fails the turns concerned with `EventsLostError` (see docs/runtimes.md).
+   */
+  connectionScope?: ConnectionScope;
 }
+
+/** Which sessions share a runtime connection: each its own (`"session"`), or all sessions of an agent (`"agent"`). */
+export type ConnectionScope = "session" | "agent";
 
 /** The options after defaults and checks. */
 export interface ResolvedOptions {
@@ -55,11 +70,18 @@ export interface ResolvedOptions {
   healthTimeoutMs: number | undefined;
   requestTimeoutMs: number;
   promptTimeoutMs: number | undefined;
+  connectionScope: ConnectionScope;
 }
 
 function positive(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isFinite(value) || value <= 0) throw new InvalidOptionsError(`${name} must be a positive number of ms, got ${String(value)}`);
+  return value;
+}
+
+function scope(value: ConnectionScope | undefined): ConnectionScope {
+  if (value === undefined) return "session";
+  if (value !== "session" && value !== "agent") throw new InvalidOptionsError(`connectionScope must be "session" or "agent", got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -86,5 +108,6 @@ export function resolveOptions(options: SandboxAgentConnectOptions): ResolvedOpt
     healthTimeoutMs: skip ? undefined : (positive("healthTimeoutMs", options.healthTimeoutMs ?? legacyTimeout) ?? 30_000),
     requestTimeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs) ?? 60_000,
     promptTimeoutMs: positive("promptTimeoutMs", options.promptTimeoutMs),
+    connectionScope: scope(options.connectionScope),
   };
 }

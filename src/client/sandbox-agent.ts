@@ -6,8 +6,11 @@ import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
 import { AbortedError, AuthenticationError, RuntimeLostError, RuntimeUnavailableError } from "../transport/errors.js";
 import { selectTransport } from "../transport/select.js";
+import type { EventStreamStats } from "../transport/sandbox-agent-events.js";
 import type { RuntimeTransport } from "../transport/types.js";
 import { AgentConnection, type AgentConnectionHooks } from "./agent-connection.js";
+import { Deadline } from "./deadline.js";
+import { UnstoredEventsError } from "./errors.js";
 import { DisposedError, InvalidOptionsError, SessionDestroyedError, SessionExistsError, SessionNotFoundError } from "./errors.js";
 import { resolveOptions, type ResolvedOptions, type SandboxAgentConnectOptions } from "./options.js";
 import { SessionRegistry } from "./session-registry.js";
@@ -33,6 +36,37 @@ export interface SessionResumeOrCreateRequest extends SessionCreateRequest {
   id: string;
 }
 
+/** Options of {@link SandboxAgent.dispose}. */
+export interface DisposeOptions {
+  /** How long to wait for the store to take the last events, in ms (default 5000). */
+  timeoutMs?: number;
+  /**
+   * Receives the events the store did not take in time (instead of `dispose` rejecting with
+   * `UnstoredEventsError`), e.g. to write them to a file. Storing them again later is safe.
+   */
+  onUnstoredEvents?: (events: SessionEvent[]) => void | Promise<void>;
+}
+
+/** Counters of the client's runtime event streams; see {@link SandboxAgent.stats}. */
+export interface ClientStats {
+  /** Event streams re-opened with `Last-Event-ID` (after a gap or a broken stream). */
+  streamReconnects: number;
+  /** Gaps in an event stream the runtime refilled from its buffer: nothing was lost. */
+  gapsHealed: number;
+  /** Gaps it could not refill. */
+  gapsLost: number;
+  /** Messages lost in those gaps. */
+  eventsLost: number;
+}
+
+function addStats(total: ClientStats, stats: EventStreamStats | undefined): void {
+  if (!stats) return;
+  total.streamReconnects += stats.reconnects;
+  total.gapsHealed += stats.gapsHealed;
+  total.gapsLost += stats.gapsLost;
+  total.eventsLost += stats.eventsLost;
+}
+
 const HEALTH_POLL_MS = 100;
 const DISPOSE_FLUSH_MS = 5_000;
 
@@ -55,6 +89,10 @@ export class SandboxAgent {
   private readonly resolved: ResolvedOptions;
   private readonly onErrorOption: ((error: DurableAgentError) => void) | undefined;
   private readonly connections = new Map<string, Promise<AgentConnection>>();
+  /** The pool key of each open connection. */
+  private readonly connectionKeys = new Map<AgentConnection, string>();
+  /** Stream counters of connections that ended. */
+  private readonly retiredStats: ClientStats = { streamReconnects: 0, gapsHealed: 0, gapsLost: 0, eventsLost: 0 };
   private readonly sessions = new SessionRegistry();
   private disposed = false;
   private readonly host: SessionHost;
@@ -73,7 +111,7 @@ export class SandboxAgent {
     this.host = {
       persist: this.persist,
       options: this.resolved,
-      connectionFor: (agent) => this.connectionFor(agent),
+      connectionFor: (agent, sessionId) => this.connectionFor(agent, sessionId),
       markBound: (session) => this.sessions.markBound(session),
       assertUsable: () => this.assertUsable(),
       reportError: (error) => this.reportError(error),
@@ -87,12 +125,7 @@ export class SandboxAgent {
         const session = this.sessions.getBound(sessionId);
         return session ? session.permissions.receive(sessionId, request, signal) : Promise.resolve({ outcome: { outcome: "cancelled" } });
       },
-      lost: (connection) => {
-        void this.connections.get(connection.agent)?.then(
-          (current) => current === connection && this.connections.delete(connection.agent),
-          () => undefined,
-        );
-      },
+      lost: (connection) => this.forget(connection),
     };
   }
 
@@ -108,26 +141,32 @@ export class SandboxAgent {
     return driverCapabilities(this.persist);
   }
 
+  /** Poll `checkHealth` until it passes; each attempt and each pause is cut short at the deadline. */
   private async waitForHealth(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = new Deadline({ timeoutMs, signal, what: "connect" });
     let lastError: unknown;
-    for (;;) {
-      if (signal?.aborted) throw new AbortedError("connect was aborted while waiting for the runtime", { cause: signal.reason });
-      try {
-        await this.transport.checkHealth(signal);
-        return;
-      } catch (error) {
-        if (error instanceof AuthenticationError || error instanceof AbortedError) throw error;
-        lastError = error;
+    try {
+      for (;;) {
+        try {
+          await deadline.race(this.transport.checkHealth(deadline.signal));
+          return;
+        } catch (error) {
+          if (deadline.expired) break;
+          if (error instanceof AuthenticationError || error instanceof AbortedError) throw error;
+          lastError = error;
+        }
+        await deadline.settle(new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS)));
       }
-      if (Date.now() >= deadline) {
-        throw new RuntimeUnavailableError(
-          `The runtime at ${this.transport.target} was not healthy within ${timeoutMs} ms: ${(lastError as Error)?.message ?? "no answer"}`,
-          { cause: lastError },
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
+    } finally {
+      deadline.dispose();
     }
+    if (deadline.error instanceof AbortedError) {
+      throw new AbortedError("connect was aborted while waiting for the runtime", { cause: signal?.reason });
+    }
+    throw new RuntimeUnavailableError(
+      `The runtime at ${this.transport.target} was not healthy within ${timeoutMs} ms: ${(lastError as Error | undefined)?.message ?? "no answer"}`,
+      { cause: lastError },
+    );
   }
 
   /** Create a session on a fresh agent session. Rejects with `SessionExistsError` when the id is taken. */
@@ -220,28 +259,51 @@ export class SandboxAgent {
     const record: SessionRecord = { ...session.toRecord(), destroyedAt: Date.now() };
     await this.persist.updateSession(record);
     session.markDestroyed(record);
+    this.releaseConnection(session);
     return session;
   }
 
   /**
-   * Close every runtime connection (without waiting on the runtime's slow DELETE),
-   * settle pending prompts with `DisposedError`, and store what was recorded. The store
-   * itself is left open: it belongs to the caller.
+   * Close every runtime connection (without waiting on the runtime's slow DELETE), settle
+   * pending prompts with `DisposedError`, and store what was recorded. The store itself is
+   * left open: it belongs to the caller.
+   *
+   * Resolves only when every recorded event is stored. Events the store did not take within
+   * `timeoutMs` (default 5000) are handed to `onUnstoredEvents` when given (the client then
+   * stops writing them; resolves once the callback has), otherwise `dispose` rejects with
+   * {@link UnstoredEventsError} carrying them. Storing such an event again later is safe:
+   * drivers ignore an event id they already hold.
    */
-  async dispose(): Promise<void> {
+  async dispose(options: DisposeOptions = {}): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const disposed = new DisposedError();
-    for (const session of this.sessions.boundSessions()) session.permissions.cancelAll();
-    const closing = [...this.connections.values()].map((pending) =>
-      pending.then((connection) => connection.close(disposed)).catch(() => undefined),
-    );
-    this.connections.clear();
-    await Promise.all(closing);
-    const flushes = [...this.sessions.boundSessions()].map((session) => session.recorder.flush().catch(() => undefined));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([Promise.all(flushes), new Promise((resolve) => (timer = setTimeout(resolve, DISPOSE_FLUSH_MS)))]);
-    clearTimeout(timer);
+    const deadline = new Deadline({ timeoutMs: options.timeoutMs ?? DISPOSE_FLUSH_MS, what: "dispose" });
+    try {
+      const disposed = new DisposedError();
+      for (const session of this.sessions.boundSessions()) session.permissions.cancelAll();
+      const closing = [...this.connections.values()].map((pending) =>
+        pending.then((connection) => connection.close(disposed)).catch(() => undefined),
+      );
+      this.connections.clear();
+      await deadline.settle(Promise.all(closing));
+      for (const connection of [...this.connectionKeys.keys()]) this.forget(connection);
+      const sessions = [...this.sessions.boundSessions()];
+      await deadline.settle(Promise.all(sessions.map((session) => session.recorder.flush().catch(() => undefined))));
+      const unstored = sessions.filter((session) => session.recorder.pending > 0);
+      if (unstored.length === 0) return;
+      if (options.onUnstoredEvents) {
+        const events = unstored.flatMap((session) => session.recorder.abandon());
+        try {
+          await options.onUnstoredEvents(events);
+        } catch (error) {
+          throw new UnstoredEventsError(events, error);
+        }
+        return;
+      }
+      throw new UnstoredEventsError(unstored.flatMap((session) => session.recorder.unstored()));
+    } finally {
+      deadline.dispose();
+    }
   }
 
   private track(record: SessionRecord): Session {
@@ -256,19 +318,29 @@ export class SandboxAgent {
     return session;
   }
 
-  private connectionFor(agent: string): Promise<AgentConnection> {
+  /** The key of the connection a session uses: its own, or its agent's (`connectionScope`). */
+  private connectionKey(agent: string, sessionId: string): string {
+    return this.resolved.connectionScope === "session" ? `session:${sessionId}` : `agent:${agent}`;
+  }
+
+  private connectionFor(agent: string, sessionId: string): Promise<AgentConnection> {
     this.assertUsable();
-    const existing = this.connections.get(agent);
+    const key = this.connectionKey(agent, sessionId);
+    const existing = this.connections.get(key);
     if (existing) {
       return existing.then((connection) => {
         if (connection.isOpen) return connection;
-        if (this.connections.get(agent) === existing) this.connections.delete(agent);
-        return this.connectionFor(agent);
+        this.forget(connection);
+        return this.connectionFor(agent, sessionId);
       });
     }
-    const opening = AgentConnection.open(this.transport, agent, this.hooks, { timeoutMs: this.resolved.requestTimeoutMs }).catch(
+    const opening = AgentConnection.open(this.transport, agent, this.hooks, { timeoutMs: this.resolved.requestTimeoutMs }).then(
+      (connection) => {
+        this.connectionKeys.set(connection, key);
+        return connection;
+      },
       (error: unknown) => {
-        if (this.connections.get(agent) === opening) this.connections.delete(agent);
+        if (this.connections.get(key) === opening) this.connections.delete(key);
         // A channel that died while bootstrapping means the runtime is not there.
         if (error instanceof RuntimeLostError) {
           throw new RuntimeUnavailableError(`Cannot open a connection to agent "${agent}" at ${this.transport.target}: ${error.message}`, {
@@ -278,8 +350,46 @@ export class SandboxAgent {
         throw error;
       },
     );
-    this.connections.set(agent, opening);
+    this.connections.set(key, opening);
     return opening;
+  }
+
+  /** Drop a connection that ended from the pool, keeping its stream counters. */
+  private forget(connection: AgentConnection): void {
+    const key = this.connectionKeys.get(connection);
+    if (key === undefined) return;
+    this.connectionKeys.delete(connection);
+    addStats(this.retiredStats, connection.streamStats);
+    void this.connections.get(key)?.then(
+      (current) => current === connection && this.connections.delete(key),
+      () => undefined,
+    );
+  }
+
+  /** Close the connection of a session that no longer needs it (with `connectionScope: "session"`). */
+  private releaseConnection(session: Session): void {
+    if (this.resolved.connectionScope !== "session") return;
+    const pending = this.connections.get(this.connectionKey(session.agent, session.id));
+    if (!pending) return;
+    void pending.then(
+      (connection) => {
+        this.forget(connection);
+        return connection.close();
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * Counters of the runtime connections' event streams since the client was created:
+   * reconnects, gaps in a stream the runtime refilled (`gapsHealed`), and gaps it could not,
+   * with the messages lost in them (each also recorded as a marker and reported as an
+   * `EventsLostError`). Transports without event ids report zeros.
+   */
+  stats(): ClientStats {
+    const total = { ...this.retiredStats };
+    for (const connection of this.connectionKeys.keys()) addStats(total, connection.streamStats);
+    return total;
   }
 
   private assertUsable(): void {

@@ -9,12 +9,13 @@ import type {
   SetSessionModeResponse,
 } from "@agentclientprotocol/sdk";
 import type { DurableAgentError } from "../errors.js";
-import type { SessionRecorder } from "../history/recorder.js";
+import { PersistenceTimeoutError, type SessionRecorder } from "../history/recorder.js";
 import { loadReplay, withReplay, type Replay } from "../history/replay.js";
 import { listLatestEventsVia } from "../persist/capabilities.js";
 import type { ListEventsRequest, ListPage, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
-import { AbortedError, RuntimeLostError, RuntimeTimeoutError } from "../transport/errors.js";
+import { RuntimeLostError } from "../transport/errors.js";
 import type { AgentConnection } from "./agent-connection.js";
+import { Deadline } from "./deadline.js";
 import { AgentRequestError, SessionBusyError, SessionDestroyedError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { PermissionDesk, type PermissionReply, type PermissionRequestListener } from "./permissions.js";
@@ -49,7 +50,7 @@ export interface SessionHost {
   /** Resolved client options. */
   readonly options: ResolvedOptions;
   /** An open connection to `agent`, re-bootstrapped when the previous one was lost. */
-  connectionFor(agent: string): Promise<AgentConnection>;
+  connectionFor(agent: string, sessionId: string): Promise<AgentConnection>;
   /** The session is binding to a connection: route its envelopes to it from now on. */
   markBound(session: Session): void;
   /** Throws when the client was disposed. */
@@ -163,38 +164,57 @@ export class Session {
    * Send a prompt and wait for the turn to end. Resolves once every event of the turn is
    * stored. If the runtime connection was lost since the last call, the session is
    * restored first; a prompt that provably never reached the runtime is resent once on the
-   * restored connection. Rejects with a typed error, never hangs past `timeoutMs`.
+   * restored connection.
+   *
+   * `timeoutMs` (default: the client's `promptTimeoutMs`) and `signal` bound the whole call:
+   * restoring the session, the turn, and storing its events. At the deadline the prompt
+   * rejects at once with `RuntimeTimeoutError` (or `AbortedError`; or
+   * `PersistenceTimeoutError` when only the store was late, the turn being done); the agent
+   * is sent `session/cancel` in the background.
    */
   async prompt(prompt: string | ContentBlock | ContentBlock[], options: PromptOptions = {}): Promise<PromptResponse> {
     this.assertAlive();
     if (this.busy) throw new SessionBusyError(this.id);
     this.busy = true;
+    const deadline = new Deadline({
+      timeoutMs: options.timeoutMs ?? this.host.options.promptTimeoutMs,
+      signal: options.signal,
+      what: `The prompt of session "${this.id}"`,
+    });
     try {
       const blocks: ContentBlock[] =
         typeof prompt === "string" ? [{ type: "text", text: prompt }] : Array.isArray(prompt) ? prompt : [prompt];
       for (let attempt = 0; ; attempt++) {
-        const connection = await this.bound();
-        const replay = this.pendingReplay ? await this.buildReplay() : null;
+        const connection = await deadline.race(this.bound());
+        const replay = this.pendingReplay ? await deadline.race(this.buildReplay()) : null;
+        let response: PromptResponse;
         try {
-          const response = await connection.request<PromptResponse>(
+          response = await connection.request<PromptResponse>(
             "session/prompt",
             { sessionId: this.record.agentSessionId, prompt: withReplay(blocks, replay) },
-            { signal: options.signal, timeoutMs: options.timeoutMs ?? this.host.options.promptTimeoutMs },
+            { signal: deadline.signal },
           );
-          if (this.pendingReplay && this.lastRestoration) this.lastRestoration.replay = replay;
-          this.pendingReplay = false;
-          await this.recorder.flush();
-          return response;
         } catch (error) {
-          if (error instanceof RuntimeLostError && error.undelivered && attempt === 0) continue;
-          if (error instanceof AbortedError || error instanceof RuntimeTimeoutError) {
-            await connection.notify("session/cancel", { sessionId: this.record.agentSessionId }).catch(() => undefined);
+          if (error instanceof RuntimeLostError && error.undelivered && attempt === 0 && !deadline.expired) continue;
+          if (deadline.expired) {
+            // Stop the turn without making the caller wait for the runtime to take the cancel.
+            void connection.notify("session/cancel", { sessionId: this.record.agentSessionId }).catch(() => undefined);
+            void this.recorder.flush().catch((flushError: DurableAgentError) => this.reportError(flushError));
+            throw deadline.error!;
           }
-          await this.recorder.flush().catch((flushError: DurableAgentError) => this.reportError(flushError));
+          await deadline.settle(this.recorder.flush().catch((flushError: DurableAgentError) => this.reportError(flushError)));
           throw error;
         }
+        if (this.pendingReplay && this.lastRestoration) this.lastRestoration.replay = replay;
+        this.pendingReplay = false;
+        await deadline.race(
+          this.recorder.flush(),
+          (late) => new PersistenceTimeoutError(this.id, this.recorder.pending, late, response),
+        );
+        return response;
       }
     } finally {
+      deadline.dispose();
       this.busy = false;
     }
   }
@@ -212,15 +232,28 @@ export class Session {
   /** Switch the agent's mode (`session/set_mode`) and store it in the record. */
   async setMode(modeId: string): Promise<SetSessionModeResponse | void> {
     this.assertAlive();
-    const connection = await this.bound();
-    const response = await connection.request<SetSessionModeResponse | null>(
-      "session/set_mode",
-      { sessionId: this.record.agentSessionId, modeId },
-      { timeoutMs: this.host.options.requestTimeoutMs },
-    );
+    const response = await this.request<SetSessionModeResponse | null>("session/set_mode", { sessionId: "", modeId });
     if (this.record.modes) this.record.modes = { ...this.record.modes, currentModeId: modeId };
     await this.save();
     return response ?? undefined;
+  }
+
+  /**
+   * Send a request about this session, restoring the session first when needed; the whole
+   * call is bounded by the client's `requestTimeoutMs`. `params.sessionId` is filled in.
+   */
+  private async request<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    const deadline = new Deadline({ timeoutMs: this.host.options.requestTimeoutMs, what: `"${method}" of session "${this.id}"` });
+    try {
+      const connection = await deadline.race(this.bound());
+      try {
+        return await connection.request<T>(method, { ...params, sessionId: this.record.agentSessionId }, { signal: deadline.signal });
+      } catch (error) {
+        throw deadline.expired ? deadline.error! : error;
+      }
+    } finally {
+      deadline.dispose();
+    }
   }
 
   /** @internal Record an envelope and hand it to listeners. */
@@ -250,7 +283,7 @@ export class Session {
   async attachNew(): Promise<void> {
     this.host.markBound(this);
     await this.recorder.ready();
-    const connection = await this.host.connectionFor(this.agent);
+    const connection = await this.host.connectionFor(this.agent, this.id);
     await this.startNew(connection, "new");
   }
 
@@ -275,7 +308,7 @@ export class Session {
   private async restore(): Promise<void> {
     this.host.markBound(this);
     await this.recorder.ready();
-    const connection = await this.host.connectionFor(this.agent);
+    const connection = await this.host.connectionFor(this.agent, this.id);
     const { agentSessionId, sessionInit } = this.record;
     if (agentSessionId && connection.canLoadSession) {
       connection.bind(this.id, agentSessionId);

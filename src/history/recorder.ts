@@ -25,6 +25,24 @@ export class PersistenceFailedError extends DurableAgentError {
   }
 }
 
+/**
+ * A caller's deadline passed while the store was still writing the session's events (a
+ * stalled or slow store). The events are not lost: they stay queued and are written when
+ * the store answers. For a prompt, `response` holds what the agent answered: the turn
+ * itself completed.
+ */
+export class PersistenceTimeoutError extends PersistenceFailedError {
+  override readonly code: string = "recorder.persist_timeout";
+  /** The agent's answer to the request whose events were being stored, when there was one. */
+  readonly response: unknown;
+
+  constructor(sessionId: string, pendingEvents: number, deadline: Error, response?: unknown) {
+    super(sessionId, pendingEvents, deadline);
+    this.message = `The store did not confirm ${pendingEvents} event(s) of session "${sessionId}" in time (${deadline.message}); they stay queued and are written when the store answers`;
+    this.response = response;
+  }
+}
+
 /** Options of a {@link SessionRecorder}. */
 export interface SessionRecorderOptions {
   /** Where events go. */
@@ -81,6 +99,7 @@ export class SessionRecorder {
   private readonly queue: SessionEvent[] = [];
   private draining: Promise<void> | undefined;
   private lastFailure: PersistenceFailedError | undefined;
+  private abandoned = false;
 
   constructor(sessionId: string, options: SessionRecorderOptions) {
     this.sessionId = sessionId;
@@ -124,6 +143,11 @@ export class SessionRecorder {
       sender: input.sender,
       payload: input.payload,
     };
+    if (this.abandoned) {
+      // After abandon() (the client was disposed): listeners still see it; nothing is stored.
+      this.onEvent?.(event);
+      return event;
+    }
     this.queue.push(event);
     if (this.queue.length >= this.batchSize) this.kick();
     else this.writeTimer ??= setTimeout(() => this.kick(), this.writeDelayMs);
@@ -134,6 +158,23 @@ export class SessionRecorder {
   /** Events recorded but not yet stored. */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** Copies of the events recorded but not yet stored, oldest first. */
+  unstored(): SessionEvent[] {
+    return this.queue.map((event) => structuredClone(event));
+  }
+
+  /**
+   * Stop storing: returns the events not yet stored (oldest first) and forgets them; events
+   * recorded later reach listeners but are not stored. A write already running may still store some of
+   * them, which is why storing them again must be (and is, in every driver) idempotent.
+   */
+  abandon(): SessionEvent[] {
+    this.abandoned = true;
+    if (this.writeTimer !== undefined) clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    return this.queue.splice(0, this.queue.length);
   }
 
   /**
@@ -154,14 +195,14 @@ export class SessionRecorder {
       clearTimeout(this.writeTimer);
       this.writeTimer = undefined;
     }
-    if (this.draining || this.queue.length === 0) return;
+    if (this.draining || this.queue.length === 0 || this.abandoned) return;
     this.draining = this.drain().finally(() => {
       this.draining = undefined;
     });
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.abandoned) {
       const failure = await this.writeHead();
       if (failure) {
         this.lastFailure = failure;
@@ -179,6 +220,7 @@ export class SessionRecorder {
       const batch = this.queue.slice(0, this.batchSize);
       try {
         await insertEventsVia(this.driver, this.sessionId, batch);
+        if (this.abandoned) return undefined;
         this.queue.splice(0, batch.length);
         return undefined;
       } catch (error) {

@@ -100,3 +100,27 @@ export class AbortedError extends DurableAgentError {
     super("aborted", message, options);
   }
 }
+
+/**
+ * The runtime's event stream skipped messages of this connection that it could no longer
+ * send again (sandbox-agent keeps only its last 1024). The turns running on the connection
+ * are incomplete: their requests settle with this error, an events-lost marker is recorded in
+ * each session the messages may have belonged to, and the connection is replaced, so the next
+ * call restores the session. Nothing is lost silently.
+ */
+export class EventsLostError extends RuntimeLostError {
+  override readonly code: string = "runtime.events_lost";
+  /** How many messages are missing. */
+  readonly lostEvents: number;
+  /** Stream id of the first missing message. */
+  readonly fromStreamId: number;
+  /** Stream id of the last missing message. */
+  readonly toStreamId: number;
+
+  constructor(message: string, gap: { fromStreamId: number; toStreamId: number }) {
+    super(message);
+    this.fromStreamId = gap.fromStreamId;
+    this.toStreamId = gap.toStreamId;
+    this.lostEvents = gap.toStreamId - gap.fromStreamId + 1;
+  }
+}

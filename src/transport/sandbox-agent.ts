@@ -1,8 +1,10 @@
 import type { AnyMessage } from "@agentclientprotocol/sdk";
-import { EventSourceParserStream } from "eventsource-parser/stream";
-import { RuntimeLostError, type ProblemDetails } from "./errors.js";
+import { eventsLostMarker } from "../protocol/events-lost.js";
+import { EventsLostError, RuntimeLostError, type ProblemDetails } from "./errors.js";
 import { failureResponse, type TransportFailure } from "./failures.js";
 import { HttpEndpoint, errorFromProblem, isConnectionRefused, readProblem, type HttpEndpointOptions } from "./http.js";
+import { InboundQueue } from "./inbound-queue.js";
+import { SandboxAgentEventStream, type EventStreamStats, type StreamGap } from "./sandbox-agent-events.js";
 import type { MessageStream, RuntimeTransport, TransportChannel } from "./types.js";
 
 /** Options of {@link SandboxAgentTransport}. */
@@ -76,16 +78,14 @@ class SandboxAgentChannel implements TransportChannel {
   readonly lost: Promise<RuntimeLostError>;
 
   private readonly path: string;
-  private inbound!: ReadableStreamDefaultController<AnyMessage>;
+  private readonly inbound = new InboundQueue();
   private resolveLost!: (error: RuntimeLostError) => void;
-  /** Aborts the event stream (on loss or close). */
-  private readonly streamAbort = new AbortController();
-  /** Aborts POSTs still running (on close, or once a loss has had time to settle them). */
-  private readonly postAbort = new AbortController();
+  private readonly events: SandboxAgentEventStream;
+  /** One controller per running POST (a shared signal would collect one listener per request). */
+  private readonly posts = new Set<AbortController>();
   /** Request POSTs still running; a loss waits for them to tell delivered from undelivered. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private bootstrap: Promise<boolean> | undefined;
-  private lastEventId: string | undefined;
   private state: "open" | "lost" | "closed" = "open";
 
   constructor(
@@ -96,8 +96,20 @@ class SandboxAgentChannel implements TransportChannel {
     this.connectionId = `${agent}-${crypto.randomUUID()}`;
     this.path = `/v1/acp/${encodeURIComponent(this.connectionId)}`;
     this.lost = new Promise((resolve) => (this.resolveLost = resolve));
+    this.events = new SandboxAgentEventStream(
+      endpoint,
+      this.path,
+      this.connectionId,
+      isMissingInstance,
+      {
+        message: (message) => this.received(message),
+        gap: (gap) => this.eventsLost(gap),
+        lost: (error) => this.markLost(error),
+      },
+      { maxRetries: options.maxStreamRetries },
+    );
     this.stream = {
-      readable: new ReadableStream<AnyMessage>({ start: (controller) => void (this.inbound = controller) }),
+      readable: this.inbound.readable,
       writable: new WritableStream<AnyMessage>({
         // The ACP connection writes one message at a time and waits for each write. A
         // request's POST lasts until its answer (a whole turn for a prompt), so a request
@@ -110,6 +122,11 @@ class SandboxAgentChannel implements TransportChannel {
         },
       }),
     };
+  }
+
+  /** Counters of the event stream (reconnects, gaps healed and lost). */
+  get stats(): EventStreamStats {
+    return this.events.stats;
   }
 
   /** Start the POST of one message; the promise settles (never rejects) when it is done. */
@@ -125,7 +142,7 @@ class SandboxAgentChannel implements TransportChannel {
       this.bootstrap = new Promise<boolean>((resolve) => (done = resolve));
       post = this.post(message, true).then((ok) => {
         done(ok);
-        if (ok) void this.readEvents();
+        if (ok && this.state === "open") this.events.start();
       });
     } else {
       const bootstrap = this.bootstrap;
@@ -143,6 +160,16 @@ class SandboxAgentChannel implements TransportChannel {
 
   /** POST one message; resolves true when the runtime accepted it. Never rejects. */
   private async post(message: AnyMessage, first: boolean): Promise<boolean> {
+    const abort = new AbortController();
+    this.posts.add(abort);
+    try {
+      return await this.postWith(message, first, abort.signal);
+    } finally {
+      this.posts.delete(abort);
+    }
+  }
+
+  private async postWith(message: AnyMessage, first: boolean, signal: AbortSignal): Promise<boolean> {
     let response: Response;
     try {
       response = await this.endpoint.send(this.path, {
@@ -150,7 +177,7 @@ class SandboxAgentChannel implements TransportChannel {
         query: first ? { agent: this.agent } : undefined,
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify(message),
-        signal: this.postAbort.signal,
+        signal,
       });
     } catch (error) {
       if (this.state === "closed") return false;
@@ -195,82 +222,34 @@ class SandboxAgentChannel implements TransportChannel {
 
   private deliver(message: AnyMessage): void {
     if (this.state === "closed") return;
-    try {
-      this.inbound.enqueue(message);
-    } catch {
-      // The reader is gone: the ACP connection was closed.
-    }
+    this.inbound.push(message);
   }
 
-  /** Read the agent's event stream, resuming with Last-Event-ID, until lost or closed. */
-  private async readEvents(): Promise<void> {
-    const maxRetries = this.options.maxStreamRetries ?? 3;
-    let failures = 0;
-    while (this.state === "open") {
-      let response: Response;
-      try {
-        response = await this.endpoint.send(this.path, {
-          method: "GET",
-          headers: { accept: "text/event-stream", ...(this.lastEventId ? { "last-event-id": this.lastEventId } : {}) },
-          signal: this.streamAbort.signal,
-        });
-      } catch (error) {
-        if (this.state !== "open") return;
-        if (isConnectionRefused(error) || ++failures > maxRetries) {
-          this.markLost(new RuntimeLostError(`The runtime at ${this.endpoint.baseUrl} went away: ${(error as Error).message}`, { cause: error }));
-          return;
-        }
-        await this.backoff(failures);
-        continue;
-      }
-      if (!response.ok) {
-        const problem = await readProblem(response);
-        if (isMissingInstance(response.status, problem) || response.status === 401 || response.status === 403 || ++failures > maxRetries) {
-          this.markLost(
-            new RuntimeLostError(`The event stream of agent connection ${this.connectionId} is gone: HTTP ${response.status}${problem?.detail ? `: ${problem.detail}` : ""}`, {
-              status: response.status,
-              problem,
-            }),
-          );
-          return;
-        }
-        await this.backoff(failures);
-        continue;
-      }
-      failures = 0;
-      try {
-        const events = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
-        for await (const event of events as unknown as AsyncIterable<{ id?: string; data: string }>) {
-          if (event.id !== undefined) this.lastEventId = event.id;
-          if (!event.data) continue;
-          let message: AnyMessage;
-          try {
-            message = JSON.parse(event.data) as AnyMessage;
-          } catch {
-            continue;
-          }
-          if ("method" in message && message.method === AGENT_EXITED) {
-            // The agent process is gone and the runtime will not answer its pending requests.
-            // Its running POSTs will never be answered: no need to wait for them to settle.
-            this.markLost(new RuntimeLostError(`The agent process of connection ${this.connectionId} exited`), { settle: false });
-            return;
-          }
-          this.deliver(message);
-        }
-      } catch {
-        if (this.state !== "open") return;
-      }
-      // The stream ended or broke: reconnect from the last event seen.
-      if (this.state === "open" && ++failures > maxRetries) {
-        this.markLost(new RuntimeLostError(`The event stream of agent connection ${this.connectionId} keeps breaking`));
-        return;
-      }
-      await this.backoff(failures);
+  /** A message read from the event stream. */
+  private received(message: AnyMessage): void {
+    if (this.state !== "open") return;
+    if ("method" in message && message.method === AGENT_EXITED) {
+      // The agent process is gone and the runtime will not answer its pending requests.
+      // Its running POSTs will never be answered: no need to wait for them to settle.
+      this.markLost(new RuntimeLostError(`The agent process of connection ${this.connectionId} exited`), { settle: false });
+      return;
     }
+    this.deliver(message);
   }
 
-  private backoff(attempt: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1000)));
+  /**
+   * The stream skipped messages the runtime no longer holds. The marker goes in-band, where
+   * the messages went missing, so the sessions on this connection record it in order; then
+   * the connection ends, since any request's answer may have been among them.
+   */
+  private eventsLost(gap: StreamGap): void {
+    if (this.state !== "open") return;
+    const count = gap.toId - gap.fromId + 1;
+    const reason = `the runtime's event stream skipped ${count} message(s) (ids ${gap.fromId}..${gap.toId}) and no longer holds them`;
+    this.deliver(eventsLostMarker({ connectionId: this.connectionId, fromStreamId: gap.fromId, toStreamId: gap.toId, count, reason }) as AnyMessage);
+    this.markLost(new EventsLostError(`Agent connection ${this.connectionId} lost events: ${reason}`, { fromStreamId: gap.fromId, toStreamId: gap.toId }), {
+      settle: false,
+    });
   }
 
   private lostError(undelivered: boolean): RuntimeLostError {
@@ -285,32 +264,29 @@ class SandboxAgentChannel implements TransportChannel {
   private markLost(error: RuntimeLostError, options: { settle?: boolean } = {}): void {
     if (this.state !== "open") return;
     this.state = "lost";
-    this.streamAbort.abort(error);
+    this.events.stop();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const window = new Promise((resolve) => (timer = setTimeout(resolve, options.settle === false ? 0 : LOST_SETTLE_MS)));
     void Promise.race([Promise.allSettled([...this.inFlight]), window]).then(() => {
       clearTimeout(timer);
-      this.postAbort.abort(error);
-      this.closeInbound();
+      this.abortPosts();
+      this.inbound.close();
       this.resolveLost(error);
     });
   }
 
-  private closeInbound(): void {
-    try {
-      this.inbound.close();
-    } catch {
-      // already closed
-    }
+  private abortPosts(): void {
+    for (const post of this.posts) post.abort();
+    this.posts.clear();
   }
 
   async close(): Promise<void> {
     if (this.state === "closed") return;
     const wasOpen = this.state === "open" && this.bootstrap !== undefined;
     this.state = "closed";
-    this.streamAbort.abort();
-    this.postAbort.abort();
-    this.closeInbound();
+    this.events.stop();
+    this.abortPosts();
+    this.inbound.abort();
     if (!wasOpen) return;
     // Tell the runtime to tear the instance down, without waiting: its DELETE may never
     // answer (sandbox-agent 0.4). The request is abandoned after closeTimeoutMs.

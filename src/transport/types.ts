@@ -1,5 +1,6 @@
 import type { AnyMessage } from "@agentclientprotocol/sdk";
 import type { RuntimeLostError } from "./errors.js";
+import type { EventStreamStats } from "./sandbox-agent-events.js";
 
 /** A bidirectional stream of JSON-RPC messages, as `@agentclientprotocol/sdk` connections consume it. */
 export interface MessageStream {
@@ -24,6 +25,8 @@ export interface TransportChannel {
    * Stays pending after a deliberate {@link TransportChannel.close}.
    */
   readonly lost: Promise<RuntimeLostError>;
+  /** Counters of the event stream (reconnects, gaps healed and lost), for transports whose stream has message ids. */
+  readonly stats?: EventStreamStats;
   /** Close deliberately. Never hangs on a slow runtime. Idempotent. */
   close(): Promise<void>;
 }
