@@ -26,6 +26,7 @@ import type {
   SessionPersistDriver,
   SessionRecord,
 } from "../src/persist/types.js";
+import { addUnlessPresent } from "./indexeddb/add.js";
 import { IndexedDbOperationError, IndexedDbUnavailableError } from "./indexeddb/errors.js";
 import { allEventsOf, eventsBetween, eventsFrom, sessionsAfter } from "./indexeddb/keys.js";
 import { openDatabase } from "./indexeddb/open.js";
@@ -163,6 +164,17 @@ export class IndexedDbSessionPersistDriver implements SessionPersistDriver, Sess
     await this.run("updateSession", [SESSIONS], "readwrite", async (tx) => {
       await tx.objectStore(SESSIONS).put(stored);
     });
+  }
+
+  /**
+   * Store the record unless one with its id exists: `true` when stored, `false` (nothing
+   * changed) when taken. An `add` in one readwrite transaction, so of several tabs racing on
+   * one id exactly one stores its record.
+   */
+  async insertSession(session: SessionRecord): Promise<boolean> {
+    this.assertOpen();
+    const stored = toStoredSession(parseSessionRecord(session));
+    return this.run("insertSession", [SESSIONS], "readwrite", (tx) => addUnlessPresent(unwrap(tx.objectStore(SESSIONS)), stored));
   }
 
   /** One page of a session's events by ascending `eventIndex`. */

@@ -137,19 +137,17 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
   /** Insert or replace the record, every field (absent optional fields are cleared). */
   async updateSession(session: SessionRecord): Promise<void> {
     this.#assertOpen();
-    const record = parseSessionRecord(session);
-    assertStorableText("session record", {
-      "session.id": record.id,
-      "session.agent": record.agent,
-      "session.agentSessionId": record.agentSessionId,
-      "session.lastConnectionId": record.lastConnectionId,
-      "session.sandboxId": record.sandboxId,
-    });
-    try {
-      await this.#query(this.#sql.upsertSession, sessionParams(record));
-    } catch (error) {
-      throw asValidationError(error, "session record", "session");
-    }
+    await this.#writeRecord(this.#sql.upsertSession, session);
+  }
+
+  /**
+   * Store the record unless one with its id exists: `true` when stored, `false` (nothing
+   * changed) when taken. One `INSERT ... ON CONFLICT DO NOTHING`: of any number of app servers
+   * racing on one id, exactly one stores its record.
+   */
+  async insertSession(session: SessionRecord): Promise<boolean> {
+    this.#assertOpen();
+    return (await this.#writeRecord(this.#sql.insertSession, session)) === 1;
   }
 
   /** One page of a session's events by ascending `eventIndex` (keyset: the cost of a page does not depend on its position). */
@@ -299,6 +297,23 @@ export class PostgresSessionPersistDriver implements SessionPersistDriver, Sessi
 
   #assertOpen(): void {
     if (this.#closed) throw new DriverClosedError(DRIVER_NAME);
+  }
+
+  /** Validate a record and run a session write with its parameters; resolves to the number of rows written. */
+  async #writeRecord(statement: Statement, session: SessionRecord): Promise<number> {
+    const record = parseSessionRecord(session);
+    assertStorableText("session record", {
+      "session.id": record.id,
+      "session.agent": record.agent,
+      "session.agentSessionId": record.agentSessionId,
+      "session.lastConnectionId": record.lastConnectionId,
+      "session.sandboxId": record.sandboxId,
+    });
+    try {
+      return (await this.#query(statement, sessionParams(record))).rowCount ?? 0;
+    } catch (error) {
+      throw asValidationError(error, "session record", "session");
+    }
   }
 
   /** Run a statement once the schema is migrated (on first use of this driver instance). */

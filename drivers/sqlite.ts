@@ -126,6 +126,16 @@ export class SQLiteSessionPersistDriver implements SessionPersistDriver, Session
     s.upsertSession.run(...sessionParams(valid));
   }
 
+  /**
+   * Store the record unless one with its id exists: `true` when stored, `false` (nothing
+   * changed) when taken. One `INSERT ... ON CONFLICT DO NOTHING`, so of several connections
+   * or processes racing on one id exactly one stores its record.
+   */
+  async insertSession(session: SessionRecord): Promise<boolean> {
+    const s = this.#live();
+    return s.insertSession.run(...sessionParams(parseSessionRecord(session))).changes === 1;
+  }
+
   /** One page of a session's events by ascending `eventIndex`. */
   async listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>> {
     const s = this.#live();

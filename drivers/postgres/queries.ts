@@ -67,6 +67,8 @@ export interface Queries {
   listSessionsAfter: Statement;
   /** Insert or replace a record, every field. */
   upsertSession: Statement;
+  /** Insert a record unless its id is taken (0 rows then). Same parameters as `upsertSession`. */
+  insertSession: Statement;
   /** Delete a record and its events in one statement. Param: id. */
   deleteSession: Statement;
 }
@@ -81,6 +83,8 @@ export function buildQueries(names: TableNames, notify = false): Queries {
   const insertInto = `INSERT INTO ${events} (id, session_id, event_index, created_at, connection_id, sender, payload)`;
   const insertOne = `${insertInto} VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING`;
   const insertAll = `${insertInto} ${EVENTS_FROM_JSON}`;
+  const insertSession = `INSERT INTO ${sessions} (id, agent, agent_session_id, last_connection_id, created_at, destroyed_at,
+    sandbox_id, session_init, config_options, modes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb)`;
   return {
     insertEvent: statement(
       notify ? `WITH ins AS (${insertOne} RETURNING 1) SELECT pg_notify($8, $2) FROM ins` : insertOne,
@@ -108,14 +112,13 @@ export function buildQueries(names: TableNames, notify = false): Queries {
       `SELECT ${SESSION_COLUMNS} FROM ${sessions} WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3`,
     ),
     upsertSession: statement(
-      `INSERT INTO ${sessions} (id, agent, agent_session_id, last_connection_id, created_at, destroyed_at, sandbox_id,
-         session_init, config_options, modes)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb)
+      `${insertSession}
        ON CONFLICT (id) DO UPDATE SET agent = EXCLUDED.agent, agent_session_id = EXCLUDED.agent_session_id,
          last_connection_id = EXCLUDED.last_connection_id, created_at = EXCLUDED.created_at,
          destroyed_at = EXCLUDED.destroyed_at, sandbox_id = EXCLUDED.sandbox_id, session_init = EXCLUDED.session_init,
          config_options = EXCLUDED.config_options, modes = EXCLUDED.modes`,
     ),
+    insertSession: statement(`${insertSession} ON CONFLICT (id) DO NOTHING`),
     deleteSession: statement(
       `WITH gone AS (DELETE FROM ${events} WHERE session_id = $1) DELETE FROM ${sessions} WHERE id = $1`,
     ),

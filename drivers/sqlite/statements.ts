@@ -14,6 +14,8 @@ export interface Statements {
   readonly getSession: Statement<[id: string], SessionRow>;
   /** Insert or replace every column of a session. */
   readonly upsertSession: Statement<SessionParams>;
+  /** Insert a session unless its id is taken; `changes` tells which. */
+  readonly insertSession: Statement<SessionParams>;
   /** First sessions in `(created_at, id)` order. */
   readonly sessionsFirst: Statement<[limit: number], SessionRow>;
   /** Sessions after a `(created_at, id)` key. */
@@ -54,6 +56,9 @@ export function prepareStatements(db: Database.Database, t: TableNames): Stateme
          session_init = excluded.session_init,
          config_options = excluded.config_options,
          modes = excluded.modes`,
+    ),
+    insertSession: db.prepare(
+      `INSERT INTO ${sessions} (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     ),
     sessionsFirst: db.prepare(`SELECT ${SESSION_COLUMNS} FROM ${sessions} ORDER BY created_at, id LIMIT ?`),
     sessionsAfter: db.prepare(

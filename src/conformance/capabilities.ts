@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { closeVia, deleteSessionVia, insertEventsVia, listLatestEventsVia } from "../persist/capabilities.js";
-import type { SessionPersistDriverWithCapabilities } from "../persist/types.js";
+import type { SessionPersistCapabilities, SessionPersistDriverWithCapabilities } from "../persist/types.js";
 import {
   assertSameData,
   expectConflict,
@@ -18,7 +18,8 @@ import { fullRecord, makeEvent, makeEvents, minimalRecord } from "./fixtures.js"
 
 type Capable = Required<SessionPersistDriverWithCapabilities>;
 
-function has<K extends "insertEvents" | "listLatestEvents" | "deleteSession" | "close">(
+/** Whether the driver has the optional capability `name` (detected as the client does). */
+export function has<K extends keyof SessionPersistCapabilities>(
   driver: SessionPersistDriverWithCapabilities,
   name: K,
 ): driver is SessionPersistDriverWithCapabilities & Pick<Capable, K> {
@@ -218,6 +219,7 @@ export function closeTests(ctx: SuiteContext): void {
       ["listEvents", () => driver.listEvents({ sessionId: "s-close" })],
       ["insertEvent", () => driver.insertEvent("s-close", event)],
     ];
+    if (has(driver, "insertSession")) calls.push(["insertSession", () => driver.insertSession(minimalRecord("s-close-3"))]);
     if (has(driver, "insertEvents")) calls.push(["insertEvents", () => driver.insertEvents("s-close", [event])]);
     if (has(driver, "listLatestEvents")) calls.push(["listLatestEvents", () => driver.listLatestEvents("s-close", 5)]);
     if (has(driver, "deleteSession")) calls.push(["deleteSession", () => driver.deleteSession("s-close")]);

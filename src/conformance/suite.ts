@@ -5,6 +5,7 @@ import { createContext } from "./context.js";
 import { copyTests } from "./copies.js";
 import { cursorTests } from "./cursors.js";
 import { eventPagingTests } from "./events-paging.js";
+import { insertSessionTests } from "./insert-session.js";
 import { roundTripTests } from "./round-trip.js";
 import { sessionTests } from "./sessions.js";
 import type { DriverConformanceOptions } from "./types.js";
@@ -55,6 +56,7 @@ export function describeDriverConformance<D extends SessionPersistDriver>(option
       ["idempotency, conflicts and isolation", conflictTests],
       ["sessions: upsert, order and paging", sessionTests],
       ["validation", validationTests],
+      ["capability: insertSession", insertSessionTests],
       ["capability: insertEvents", insertEventsTests],
       ["capability: listLatestEvents", listLatestEventsTests],
       ["capability: deleteSession", deleteSessionTests],

@@ -1,10 +1,11 @@
 import { UnsupportedCapabilityError } from "./errors.js";
-import { parseTailLimit } from "./schemas.js";
+import { parseSessionRecord, parseTailLimit } from "./schemas.js";
 import type {
   SessionEvent,
   SessionPersistCapabilities,
   SessionPersistDriver,
   SessionPersistDriverWithCapabilities,
+  SessionRecord,
 } from "./types.js";
 import { MAX_PAGE_LIMIT } from "./types.js";
 
@@ -15,8 +16,30 @@ import { MAX_PAGE_LIMIT } from "./types.js";
 /** Names of the optional capabilities a driver has. */
 export function driverCapabilities(driver: SessionPersistDriver): (keyof SessionPersistCapabilities)[] {
   const d = driver as SessionPersistDriverWithCapabilities;
-  const names: (keyof SessionPersistCapabilities)[] = ["insertEvents", "listLatestEvents", "deleteSession", "close"];
+  const names: (keyof SessionPersistCapabilities)[] = [
+    "insertSession",
+    "insertEvents",
+    "listLatestEvents",
+    "deleteSession",
+    "close",
+  ];
   return names.filter((name) => typeof d[name] === "function");
+}
+
+/**
+ * Store a record unless its id is taken: `true` when it was stored, `false` (nothing changed)
+ * when a record with that id exists. Atomic through `insertSession` when the driver has it.
+ * Otherwise `getSession` then `updateSession`, which is racy: two callers that both find no
+ * record both store theirs, and the later write wins.
+ * @throws PersistValidationError on an invalid record (nothing is written).
+ */
+export async function insertSessionVia(driver: SessionPersistDriver, session: SessionRecord): Promise<boolean> {
+  const d = driver as SessionPersistDriverWithCapabilities;
+  if (typeof d.insertSession === "function") return d.insertSession(session);
+  const record = parseSessionRecord(session);
+  if (await driver.getSession(record.id)) return false;
+  await driver.updateSession(record);
+  return true;
 }
 
 /**

@@ -128,12 +128,19 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
   /** Insert or replace the record; counts as activity for eviction. */
   async updateSession(session: SessionRecord): Promise<void> {
     this.#open();
+    this.#putRecord(copyJson(parseSessionRecord(session), "session record", "session"));
+  }
+
+  /**
+   * Store the record unless one with its id exists: `true` when stored (counts as activity),
+   * `false` when taken (nothing changes). Atomic: nothing else runs between check and write.
+   */
+  async insertSession(session: SessionRecord): Promise<boolean> {
+    this.#open();
     const record = copyJson(parseSessionRecord(session), "session record", "session");
-    const slot = this.#touch(record.id);
-    if (slot.record) this.#keys.splice(keyBound(this.#keys, slot.record, true), 1);
-    this.#keys.splice(keyBound(this.#keys, record, true), 0, { createdAt: record.createdAt, id: record.id });
-    slot.record = record;
-    this.#evictSessions();
+    if (this.#slots.get(record.id)?.record) return false;
+    this.#putRecord(record);
+    return true;
   }
 
   /** One page of a session's events by ascending `eventIndex`: a binary search and a slice. */
@@ -205,6 +212,15 @@ export class InMemorySessionPersistDriver implements SessionPersistDriver, Sessi
 
   #open(): void {
     if (this.#closed) throw new DriverClosedError(NAME);
+  }
+
+  /** Store a validated, copied record in place of any other with its id, then enforce the session cap. */
+  #putRecord(record: SessionRecord): void {
+    const slot = this.#touch(record.id);
+    if (slot.record) this.#keys.splice(keyBound(this.#keys, slot.record, true), 1);
+    this.#keys.splice(keyBound(this.#keys, record, true), 0, { createdAt: record.createdAt, id: record.id });
+    slot.record = record;
+    this.#evictSessions();
   }
 
   /**

@@ -110,6 +110,14 @@ export interface SessionPersistDriver {
  */
 export interface SessionPersistCapabilities {
   /**
+   * Store `session` only when no record with its id is stored, atomically: of any number of
+   * callers racing on one id (in one process or several), exactly one gets `true`. Resolves
+   * `false` and changes nothing when a record with that id exists (it is never overwritten).
+   * Validated like `updateSession`; a record stored this way is upserted by `updateSession` as
+   * usual. The client claims a session id with it before creating the session on the runtime.
+   */
+  insertSession(session: SessionRecord): Promise<boolean>;
+  /**
    * Store several events of one session atomically: all of them or none. The same
    * idempotency and conflict rules as `insertEvent` apply to each event.
    */

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { InMemorySessionPersistDriver } from "../../src/index.js";
 import {
   closeVia,
   deleteSessionVia,
   driverCapabilities,
   insertEventsVia,
+  insertSessionVia,
   listLatestEventsVia,
   MAX_PAGE_LIMIT,
+  PersistValidationError,
   UnsupportedCapabilityError,
 } from "../../src/persist/index.js";
 import { conformanceFixtures, describeDriverConformance } from "../../src/testing.js";
@@ -25,6 +28,26 @@ describeDriverConformance({
 describe("capability fallbacks on a base-only driver", () => {
   it("detects no capabilities", () => {
     expect(driverCapabilities(new MinimalDriver())).toEqual([]);
+  });
+
+  it("insertSessionVia stores through getSession and updateSession: true when free, false when taken, validation first", async () => {
+    const driver = new MinimalDriver();
+    expect(await insertSessionVia(driver, minimalRecord("s"))).toBe(true);
+    expect(await insertSessionVia(driver, { ...minimalRecord("s"), agent: "other" })).toBe(false);
+    expect(await driver.getSession("s")).toEqual(minimalRecord("s"));
+    const error = await insertSessionVia(driver, { ...minimalRecord("t"), createdAt: -1 }).catch((e: unknown) => e);
+    assert.ok(error instanceof PersistValidationError);
+    expect(error.issues.map((issue) => issue.path)).toEqual(["session.createdAt"]);
+  });
+
+  it("detects insertSession on the drivers that have it", () => {
+    expect(driverCapabilities(new InMemorySessionPersistDriver())).toEqual([
+      "insertSession",
+      "insertEvents",
+      "listLatestEvents",
+      "deleteSession",
+      "close",
+    ]);
   });
 
   it("insertEventsVia stores a batch through insertEvent, in order", async () => {
