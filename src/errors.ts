@@ -11,4 +11,18 @@ export class DurableAgentError extends Error {
     this.code = code;
     this.name = new.target.name;
   }
+
+  /**
+   * A plain object for logs and JSON: `name`, `code`, `message` and the error's own fields
+   * (HTTP status, session id...), plus the cause's message. No stack.
+   */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    for (const [key, value] of Object.entries(this)) {
+      if (!(key in out) && key !== "stack" && key !== "cause") out[key] = value;
+    }
+    const cause = this.cause;
+    if (cause !== undefined) out.cause = cause instanceof Error ? cause.message : String(cause);
+    return out;
+  }
 }

@@ -9,14 +9,20 @@ export * from "./persist/index.js";
 export * from "./persist/memory.js";
 
 // The client.
-export { SandboxAgent, type SessionCreateRequest, type SessionResumeOrCreateRequest } from "./client/sandbox-agent.js";
+export {
+  SandboxAgent,
+  type ClientStats,
+  type DisposeOptions,
+  type SessionCreateRequest,
+  type SessionResumeOrCreateRequest,
+} from "./client/sandbox-agent.js";
 export {
   Session,
   type PromptOptions,
   type SessionEventListener,
   type SessionRestoration,
 } from "./client/session.js";
-export type { SandboxAgentConnectOptions } from "./client/options.js";
+export type { ConnectionScope, SandboxAgentConnectOptions } from "./client/options.js";
 export type {
   PermissionReply,
   PermissionRequestListener,
@@ -28,11 +34,12 @@ export * from "./client/errors.js";
 // The runtime link: typed errors and the transport interface for other runtimes.
 export * from "./transport/errors.js";
 export type { MessageStream, RuntimeTransport, TransportChannel } from "./transport/types.js";
+export type { EventStreamStats } from "./transport/sandbox-agent-events.js";
 export { SandboxAgentTransport, type SandboxAgentTransportOptions } from "./transport/sandbox-agent.js";
 export type { HttpEndpointOptions } from "./transport/http.js";
 
 // Session history: the recorder's error, and the replay policy for those who build their own.
-export { PersistenceFailedError } from "./history/recorder.js";
+export { PersistenceFailedError, PersistenceTimeoutError } from "./history/recorder.js";
 export { HistoryInputError } from "./history/errors.js";
 export {
   buildReplay,
@@ -44,6 +51,7 @@ export {
   type ReplayCaps,
 } from "./history/replay.js";
 export { isUndeliveredResponse, undeliveredResponse } from "./protocol/envelopes.js";
+export { EVENTS_LOST_METHOD, eventsLostDetails, isEventsLostMarker, type EventsLostDetails } from "./protocol/events-lost.js";
 
 // ACP's standard remote transports (WebSocket, Streamable HTTP) and transport selection.
 export { AcpWebSocketTransport, type AcpWebSocketTransportOptions } from "./transport/acp-websocket.js";

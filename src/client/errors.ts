@@ -127,4 +127,10 @@ export class UnstoredEventsError extends DurableAgentError {
     this.bySession = bySession;
     this.events = events;
   }
+
+  /** As for every error, without the events themselves (they can be many). */
+  override toJSON(): Record<string, unknown> {
+    const { events: _events, ...rest } = super.toJSON();
+    return rest;
+  }
 }

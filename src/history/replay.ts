@@ -148,7 +148,9 @@ function render(entry: TranscriptEntry): { label: string; body: string } {
       body =
         entry.outcome === "error"
           ? `failed with an error${entry.detail ? `: ${entry.detail}` : ""}`
-          : (OUTCOME_TEXT[entry.outcome] ?? entry.outcome);
+          : entry.outcome === "incomplete"
+            ? `incomplete: ${entry.detail ?? "part of it was lost in transit"}`
+            : (OUTCOME_TEXT[entry.outcome] ?? entry.outcome);
       break;
     case "mode":
       [label, body] = ["Mode: ", `switched to "${entry.modeId}"`];

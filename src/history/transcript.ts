@@ -25,6 +25,9 @@
  *   ends, because the runtime died).
  * - A prompt answered by an `undeliveredResponse` never reached the agent: its user entry
  *   and outcome are left out entirely.
+ * - An events-lost marker (the runtime's stream skipped messages that could not be fetched
+ *   again) makes the turn it falls in, or else the turn before it, `incomplete`: its outcome
+ *   says how many messages are missing, whatever the turn's response said.
  * - Mode changes (`current_mode_update`, or a `session/set_mode` the agent accepted) become
  *   mode entries; repeats of the current mode are dropped.
  * - Updates that arrive outside a live turn after `session/load` are the agent replaying its
@@ -48,10 +51,11 @@ import {
 } from "@agentclientprotocol/sdk";
 import type { SessionEvent } from "../persist/types.js";
 import { envelopeKind, isUndeliveredResponse, REPLAY_FOOTER, REPLAY_HEADER } from "../protocol/envelopes.js";
+import { EVENTS_LOST_METHOD } from "../protocol/events-lost.js";
 import { HistoryInputError } from "./errors.js";
 
 /** How a turn ended, when it did not end normally (`end_turn`). */
-export type TurnOutcome = Exclude<StopReason, "end_turn"> | "error" | "interrupted";
+export type TurnOutcome = Exclude<StopReason, "end_turn"> | "error" | "interrupted" | "incomplete";
 
 /** Fields every transcript entry has. */
 export interface TranscriptEntryBase {
@@ -240,6 +244,10 @@ interface Turn {
   outcome?: { outcome: TurnOutcome; detail?: string; eventIndex: number };
   answered: boolean;
   undelivered: boolean;
+  /** Messages of this turn lost in transit (events-lost markers). */
+  lost: number;
+  /** `eventIndex` of the first events-lost marker of the turn. */
+  lostAt?: number;
   startIndex: number;
 }
 
@@ -292,6 +300,15 @@ class TranscriptBuilder {
   private clientMessage(method: string, id: unknown, params: Obj | undefined, at: number): void {
     const key = idKey(id);
     switch (method) {
+      case EVENTS_LOST_METHOD: {
+        const count = typeof params?.count === "number" ? params.count : 1;
+        const turn = this.current ?? this.lastTurn();
+        if (turn) {
+          turn.lost += count;
+          turn.lostAt ??= at;
+        }
+        return;
+      }
       case AGENT_METHODS.session_prompt: {
         this.boundary();
         const sessionId = asStr(params?.sessionId);
@@ -433,6 +450,14 @@ class TranscriptBuilder {
     }
   }
 
+  private lastTurn(): Turn | undefined {
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const item = this.items[i]!;
+      if (item.kind === "turn") return item;
+    }
+    return undefined;
+  }
+
   /** Updates replayed by a `session/load` whose history the transcript already has. */
   private dropping(): boolean {
     return this.current?.source !== "live" && this.loading?.duplicate === true;
@@ -446,6 +471,7 @@ class TranscriptBuilder {
       activities: [],
       answered: false,
       undelivered: false,
+      lost: 0,
       startIndex: at,
     };
     this.items.push(turn);
@@ -532,6 +558,12 @@ class TranscriptBuilder {
       if (turn.agent) {
         const text = turn.agent.pieces.join("").trim();
         if (text !== "") out.push({ kind: "assistant", text, eventIndex: turn.agent.eventIndex, ...partial });
+      }
+      if (turn.lost > 0 && !turn.undelivered) {
+        // Said even when nothing of the turn is readable: the reader must know a part is missing.
+        const detail = `${turn.lost} message(s) of this turn were lost in transit`;
+        out.push({ kind: "outcome", outcome: "incomplete", detail, eventIndex: turn.lostAt ?? turn.startIndex });
+        continue;
       }
       // An outcome alone (a turn with nothing readable) says nothing worth replaying.
       if (turn.outcome && !turn.undelivered && out.length > before) {

@@ -1,3 +1,4 @@
+import { redactCredentials } from "./url.js";
 import type { AnyMessage } from "@agentclientprotocol/sdk";
 import { createHttpStream } from "@agentclientprotocol/sdk/experimental/http-client";
 import { AcpStreamChannel, headerRecord, yieldToEventLoop, type AcpFailureClassifier } from "./acp-channel.js";
@@ -55,12 +56,12 @@ export class AcpHttpTransport implements RuntimeTransport {
     try {
       url = new URL(options.url);
     } catch {
-      throw new TypeError(`Invalid ACP HTTP URL "${options.url}": expected an absolute http(s):// URL`);
+      throw new TypeError(`Invalid ACP HTTP URL "${redactCredentials(String(options.url))}": expected an absolute http(s):// URL`);
     }
     if (url.protocol === "ws:") url.protocol = "http:";
     else if (url.protocol === "wss:") url.protocol = "https:";
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new TypeError(`Invalid ACP HTTP URL "${options.url}": expected http:// or https://`);
+      throw new TypeError(`Invalid ACP HTTP URL "${redactCredentials(String(options.url))}": expected http:// or https://`);
     }
     this.endpoint = new HttpEndpoint({ ...options, baseUrl: url.toString() });
     this.options = options;

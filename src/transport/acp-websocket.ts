@@ -1,3 +1,4 @@
+import { redactCredentials, takeCredentials } from "./url.js";
 import type { AnyMessage } from "@agentclientprotocol/sdk";
 import { createWebSocketStream, type WebSocketConstructor, type WebSocketLike } from "@agentclientprotocol/sdk/experimental/ws-client";
 import { AcpStreamChannel, headerRecord, yieldToEventLoop, type AcpFailureClassifier } from "./acp-channel.js";
@@ -95,14 +96,15 @@ export class AcpWebSocketTransport implements RuntimeTransport {
     try {
       url = new URL(options.url);
     } catch {
-      throw new TypeError(`Invalid ACP WebSocket URL "${options.url}": expected an absolute ws(s):// URL`);
+      throw new TypeError(`Invalid ACP WebSocket URL "${redactCredentials(String(options.url))}": expected an absolute ws(s):// URL`);
     }
     if (url.protocol === "http:") url.protocol = "ws:";
     else if (url.protocol === "https:") url.protocol = "wss:";
     if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-      throw new TypeError(`Invalid ACP WebSocket URL "${options.url}": expected ws:// or wss://`);
+      throw new TypeError(`Invalid ACP WebSocket URL "${redactCredentials(String(options.url))}": expected ws:// or wss://`);
     }
-    this.target = url.toString();
+    // Shown in messages without credentials; `ws` (and browsers) send user-info as Basic auth.
+    this.target = takeCredentials(url).url.toString();
     if (options.tokenQueryParam && options.token !== undefined) url.searchParams.set(options.tokenQueryParam, options.token);
     this.connectUrl = url.toString();
     const headers = new Headers(options.headers);

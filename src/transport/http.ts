@@ -9,6 +9,7 @@ import {
   RuntimeUnavailableError,
   type ProblemDetails,
 } from "./errors.js";
+import { basicAuthorization, redactCredentials, takeCredentials } from "./url.js";
 
 /** How to reach a runtime over HTTP: where, with which credentials and which `fetch`. */
 export interface HttpEndpointOptions {
@@ -28,18 +29,25 @@ export class HttpEndpoint {
   readonly baseUrl: string;
   private readonly token: string | undefined;
   private readonly extraHeaders: HeadersInit | undefined;
+  private readonly basicAuth: string | undefined;
   private readonly fetcher: typeof fetch;
 
   constructor(options: HttpEndpointOptions) {
-    let url: URL;
+    let parsed: URL;
     try {
-      url = new URL(options.baseUrl);
+      parsed = new URL(options.baseUrl);
     } catch {
-      throw new TypeError(`Invalid baseUrl "${options.baseUrl}": expected an absolute http(s) URL`);
+      throw new TypeError(`Invalid baseUrl "${redactCredentials(String(options.baseUrl))}": expected an absolute http(s) URL`);
+    }
+    // `fetch` refuses URLs with credentials: they are sent as Basic auth instead, and never shown.
+    const { url, userInfo } = takeCredentials(parsed);
+    if (userInfo && options.token !== undefined) {
+      throw new TypeError("baseUrl carries credentials (user:password@) and a token is given too: use one of them");
     }
     this.baseUrl = url.toString().replace(/\/+$/, "");
     this.token = options.token;
     this.extraHeaders = options.headers;
+    this.basicAuth = userInfo ? basicAuthorization(userInfo) : undefined;
     const fetcher = options.fetch ?? globalThis.fetch;
     if (typeof fetcher !== "function") throw new TypeError("No fetch implementation available: pass options.fetch");
     this.fetcher = fetcher.bind(globalThis);
@@ -56,6 +64,7 @@ export class HttpEndpoint {
   headers(extra?: Record<string, string>): Headers {
     const headers = new Headers(this.extraHeaders);
     if (this.token !== undefined) headers.set("authorization", `Bearer ${this.token}`);
+    else if (this.basicAuth !== undefined && !headers.has("authorization")) headers.set("authorization", this.basicAuth);
     for (const [key, value] of Object.entries(extra ?? {})) headers.set(key, value);
     return headers;
   }
@@ -96,8 +105,8 @@ function headersToRecord(headers: HeadersInit | undefined): Record<string, strin
 /** A short description of a fetch failure, including the system error code when Node gives one. */
 export function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ""}`;
-  return error instanceof Error ? error.message : String(error);
+  if (cause?.code) return redactCredentials(`${cause.code}${cause.message ? ` (${cause.message})` : ""}`);
+  return redactCredentials(error instanceof Error ? error.message : String(error));
 }
 
 /** Whether a fetch failure means nothing was sent: the connection was refused or the host not found. */

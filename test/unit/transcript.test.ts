@@ -8,6 +8,8 @@ import {
   undeliveredResponse,
 } from "../../src/protocol/envelopes.js";
 import { HistoryInputError } from "../../src/history/errors.js";
+import { buildReplay } from "../../src/history/replay.js";
+import { eventsLostDetails, eventsLostMarker, isEventsLostMarker } from "../../src/protocol/events-lost.js";
 import { buildTranscript, type TranscriptEntry } from "../../src/history/transcript.js";
 import { AcpHistory, chunksOf } from "../support/acp-history.js";
 
@@ -382,5 +384,47 @@ describe("buildTranscript", () => {
     expect(entries).toHaveLength(40);
     const last = entries[39];
     expect(last?.kind === "assistant" && last.text.startsWith("19:0 19:1 ") && last.text.endsWith("19:999")).toBe(true);
+  });
+});
+
+describe("buildTranscript: messages lost in transit", () => {
+  const marker = (count: number) =>
+    eventsLostMarker({ connectionId: "conn-1", fromStreamId: 10, toStreamId: 9 + count, count, reason: "skipped by the runtime" });
+
+  it("marks the turn an events-lost marker falls in as incomplete, whatever its response said", () => {
+    const h = new AcpHistory().bind();
+    const id = h.prompt("Summarise the log");
+    h.chunk("The log shows ");
+    h.record("client", marker(37));
+    h.chunk("three errors.");
+    h.end(id);
+    h.turn("Thanks", ["Sure."]);
+    expect(shape(buildTranscript(h.events))).toEqual([
+      { kind: "user", text: "Summarise the log" },
+      { kind: "assistant", text: "The log shows three errors." },
+      { kind: "outcome", outcome: "incomplete", detail: "37 message(s) of this turn were lost in transit" },
+      { kind: "user", text: "Thanks" },
+      { kind: "assistant", text: "Sure." },
+    ]);
+  });
+
+  it("says so even when nothing of the turn is readable, and the replay tells the agent", () => {
+    const h = new AcpHistory().bind();
+    h.prompt("Run the tests");
+    h.record("client", marker(500));
+    const entries = buildTranscript(h.events);
+    expect(shape(entries)).toEqual([
+      { kind: "user", text: "Run the tests" },
+      { kind: "outcome", outcome: "incomplete", detail: "500 message(s) of this turn were lost in transit" },
+    ]);
+    const replay = buildReplay(h.events, { maxEvents: 50, maxChars: 12_000 });
+    expect(replay?.text).toContain("Turn outcome: incomplete: 500 message(s) of this turn were lost in transit");
+  });
+
+  it("recognises the marker and reads its details", () => {
+    expect(isEventsLostMarker(marker(3))).toBe(true);
+    expect(eventsLostDetails(marker(3))).toMatchObject({ fromStreamId: 10, toStreamId: 12, count: 3 });
+    expect(isEventsLostMarker({ jsonrpc: "2.0", method: "session/update", params: {} })).toBe(false);
+    expect(isEventsLostMarker({ jsonrpc: "2.0", id: 1, method: "_durable_agent/events_lost", params: { count: 1 } })).toBe(false);
   });
 });
