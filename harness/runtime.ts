@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeAgentLauncher, type AgentLaunchMode } from "./agent-launcher.js";
 import { SANDBOX_AGENT_BIN } from "./paths.js";
+import { findPids, signalPids, waitStopped } from "./process-freeze.js";
 import { signalGroup, trackDir, trackGroup, untrackDir, untrackGroup } from "./process-group.js";
 import { writeScriptedAgentConfig } from "./scripted-agent/config.js";
 
@@ -61,15 +62,26 @@ export interface RuntimeHandle {
   readonly pid: number;
   /** Whether the runtime process is currently alive. */
   readonly running: boolean;
+  /** Whether {@link freeze} stopped the runtime process and {@link thaw} has not continued it yet. */
+  readonly frozen: boolean;
   /** Rewrites the scripted agent's config; agents spawned from now on read it. */
   configureAgent(config: AgentConfigUpdate): void;
   /** Pids of every live process in the runtime's process group (runtime and spawned agents). */
   groupPids(): number[];
+  /**
+   * SIGSTOPs the runtime server process only (its agent processes keep running), to simulate
+   * a hung runtime: connections stay open, nothing is answered, not even `/v1/health`.
+   * Resolves once /proc shows it stopped. Throws when the runtime is not running.
+   * `thaw()`, `kill()`, `restart()` and `stop()` all work on a frozen runtime.
+   */
+  freeze(): Promise<void>;
+  /** SIGCONTs a frozen runtime; resolves once /proc shows it running again. No-op when not frozen. */
+  thaw(): Promise<void>;
   /** SIGKILLs the runtime's process group (runtime and agents) and waits until it is gone. */
   kill(): Promise<void>;
   /** Kills (if running) and starts the runtime again on the same port and dirs; resolves when healthy. */
   restart(): Promise<void>;
-  /** SIGTERM, then SIGKILL after the grace period, then removes the temp dir. Idempotent. */
+  /** Thaws if frozen, SIGTERM, then SIGKILL after the grace period, then removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -123,6 +135,7 @@ class Runtime implements RuntimeHandle {
   private exited: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
   private currentPid = 0;
+  private frozenPid = 0;
 
   constructor(
     readonly dataDir: string,
@@ -166,8 +179,28 @@ class Runtime implements RuntimeHandle {
     writeScriptedAgentConfig(this.configPath, { loadSession: config.loadSession, stateDir: this.agentStateDir });
   }
 
+  get frozen(): boolean {
+    return this.frozenPid !== 0 && this.frozenPid === this.currentPid && this.running;
+  }
+
   groupPids(): number[] {
     return this.currentPid === 0 ? [] : pidsInGroup(this.currentPid);
+  }
+
+  async freeze(): Promise<void> {
+    if (!this.running) throw new Error("freeze(): the runtime is not running");
+    const pid = this.currentPid;
+    this.frozenPid = pid;
+    signalPids([pid], "SIGSTOP");
+    await waitStopped([pid], true);
+  }
+
+  async thaw(): Promise<void> {
+    const pid = this.frozenPid;
+    this.frozenPid = 0;
+    if (pid === 0) return;
+    signalPids([pid], "SIGCONT");
+    await waitStopped([pid], false);
   }
 
   /** Spawns the server and waits for health; retries while the port is still being released. */
@@ -248,6 +281,8 @@ class Runtime implements RuntimeHandle {
   async kill(): Promise<void> {
     const pgid = this.currentPid;
     if (pgid === 0) return;
+    // SIGKILL ends a stopped process too: no need to thaw first.
+    this.frozenPid = 0;
     signalGroup(pgid, "SIGKILL");
     await this.exited;
     await waitGroupGone(pgid, 5_000);
@@ -264,6 +299,8 @@ class Runtime implements RuntimeHandle {
     this.stopping ??= (async () => {
       const pgid = this.currentPid;
       if (pgid !== 0 && this.running) {
+        // A stopped process would hold SIGTERM pending until the grace period ran out.
+        if (this.frozen) await this.thaw().catch(() => undefined);
         signalGroup(pgid, "SIGTERM");
         await Promise.race([this.exited, delay(this.stopGraceMs)]);
       }
@@ -294,19 +331,7 @@ export async function freePort(): Promise<number> {
 
 /** Pids of live (non-zombie) processes whose process group is `pgid`, read from /proc. */
 export function pidsInGroup(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      // Fields after the parenthesised command: state ppid pgrp ...
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] !== "Z" && Number(fields[2]) === pgid) pids.push(Number(name));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
+  return findPids((stat) => stat.pgrp === pgid);
 }
 
 async function waitGroupGone(pgid: number, timeoutMs: number): Promise<void> {

@@ -16,6 +16,7 @@ import {
   type RuntimeHandle,
   type SseMessage,
 } from "../../harness/index.js";
+import { procStat } from "../../harness/process-freeze.js";
 
 type Json = Record<string, unknown>;
 
@@ -235,6 +236,54 @@ describe("harness: scripted agent session/load across a runtime restart", () => 
   });
 });
 
+describe("harness: freeze() and thaw() simulate a hung runtime", () => {
+  /** Status of `GET /v1/health`, or `"no answer"` when it did not answer within `ms`. */
+  const health = (runtime: RuntimeHandle, ms: number) =>
+    fetch(`${runtime.baseUrl}/v1/health`, { headers: { authorization: `Bearer ${runtime.token}` }, signal: AbortSignal.timeout(ms) }).then(
+      async (res) => {
+        await res.body?.cancel();
+        return res.status;
+      },
+      () => "no answer" as const,
+    );
+
+  it("stops the runtime process only: /v1/health is not answered until thaw()", async () => {
+    const runtime = await startRuntime({ stopGraceMs: 10_000 });
+    try {
+      await bootstrap(new RawAcp(runtime, "freeze-1"));
+      const agents = runtime.groupPids().filter((pid) => pid !== runtime.pid);
+      expect(agents).toHaveLength(1);
+      await runtime.freeze();
+      expect(runtime.frozen).toBe(true);
+      expect(procStat(runtime.pid)?.state).toBe("T");
+      expect(agents.map((pid) => procStat(pid)?.state)).not.toContain("T");
+      expect(await health(runtime, 300)).toBe("no answer");
+      await runtime.thaw();
+      expect(runtime.frozen).toBe(false);
+      expect(await health(runtime, 2_000)).toBe(200);
+      await runtime.thaw(); // idempotent
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it("restart(), kill() and stop() work on a frozen runtime, stop() without waiting out its grace period", async () => {
+    const runtime = await startRuntime({ stopGraceMs: 10_000 });
+    await runtime.freeze();
+    await runtime.restart();
+    expect(runtime.frozen).toBe(false);
+    expect(await health(runtime, 2_000)).toBe(200);
+    await bootstrap(new RawAcp(runtime, "freeze-2"));
+    const pids = runtime.groupPids();
+    await runtime.freeze();
+    const started = performance.now();
+    await runtime.stop();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(pids.filter(isProcessAlive)).toEqual([]);
+    await expect(runtime.freeze()).rejects.toThrow(/not running/);
+  });
+});
+
 describe("harness: no process outlives it", () => {
   it("stop() kills the runtime and the agents it spawned, and is idempotent", async () => {
     const runtime = await startRuntime();
@@ -264,9 +313,10 @@ describe("harness: no process outlives it", () => {
     }
   });
 
-  it("kills the runtime's process group when the parent process exits without stopping it", async () => {
+  /** Runs a fixture that starts a runtime and exits without stopping it; returns what it left alive. */
+  async function orphanLeftovers(fixture: string): Promise<{ pids: number[]; alive: number[]; dirLeft: boolean }> {
     const tsx = createRequire(import.meta.url).resolve("tsx");
-    const child = spawn(process.execPath, ["--import", tsx, new URL("./fixtures/orphan-parent.ts", import.meta.url).pathname], {
+    const child = spawn(process.execPath, ["--import", tsx, new URL(`./fixtures/${fixture}`, import.meta.url).pathname], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -276,8 +326,20 @@ describe("harness: no process outlives it", () => {
     const { pids, dataDir } = JSON.parse(out) as { pids: number[]; dataDir: string };
     const dirLeft = existsSync(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
+    return { pids, alive: pids.filter(isProcessAlive), dirLeft };
+  }
+
+  it("kills the runtime's process group when the parent process exits without stopping it", async () => {
+    const { pids, alive, dirLeft } = await orphanLeftovers("orphan-parent.ts");
     expect(pids.length).toBe(2);
-    expect(pids.filter(isProcessAlive)).toEqual([]);
+    expect(alive).toEqual([]);
+    expect(dirLeft).toBe(false);
+  });
+
+  it("kills a frozen runtime's process group when the parent process exits", async () => {
+    const { pids, alive, dirLeft } = await orphanLeftovers("frozen-orphan-parent.ts");
+    expect(pids.length).toBe(2);
+    expect(alive).toEqual([]);
     expect(dirLeft).toBe(false);
   });
 });
