@@ -4,6 +4,7 @@ import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { childPids, signalPids, waitStopped } from "./process-freeze.js";
 import { freePort } from "./runtime.js";
 
 // A throwaway PostgreSQL server for the test run, the demo and the bench: initdb into a temp
@@ -17,7 +18,15 @@ const run = promisify(execFile);
 export interface PostgresServer {
   /** Connection string of the `postgres` database as superuser `postgres`. */
   url: string;
-  /** Stop the server and delete its data directory. */
+  /**
+   * SIGSTOP the postmaster and every backend it forked (found through /proc), so that
+   * queries on connections already open stall and new connections are not served. Resolves
+   * once /proc shows them all stopped.
+   */
+  freeze(): Promise<void>;
+  /** SIGCONT what {@link freeze} stopped; resolves once they all run again. No-op when not frozen. */
+  thaw(): Promise<void>;
+  /** Thaw if frozen, stop the server and delete its data directory. */
   stop(): Promise<void>;
 }
 
@@ -64,6 +73,47 @@ async function asPostgres(bin: string, args: string[]): Promise<void> {
   else await run(bin, args);
 }
 
+/** The postmaster's pid: the first line of `<data>/postmaster.pid`; 0 when it cannot be read. */
+function postmasterPid(data: string): number {
+  try {
+    const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Freezes and thaws one server's processes: the postmaster first, then its children. */
+class Freezer {
+  private frozen: number[] = [];
+
+  constructor(private readonly data: string) {}
+
+  async freeze(): Promise<void> {
+    const postmaster = postmasterPid(this.data);
+    if (postmaster === 0) throw new Error("freeze(): PostgreSQL is not running (no postmaster.pid)");
+    // The postmaster first, so that it forks no backend after its children were listed.
+    signalPids([postmaster], "SIGSTOP");
+    await waitStopped([postmaster], true);
+    const children = childPids(postmaster);
+    signalPids(children, "SIGSTOP");
+    this.frozen = [...new Set([...this.frozen, postmaster, ...children])];
+    await waitStopped(this.frozen, true);
+  }
+
+  async thaw(): Promise<void> {
+    const pids = this.frozen;
+    this.frozen = [];
+    signalPids(pids, "SIGCONT");
+    await waitStopped(pids, false);
+  }
+
+  /** Synchronous thaw for the exit hook: continue everything, wait for nothing. */
+  thawNow(): void {
+    signalPids(this.frozen, "SIGCONT");
+    this.frozen = [];
+  }
+}
 
 /** Start a fresh server on a free loopback port; resolves once it accepts connections. */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
@@ -86,24 +136,25 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       try {
         await asPostgres(join(bin, "pg_ctl"), ["-D", data, "-l", log, "-w", "-t", "60", "-o", `${settings.join(" ")} -p ${port}`, "start"]);
         let stopped = false;
+        const freezer = new Freezer(data);
         // Should the process exit without calling stop() (a crashed run), still take the
-        // server down: immediate shutdown of the postmaster, then remove its directory.
+        // server down: thaw it, immediate shutdown of the postmaster, then remove its directory.
         const onExit = () => {
-          try {
-            const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
-            if (pid > 0) process.kill(pid, "SIGQUIT");
-          } catch {
-            // already gone
-          }
+          freezer.thawNow();
+          const pid = postmasterPid(data);
+          if (pid > 0) signalPids([pid], "SIGQUIT");
           rmSync(dir, { recursive: true, force: true });
         };
         process.once("exit", onExit);
         return {
           url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+          freeze: () => freezer.freeze(),
+          thaw: () => freezer.thaw(),
           async stop() {
             if (stopped) return;
             stopped = true;
             process.off("exit", onExit);
+            await freezer.thaw().catch(() => freezer.thawNow());
             await asPostgres(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]).catch(() => undefined);
             await rm(dir, { recursive: true, force: true });
           },
