@@ -8,6 +8,7 @@ import { w4Tail } from "./w4-tail.js";
 import { w5Sessions } from "./w5-sessions.js";
 import { clientRoundTrip } from "./client-round-trip.js";
 import { longTurnIngest } from "./long-turn.js";
+import { clientLoad } from "./load.js";
 
 // The workload registry: one file per workload, listed here in table order.
 // To add one (e.g. a client-level "prompt round trip" or "streaming ingest of a long
@@ -25,5 +26,6 @@ export const WORKLOADS: readonly Workload[] = [
   w5Sessions as Workload,
   clientRoundTrip,
   longTurnIngest,
+  clientLoad,
   acpOverhead,
 ];
