@@ -193,6 +193,11 @@ export class AgentConnection {
     this.localByAgentSession.set(agentSessionId, sessionId);
   }
 
+  /** The local sessions this connection routes messages to. */
+  boundSessionIds(): string[] {
+    return [...new Set(this.localByAgentSession.values())];
+  }
+
   /** Stop routing messages of `agentSessionId`. */
   unbind(agentSessionId: string): void {
     this.localByAgentSession.delete(agentSessionId);

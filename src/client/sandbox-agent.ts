@@ -4,14 +4,20 @@ import { SessionRecorder } from "../history/recorder.js";
 import { deleteSessionVia, driverCapabilities } from "../persist/capabilities.js";
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
-import { AbortedError, AuthenticationError, RuntimeLostError, RuntimeUnavailableError } from "../transport/errors.js";
+import { AbortedError, AuthenticationError, EventsLostError, RuntimeLostError, RuntimeUnavailableError } from "../transport/errors.js";
 import { selectTransport } from "../transport/select.js";
 import type { EventStreamStats } from "../transport/sandbox-agent-events.js";
 import type { RuntimeTransport } from "../transport/types.js";
 import { AgentConnection, type AgentConnectionHooks } from "./agent-connection.js";
 import { Deadline } from "./deadline.js";
-import { UnstoredEventsError } from "./errors.js";
-import { DisposedError, InvalidOptionsError, SessionDestroyedError, SessionExistsError, SessionNotFoundError } from "./errors.js";
+import {
+  DisposedError,
+  InvalidOptionsError,
+  SessionDestroyedError,
+  SessionExistsError,
+  SessionNotFoundError,
+  UnstoredEventsError,
+} from "./errors.js";
 import { resolveOptions, type ResolvedOptions, type SandboxAgentConnectOptions } from "./options.js";
 import { SessionRegistry } from "./session-registry.js";
 import { defaultCwd, Session, type SessionHost } from "./session.js";
@@ -125,7 +131,11 @@ export class SandboxAgent {
         const session = this.sessions.getBound(sessionId);
         return session ? session.permissions.receive(sessionId, request, signal) : Promise.resolve({ outcome: { outcome: "cancelled" } });
       },
-      lost: (connection) => this.forget(connection),
+      lost: (connection, error) => {
+        this.forget(connection);
+        // Messages the runtime skipped are gone: each session that may have lost some is told.
+        if (error instanceof EventsLostError) for (const id of connection.boundSessionIds()) this.sessions.getBound(id)?.reportError(error);
+      },
     };
   }
 
@@ -192,6 +202,7 @@ export class SandboxAgent {
       await session.recorder.flush();
     } catch (error) {
       this.sessions.delete(id);
+      this.releaseConnection(session);
       // Leave nothing of a session that never came to be, where the store allows it.
       if (!(await this.persist.getSession(id).catch(() => undefined))) {
         await session.recorder.flush().catch(() => undefined);
