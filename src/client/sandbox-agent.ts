@@ -1,7 +1,7 @@
 import type { NewSessionRequest } from "@agentclientprotocol/sdk";
 import type { DurableAgentError } from "../errors.js";
 import { SessionRecorder } from "../history/recorder.js";
-import { deleteSessionVia, driverCapabilities } from "../persist/capabilities.js";
+import { deleteSessionVia, driverCapabilities, insertSessionVia } from "../persist/capabilities.js";
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
 import { AbortedError, AuthenticationError, EventsLostError, RuntimeLostError, RuntimeUnavailableError } from "../transport/errors.js";
@@ -179,14 +179,18 @@ export class SandboxAgent {
     );
   }
 
-  /** Create a session on a fresh agent session. Rejects with `SessionExistsError` when the id is taken. */
+  /**
+   * Create a session on a fresh agent session. Rejects with `SessionExistsError` when the id is
+   * taken, also by another client or process creating it at the same moment: the id is claimed
+   * in the store (`insertSession`) before the runtime is asked for anything.
+   */
   async createSession(request: SessionCreateRequest): Promise<Session> {
     this.assertUsable();
     if (!request || typeof request.agent !== "string" || request.agent === "") {
       throw new InvalidOptionsError("createSession needs an agent id");
     }
     const id = request.id ?? crypto.randomUUID();
-    if (this.sessions.get(id) || (await this.persist.getSession(id))) throw new SessionExistsError(id);
+    if (this.sessions.get(id)) throw new SessionExistsError(id);
     const record: SessionRecord = {
       id,
       agent: request.agent,
@@ -195,6 +199,9 @@ export class SandboxAgent {
       createdAt: Date.now(),
       sessionInit: request.sessionInit ?? { cwd: request.cwd ?? defaultCwd(), mcpServers: [] },
     };
+    // Claim the id in the store before anything reaches the runtime: of several clients or
+    // processes creating one id, the store lets exactly one win (atomic with insertSession).
+    if (!(await insertSessionVia(this.persist, record))) throw new SessionExistsError(id);
     const session = this.track(record);
     try {
       await session.attachNew();
@@ -203,8 +210,9 @@ export class SandboxAgent {
     } catch (error) {
       this.sessions.delete(id);
       this.releaseConnection(session);
-      // Leave nothing of a session that never came to be, where the store allows it.
-      if (!(await this.persist.getSession(id).catch(() => undefined))) {
+      // Leave nothing of a session that never came to be (its claim never bound to an agent
+      // session), where the store allows it.
+      if (!(await this.persist.getSession(id).catch(() => undefined))?.agentSessionId) {
         await session.recorder.flush().catch(() => undefined);
         await deleteSessionVia(this.persist, id).catch(() => undefined);
       }
