@@ -26,7 +26,12 @@ function copy(value: unknown): unknown {
   // Dates, Maps, typed arrays...: not plain JSON; let structuredClone copy them faithfully.
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) setOwnProperty(out, key, copy((value as Record<string, unknown>)[key]));
+  for (const key of Object.keys(value)) {
+    const item = copy((value as Record<string, unknown>)[key]);
+    // Inline rather than through setOwnProperty: this loop is the insert path's copy.
+    if (key === "__proto__") setOwnProperty(out, key, item);
+    else out[key] = item;
+  }
   return out;
 }
 
