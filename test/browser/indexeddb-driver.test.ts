@@ -110,6 +110,37 @@ describe("IndexedDbSessionPersistDriver in Chromium", () => {
     await tabA.context().close();
   });
 
+  it("two tabs claiming the same session ids: each id goes to exactly one tab (insertSession), without an aborted transaction", async () => {
+    const { page: tabA, problems } = await harness.open("/indexeddb-driver.html");
+    const tabB = await tabA.context().newPage();
+    await tabB.goto(tabA.url());
+    await waitForPage(tabB);
+
+    const ids = Array.from({ length: 30 }, (_, i) => `claim-${i}`);
+    const [wonA, wonB] = await Promise.all([
+      callPage<boolean[]>(tabA, "claimSessions", "claims-test", ids, "tab-a"),
+      callPage<boolean[]>(tabB, "claimSessions", "claims-test", ids, "tab-b"),
+    ]);
+    ids.forEach((_, i) => assert.notEqual(wonA[i], wonB[i], `exactly one tab claims ${ids[i]}`));
+    // Claiming again changes nothing: every id is taken.
+    assert.deepEqual(await callPage(tabA, "claimSessions", "claims-test", ids, "tab-late"), ids.map(() => false));
+    const records = new Map<string, SessionRecord>();
+    for (const id of ids) records.set(id, (await callPage<ReadBack>(tabB, "readHistory", "claims-test", id, 10, 1)).record!);
+    ids.forEach((id, i) => assert.equal(records.get(id)?.agent, wonA[i] ? "tab-a" : "tab-b", `${id} holds its winner's record`));
+    assert.deepEqual(problems.messages, []);
+    await tabA.context().close();
+  });
+
+  it('own "__proto__" keys (as JSON.parse makes them) survive IndexedDB across a reload as own keys', async () => {
+    const { page, problems } = await harness.open("/indexeddb-driver.html");
+    await callPage(page, "writeProto", "proto-test");
+    await page.reload();
+    await waitForPage(page);
+    assert.deepEqual(await callPage(page, "readProto", "proto-test"), { params: true, listItem: true, modes: true, text: true });
+    assert.deepEqual(problems.messages, []);
+    await page.context().close();
+  });
+
   it("a tab holding the database open lets another tab delete it, then carries on with a fresh one", async () => {
     const { page: tabA, problems } = await harness.open("/indexeddb-driver.html");
     const tabB = await tabA.context().newPage();
