@@ -8,9 +8,11 @@ import {
   type RequestPermissionResponse,
 } from "@agentclientprotocol/sdk";
 import type { SessionEventSender } from "../persist/types.js";
-import { AbortedError, RuntimeLostError, RuntimeTimeoutError } from "../transport/errors.js";
+import { DurableAgentError } from "../errors.js";
+import { AbortedError, RuntimeError, RuntimeLostError, RuntimeTimeoutError } from "../transport/errors.js";
 import { isEventsLostMarker } from "../protocol/events-lost.js";
-import { TRANSPORT_FAILURE_CODE, typedErrorOf } from "../transport/failures.js";
+import { failureResponse, TRANSPORT_FAILURE_CODE, typedErrorOf } from "../transport/failures.js";
+import { nextMacrotask } from "../transport/macrotask.js";
 import type { EventStreamStats } from "../transport/sandbox-agent-events.js";
 import type { RuntimeTransport, TransportChannel } from "../transport/types.js";
 import { AgentRequestError } from "./errors.js";
@@ -65,6 +67,8 @@ export class AgentConnection {
   private readonly acp: ClientConnection;
   private readonly hooks: AgentConnectionHooks;
   private closedWith: Error | undefined;
+  /** Set as soon as the channel reports its loss (the connection ends once its last messages are observed). */
+  private channelLost: RuntimeLostError | undefined;
   /** What the ACP connection reads, and its controller. */
   private readonly sdkInbound: ReadableStream<AnyMessage>;
   private readonly sdkController: ReadableStreamDefaultController<AnyMessage>;
@@ -72,7 +76,8 @@ export class AgentConnection {
   private readonly inboundEnded: Promise<void>;
 
   private readonly localByAgentSession = new Map<string, string>();
-  private readonly sessionOfOutgoing = new Map<JsonRpcId, string>();
+  /** Requests sent for a session and not answered yet. */
+  private readonly sessionOfOutgoing = new Map<JsonRpcId, { sessionId: string; method: string }>();
   private readonly sessionOfIncoming = new Map<JsonRpcId, string>();
   private newSessionOwner: string | undefined;
   private newSessionLock: Promise<unknown> = Promise.resolve();
@@ -114,10 +119,15 @@ export class AgentConnection {
       readable: this.sdkInbound,
     };
     this.acp = app.connect(tapped);
-    // Announce a loss once every message the channel handed on before it was observed.
-    void channel.lost.then((error) =>
-      withTimeout(this.inboundEnded, LOSS_DRAIN_MS).then(() => this.markLost(error)),
-    );
+    // Announce a loss once every message the channel handed on before it was observed, and
+    // the ACP connection had a macrotask to settle the requests those messages answered (a
+    // request the transport failed with a typed error, say, gets that error, not the loss).
+    void channel.lost.then((error) => {
+      this.channelLost = error;
+      return withTimeout(this.inboundEnded, LOSS_DRAIN_MS)
+        .then(() => new Promise<void>((resolve) => nextMacrotask(resolve)))
+        .then(() => this.markLost(error));
+    });
   }
 
   /** Read the channel's messages until it closes its readable; resolves then. Never rejects. */
@@ -143,6 +153,7 @@ export class AgentConnection {
   private markLost(error: RuntimeLostError): void {
     if (this.closedWith) return;
     this.closedWith = error;
+    this.recordUnanswered(error);
     this.acp.close(error);
     this.closeSdkInbound();
     this.hooks.lost(this, error);
@@ -180,7 +191,15 @@ export class AgentConnection {
 
   /** Whether the connection can still carry requests. */
   get isOpen(): boolean {
-    return this.closedWith === undefined;
+    return this.closedWith === undefined && this.channelLost === undefined;
+  }
+
+  /** Throw when the connection can no longer carry anything: what is sent now would not reach the agent. */
+  private assertOpen(): void {
+    if (this.closedWith) throw this.closedWith;
+    if (this.channelLost) {
+      throw new RuntimeLostError(`Agent connection ${this.connectionId} is lost: ${this.channelLost.message}`, { undelivered: true, cause: this.channelLost });
+    }
   }
 
   /** Why the connection ended, when it has. */
@@ -222,7 +241,7 @@ export class AgentConnection {
 
   /** Send a request and map every failure to a typed error. */
   async request<T>(method: string, params: unknown, options: RequestOptions = {}): Promise<T> {
-    if (this.closedWith) throw this.closedWith;
+    this.assertOpen();
     const signals: AbortSignal[] = [];
     if (options.signal) signals.push(options.signal);
     const timeout = options.timeoutMs !== undefined ? AbortSignal.timeout(options.timeoutMs) : undefined;
@@ -241,7 +260,7 @@ export class AgentConnection {
 
   /** Send a notification; failures on a lost connection throw the loss. */
   async notify(method: string, params: unknown): Promise<void> {
-    if (this.closedWith) throw this.closedWith;
+    this.assertOpen();
     try {
       await this.acp.agent.notify(method, params);
     } catch (error) {
@@ -269,10 +288,24 @@ export class AgentConnection {
   async close(reason: Error = new RuntimeLostError(`Agent connection ${this.connectionId} closed`)): Promise<void> {
     if (!this.closedWith) {
       this.closedWith = reason;
+      if (reason instanceof DurableAgentError) this.recordUnanswered(reason);
       this.acp.close(reason);
       this.closeSdkInbound();
     }
     await this.channel.close();
+  }
+
+  /**
+   * The connection ends with requests unanswered: record for each a failure response (sender
+   * "client", like the transport's own), so the history says the request got no answer and
+   * why, whatever the transport could tell.
+   */
+  private recordUnanswered(error: DurableAgentError): void {
+    const failure = { undelivered: false, error: error instanceof RuntimeError ? error : new RuntimeLostError(error.message, { cause: error }) };
+    for (const [id, { sessionId, method }] of this.sessionOfOutgoing) {
+      this.hooks.observe(sessionId, "client", failureResponse(id, method, failure), this.connectionId);
+    }
+    this.sessionOfOutgoing.clear();
   }
 
   private closeSdkInbound(): void {
@@ -287,7 +320,9 @@ export class AgentConnection {
     let sessionId: string | undefined;
     if ("method" in message) {
       sessionId = message.method === "session/new" ? this.newSessionOwner : this.sessionOfParams(message.params);
-      if (sessionId !== undefined && "id" in message && message.id !== undefined) this.sessionOfOutgoing.set(message.id, sessionId);
+      if (sessionId !== undefined && "id" in message && message.id !== undefined) {
+        this.sessionOfOutgoing.set(message.id, { sessionId, method: message.method });
+      }
     } else {
       sessionId = this.sessionOfIncoming.get(message.id);
       this.sessionOfIncoming.delete(message.id);
@@ -309,7 +344,7 @@ export class AgentConnection {
       sessionId = this.sessionOfParams(message.params);
       if (sessionId !== undefined && "id" in message && message.id !== undefined) this.sessionOfIncoming.set(message.id, sessionId);
     } else {
-      sessionId = this.sessionOfOutgoing.get(message.id);
+      sessionId = this.sessionOfOutgoing.get(message.id)?.sessionId;
       this.sessionOfOutgoing.delete(message.id);
       // Synthetic failure responses are written by this client's transport, not the agent.
       if ("error" in message && message.error?.code === TRANSPORT_FAILURE_CODE) sender = "client";

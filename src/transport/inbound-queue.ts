@@ -33,9 +33,12 @@ export class InboundQueue {
     return this.queue.length - this.head;
   }
 
-  /** Queue one message. Ignored once closed. */
+  /**
+   * Queue one message. Accepted while closing (a request the channel answers with a failure
+   * after its loss still gets that answer before the stream ends); ignored once closed.
+   */
   push(message: AnyMessage): void {
-    if (this.closing || this.done) return;
+    if (this.done) return;
     this.queue.push(message);
     this.schedule();
   }

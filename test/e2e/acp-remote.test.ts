@@ -23,7 +23,7 @@ import {
   type TransportName,
 } from "../../src/index.js";
 import { startAcpServer, type AcpServerHandle } from "../support/acp-server.js";
-import { allEvents, promptReport } from "../support/client.js";
+import { allEvents, promptReport, unansweredRequests } from "../support/client.js";
 
 interface Store {
   driver: SessionPersistDriver;
@@ -235,6 +235,8 @@ describe.each(TRANSPORTS)("ACP remote transport $name", (transport) => {
       const outcome = await settled;
       expect(outcome).toBeInstanceOf(RuntimeLostError);
       expect((outcome as RuntimeLostError).undelivered).toBe(false);
+      // The history says the prompt got no answer: a failure response is recorded for it.
+      expect(unansweredRequests(await allEvents(store.driver, session.id))).toEqual([]);
       await server.restart();
       const { report } = await turn(session, "after the crash");
       expect(report.replay).toBe(true);

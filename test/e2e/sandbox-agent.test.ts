@@ -14,7 +14,7 @@ import {
   SessionNotFoundError,
   REPLAY_HEADER,
 } from "../../src/index.js";
-import { allEvents, isGapFree, promptReport, STORES, type TestStore } from "../support/client.js";
+import { allEvents, isGapFree, promptReport, STORES, unansweredRequests, type TestStore } from "../support/client.js";
 
 for (const [storeName, makeStore] of Object.entries(STORES)) {
   describe(`client on the real sandbox-agent runtime (${storeName} store)`, () => {
@@ -127,6 +127,8 @@ for (const [storeName, makeStore] of Object.entries(STORES)) {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await runtime.kill();
       expect(await inFlight).toBeInstanceOf(RuntimeLostError);
+      // The history says the prompt got no answer: a failure response is recorded for it.
+      expect(unansweredRequests(await allEvents(store.driver, "s-midturn"))).toEqual([]);
       await runtime.restart();
       const { report } = await promptReport(session, "after the crash");
       expect(report.replay).toBe(true);
@@ -137,6 +139,7 @@ for (const [storeName, makeStore] of Object.entries(STORES)) {
       const session = await sdk.createSession({ id: "s-agent-crash", agent: "mock" });
       await promptReport(session, "stable turn");
       await expect(session.prompt("/crash")).rejects.toBeInstanceOf(RuntimeLostError);
+      expect(unansweredRequests(await allEvents(store.driver, "s-agent-crash"))).toEqual([]);
       const { report } = await promptReport(session, "after agent crash");
       expect(report).toMatchObject({ replay: true, turn: 1 });
     });

@@ -73,3 +73,19 @@ export async function allEvents(driver: SessionPersistDriver, sessionId: string)
 export function isGapFree(events: readonly SessionEvent[]): boolean {
   return events.every((event, i) => event.eventIndex === i);
 }
+
+/**
+ * Client requests in `events` that have no response recorded after them (neither the
+ * agent's nor a failure response the client records when a connection ends): a request
+ * the history leaves hanging, which must never happen.
+ */
+export function unansweredRequests(events: readonly SessionEvent[]): { eventIndex: number; method: string }[] {
+  const open = new Map<string, { eventIndex: number; method: string }>();
+  for (const event of events) {
+    const p = event.payload as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
+    if (p.id === undefined || p.id === null) continue;
+    if (event.sender === "client" && typeof p.method === "string") open.set(`${event.connectionId}/${String(p.id)}`, { eventIndex: event.eventIndex, method: p.method });
+    else if (!("method" in p) && ("result" in p || "error" in p)) open.delete(`${event.connectionId}/${String(p.id)}`);
+  }
+  return [...open.values()];
+}
