@@ -101,6 +101,8 @@ export class SandboxAgent {
   private readonly retiredStats: ClientStats = { streamReconnects: 0, gapsHealed: 0, gapsLost: 0, eventsLost: 0 };
   private readonly sessions = new SessionRegistry();
   private disposed = false;
+  /** The first `dispose()`'s closing of the connections. */
+  private closing: Promise<void> | undefined;
   private readonly host: SessionHost;
   private readonly hooks: AgentConnectionHooks;
 
@@ -243,7 +245,13 @@ export class SandboxAgent {
   async resumeOrCreateSession(request: SessionResumeOrCreateRequest): Promise<Session> {
     this.assertUsable();
     if (this.sessions.get(request.id) || (await this.persist.getSession(request.id))) return this.resumeSession(request.id);
-    return this.createSession(request);
+    try {
+      return await this.createSession(request);
+    } catch (error) {
+      // Another client or process created it meanwhile: resume theirs.
+      if (error instanceof SessionExistsError) return this.resumeSession(request.id);
+      throw error;
+    }
   }
 
   /** The session with this id (not yet bound to the runtime; it binds on first use), or null. */
@@ -294,18 +302,15 @@ export class SandboxAgent {
    * drivers ignore an event id they already hold.
    */
   async dispose(options: DisposeOptions = {}): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
     const deadline = new Deadline({ timeoutMs: options.timeoutMs ?? DISPOSE_FLUSH_MS, what: "dispose" });
     try {
-      const disposed = new DisposedError();
-      for (const session of this.sessions.boundSessions()) session.permissions.cancelAll();
-      const closing = [...this.connections.values()].map((pending) =>
-        pending.then((connection) => connection.close(disposed)).catch(() => undefined),
-      );
-      this.connections.clear();
-      await deadline.settle(Promise.all(closing));
-      for (const connection of [...this.connectionKeys.keys()]) this.forget(connection);
+      // The first call closes the connections; every call (also a later one) then waits for
+      // the store and says what it could not take.
+      if (!this.disposed) {
+        this.disposed = true;
+        this.closing = this.closeConnections();
+      }
+      await deadline.settle(this.closing!);
       const sessions = [...this.sessions.boundSessions()];
       await deadline.settle(Promise.all(sessions.map((session) => session.recorder.flush().catch(() => undefined))));
       const unstored = sessions.filter((session) => session.recorder.pending > 0);
@@ -323,6 +328,18 @@ export class SandboxAgent {
     } finally {
       deadline.dispose();
     }
+  }
+
+  /** Close every connection; pending prompts settle with `DisposedError`. Never waits on the runtime's DELETE. */
+  private async closeConnections(): Promise<void> {
+    const disposed = new DisposedError();
+    for (const session of this.sessions.boundSessions()) session.permissions.cancelAll();
+    const closing = [...this.connections.values()].map((pending) =>
+      pending.then((connection) => connection.close(disposed)).catch(() => undefined),
+    );
+    this.connections.clear();
+    await Promise.all(closing);
+    for (const connection of [...this.connectionKeys.keys()]) this.forget(connection);
   }
 
   private track(record: SessionRecord): Session {

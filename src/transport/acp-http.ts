@@ -49,7 +49,7 @@ export class AcpHttpTransport implements RuntimeTransport {
   readonly kind = "acp-http";
   /** Where requests go. */
   readonly endpoint: HttpEndpoint;
-  private readonly options: AcpHttpTransportOptions;
+  readonly #options: AcpHttpTransportOptions;
 
   constructor(options: AcpHttpTransportOptions) {
     let url: URL;
@@ -64,7 +64,7 @@ export class AcpHttpTransport implements RuntimeTransport {
       throw new TypeError(`Invalid ACP HTTP URL "${redactCredentials(String(options.url))}": expected http:// or https://`);
     }
     this.endpoint = new HttpEndpoint({ ...options, baseUrl: url.toString() });
-    this.options = options;
+    this.#options = options;
   }
 
   get target(): string {
@@ -75,7 +75,7 @@ export class AcpHttpTransport implements RuntimeTransport {
     const target = this.target;
     const stream = createHttpStream(target, {
       headers: headerRecord(this.endpoint.headers()),
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+      ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
     const classify: AcpFailureClassifier = {
       writeFailure: (error: unknown, message: AnyMessage, first: boolean): TransportFailure => {
@@ -109,7 +109,7 @@ export class AcpHttpTransport implements RuntimeTransport {
       // A broken event stream is noticed only once the event loop reads it; one turn of the
       // loop before each request lets a failure already received close the channel first.
       beforeRequest: yieldToEventLoop,
-      closeTimeoutMs: this.options.closeTimeoutMs ?? 1000,
+      closeTimeoutMs: this.#options.closeTimeoutMs ?? 1000,
     });
   }
 

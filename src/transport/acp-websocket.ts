@@ -86,9 +86,9 @@ export class AcpWebSocketTransport implements RuntimeTransport {
   readonly kind = "acp-websocket";
   /** The endpoint, without the token query parameter. */
   readonly target: string;
-  private readonly connectUrl: string;
-  private readonly headers: Record<string, string>;
-  private readonly options: AcpWebSocketTransportOptions;
+  readonly #connectUrl: string;
+  readonly #headers: Record<string, string>;
+  readonly #options: AcpWebSocketTransportOptions;
   private ctor: Promise<WebSocketConstructor> | undefined;
 
   constructor(options: AcpWebSocketTransportOptions) {
@@ -106,16 +106,16 @@ export class AcpWebSocketTransport implements RuntimeTransport {
     // Shown in messages without credentials; `ws` (and browsers) send user-info as Basic auth.
     this.target = takeCredentials(url).url.toString();
     if (options.tokenQueryParam && options.token !== undefined) url.searchParams.set(options.tokenQueryParam, options.token);
-    this.connectUrl = url.toString();
+    this.#connectUrl = url.toString();
     const headers = new Headers(options.headers);
     if (options.token !== undefined) headers.set("authorization", `Bearer ${options.token}`);
-    this.headers = headerRecord(headers);
-    this.options = options;
+    this.#headers = headerRecord(headers);
+    this.#options = options;
   }
 
   private webSocket(): Promise<WebSocketConstructor> {
     this.ctor ??= (async () => {
-      if (this.options.WebSocket) return this.options.WebSocket;
+      if (this.#options.WebSocket) return this.#options.WebSocket;
       if (isNode()) return loadNodeWebSocket();
       const native = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
       if (typeof native !== "function") throw new TypeError("No WebSocket implementation available: pass options.WebSocket");
@@ -128,7 +128,7 @@ export class AcpWebSocketTransport implements RuntimeTransport {
 
   /** A constructor that builds the real socket with our options and hands it to `onSocket`. */
   private capturing(base: WebSocketConstructor, onSocket: (socket: WebSocketLike) => void): WebSocketConstructor {
-    const handshakeTimeout = this.options.handshakeTimeoutMs ?? 10_000;
+    const handshakeTimeout = this.#options.handshakeTimeoutMs ?? 10_000;
     const Capturing = function (url: string, protocols?: string | string[], init?: { headers?: Record<string, string> }) {
       // `ws` reads handshakeTimeout from the options; browsers ignore the third argument.
       const socket = new base(url, protocols, { ...init, handshakeTimeout } as { headers?: Record<string, string> });
@@ -141,10 +141,10 @@ export class AcpWebSocketTransport implements RuntimeTransport {
   open(agent: string): TransportChannel {
     let socket: WebSocketLike | undefined;
     const stream = this.webSocket().then((base) =>
-      createWebSocketStream(this.connectUrl, {
+      createWebSocketStream(this.#connectUrl, {
         WebSocket: this.capturing(base, (s) => (socket = s)),
-        headers: this.headers,
-        ...(this.options.protocols ? { protocols: this.options.protocols } : {}),
+        headers: this.#headers,
+        ...(this.#options.protocols ? { protocols: this.#options.protocols } : {}),
       }),
     );
     const target = this.target;
@@ -176,7 +176,7 @@ export class AcpWebSocketTransport implements RuntimeTransport {
       // A peer that closed the socket is noticed only once the event loop reads the close;
       // one turn of the loop before each request lets a close already received be seen.
       beforeRequest: yieldToEventLoop,
-      closeTimeoutMs: this.options.closeTimeoutMs ?? 1000,
+      closeTimeoutMs: this.#options.closeTimeoutMs ?? 1000,
     });
   }
 
@@ -189,7 +189,7 @@ export class AcpWebSocketTransport implements RuntimeTransport {
   async checkHealth(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new AbortedError("The health check was aborted", { cause: signal.reason });
     const base = await this.webSocket();
-    const timeoutMs = this.options.handshakeTimeoutMs ?? 10_000;
+    const timeoutMs = this.#options.handshakeTimeoutMs ?? 10_000;
     await new Promise<void>((resolve, reject) => {
       let socket: WebSocketLike;
       let settled = false;
@@ -212,7 +212,7 @@ export class AcpWebSocketTransport implements RuntimeTransport {
         timeoutMs,
       );
       try {
-        socket = new (this.capturing(base, () => undefined))(this.connectUrl, this.options.protocols, { headers: this.headers });
+        socket = new (this.capturing(base, () => undefined))(this.#connectUrl, this.#options.protocols, { headers: this.#headers });
       } catch (error) {
         settled = true;
         clearTimeout(timer);

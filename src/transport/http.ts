@@ -27,9 +27,9 @@ export interface HttpEndpointOptions {
 export class HttpEndpoint {
   /** The base URL without a trailing slash. */
   readonly baseUrl: string;
-  private readonly token: string | undefined;
-  private readonly extraHeaders: HeadersInit | undefined;
-  private readonly basicAuth: string | undefined;
+  readonly #token: string | undefined;
+  readonly #extraHeaders: HeadersInit | undefined;
+  readonly #basicAuth: string | undefined;
   private readonly fetcher: typeof fetch;
 
   constructor(options: HttpEndpointOptions) {
@@ -45,9 +45,9 @@ export class HttpEndpoint {
       throw new TypeError("baseUrl carries credentials (user:password@) and a token is given too: use one of them");
     }
     this.baseUrl = url.toString().replace(/\/+$/, "");
-    this.token = options.token;
-    this.extraHeaders = options.headers;
-    this.basicAuth = userInfo ? basicAuthorization(userInfo) : undefined;
+    this.#token = options.token;
+    this.#extraHeaders = options.headers;
+    this.#basicAuth = userInfo ? basicAuthorization(userInfo) : undefined;
     const fetcher = options.fetch ?? globalThis.fetch;
     if (typeof fetcher !== "function") throw new TypeError("No fetch implementation available: pass options.fetch");
     this.fetcher = fetcher.bind(globalThis);
@@ -62,9 +62,9 @@ export class HttpEndpoint {
 
   /** Headers for a request: the caller's extras, then auth, then `extra`. */
   headers(extra?: Record<string, string>): Headers {
-    const headers = new Headers(this.extraHeaders);
-    if (this.token !== undefined) headers.set("authorization", `Bearer ${this.token}`);
-    else if (this.basicAuth !== undefined && !headers.has("authorization")) headers.set("authorization", this.basicAuth);
+    const headers = new Headers(this.#extraHeaders);
+    if (this.#token !== undefined) headers.set("authorization", `Bearer ${this.#token}`);
+    else if (this.#basicAuth !== undefined && !headers.has("authorization")) headers.set("authorization", this.#basicAuth);
     for (const [key, value] of Object.entries(extra ?? {})) headers.set(key, value);
     return headers;
   }

@@ -30,11 +30,12 @@ export class SandboxAgentTransport implements RuntimeTransport {
   readonly kind = "sandbox-agent";
   /** The HTTP endpoint, shared by every channel. */
   readonly endpoint: HttpEndpoint;
-  private readonly options: SandboxAgentTransportOptions;
+  /** What channels need; the credentials stay in the endpoint, out of sight. */
+  readonly #channelOptions: ChannelOptions;
 
   constructor(options: SandboxAgentTransportOptions) {
     this.endpoint = new HttpEndpoint(options);
-    this.options = options;
+    this.#channelOptions = { closeTimeoutMs: options.closeTimeoutMs, maxStreamRetries: options.maxStreamRetries };
   }
 
   get target(): string {
@@ -42,13 +43,16 @@ export class SandboxAgentTransport implements RuntimeTransport {
   }
 
   open(agent: string): TransportChannel {
-    return new SandboxAgentChannel(this.endpoint, agent, this.options);
+    return new SandboxAgentChannel(this.endpoint, agent, this.#channelOptions);
   }
 
   checkHealth(signal?: AbortSignal): Promise<void> {
     return this.endpoint.health(signal);
   }
 }
+
+/** The transport options a channel uses. */
+type ChannelOptions = Pick<SandboxAgentTransportOptions, "closeTimeoutMs" | "maxStreamRetries">;
 
 /** How long a loss waits for running request POSTs to settle before failing them all, in ms. */
 const LOST_SETTLE_MS = 1000;
@@ -91,7 +95,7 @@ class SandboxAgentChannel implements TransportChannel {
   constructor(
     private readonly endpoint: HttpEndpoint,
     private readonly agent: string,
-    private readonly options: SandboxAgentTransportOptions,
+    private readonly options: ChannelOptions,
   ) {
     this.connectionId = `${agent}-${crypto.randomUUID()}`;
     this.path = `/v1/acp/${encodeURIComponent(this.connectionId)}`;
@@ -180,7 +184,8 @@ class SandboxAgentChannel implements TransportChannel {
         signal,
       });
     } catch (error) {
-      if (this.state === "closed") return false;
+      // Aborted by this channel (closed, or lost): the loss settles the request.
+      if (signal.aborted || this.state === "closed") return false;
       // Refused: nothing reached the runtime. Anything else may have reached the agent.
       const undelivered = isConnectionRefused(error);
       const lost = new RuntimeLostError(
