@@ -1,6 +1,7 @@
 import { DurableAgentError } from "../errors.js";
 import { insertEventsVia, listLatestEventsVia } from "../persist/capabilities.js";
 import { EventConflictError } from "../persist/errors.js";
+import { toWellFormedJson } from "../persist/unicode.js";
 import type { JsonRpcEnvelope, SessionEvent, SessionEventSender, SessionPersistDriver } from "../persist/types.js";
 
 /**
@@ -230,10 +231,29 @@ export class SessionRecorder {
           await this.renumberAfterTail().catch((tailError: unknown) => (lastError = tailError));
           continue;
         }
-        if (error instanceof DurableAgentError && error.code === "persist.invalid_input") break;
+        if (error instanceof DurableAgentError && error.code === "persist.invalid_input") {
+          // An agent may send text no store can hold (a lone UTF-16 surrogate): store it with
+          // U+FFFD in its place rather than block the session's history behind it.
+          if (this.repairHead(batch.length)) continue;
+          break;
+        }
       }
     }
     return new PersistenceFailedError(this.sessionId, this.queue.length, lastError);
+  }
+
+  /** Make the first `count` queued events storable where only malformed Unicode stops them; whether any changed. */
+  private repairHead(count: number): boolean {
+    let changed = false;
+    for (let i = 0; i < count && i < this.queue.length; i++) {
+      const event = this.queue[i]!;
+      const payload = toWellFormedJson(event.payload);
+      if (payload !== event.payload) {
+        this.queue[i] = { ...event, payload };
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /**

@@ -109,4 +109,19 @@ describe("SessionRecorder", () => {
     const recorder = new SessionRecorder("s", { driver: new InMemorySessionPersistDriver() });
     expect(() => recorder.record({ connectionId: "c", sender: "agent", payload: envelope(0) })).toThrow(/before ready/);
   });
+
+  it("stores an agent message holding a lone surrogate with U+FFFD in its place, and what follows it", async () => {
+    const driver = new InMemorySessionPersistDriver();
+    const seen: unknown[] = [];
+    const recorder = new SessionRecorder("s", { driver, retryDelayMs: 1, onEvent: (e) => seen.push(e.payload) });
+    await recorder.ready();
+    const broken = { jsonrpc: "2.0" as const, method: "session/update", params: { text: "half \ud83d of an emoji", ["k\udc00"]: 1 } };
+    recorder.record({ connectionId: "c", sender: "agent", payload: broken });
+    recorder.record({ connectionId: "c", sender: "agent", payload: envelope(1) });
+    await recorder.flush();
+    const events = await stored(driver, "s");
+    expect(events.map((e) => e.eventIndex)).toEqual([0, 1]);
+    expect(events[0]!.payload).toEqual({ jsonrpc: "2.0", method: "session/update", params: { text: "half \ufffd of an emoji", ["k\ufffd"]: 1 } });
+    expect(seen[0]).toBe(broken); // listeners saw what came over the wire
+  });
 });
