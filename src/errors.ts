@@ -1,12 +1,17 @@
+import type { DurableAgentErrorCode } from "./error-codes.js";
+
 /**
  * Root of every error durable-agent throws on purpose. Catch this to tell the SDK's own,
  * typed failures apart from bugs; switch on {@link DurableAgentError.code} for the kind.
  */
 export class DurableAgentError extends Error {
-  /** A stable, machine-readable kind, e.g. `"persist.conflict"` or `"runtime.lost"`. */
-  readonly code: string;
+  /**
+   * A stable, machine-readable kind, e.g. `"persist.conflict"` or `"runtime.lost"`: one of
+   * the literals of {@link DurableAgentErrorCode}, so a `switch` on it is checked.
+   */
+  readonly code: DurableAgentErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: DurableAgentErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;

@@ -1,3 +1,4 @@
+import type { DurableAgentErrorCode } from "../error-codes.js";
 import { DurableAgentError } from "../errors.js";
 import { insertEventsVia, listLatestEventsVia } from "../persist/capabilities.js";
 import { EventConflictError } from "../persist/errors.js";
@@ -33,7 +34,7 @@ export class PersistenceFailedError extends DurableAgentError {
  * itself completed.
  */
 export class PersistenceTimeoutError extends PersistenceFailedError {
-  override readonly code: string = "recorder.persist_timeout";
+  override readonly code: DurableAgentErrorCode = "recorder.persist_timeout";
   /** The agent's answer to the request whose events were being stored, when there was one. */
   readonly response: unknown;
 

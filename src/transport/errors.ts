@@ -1,3 +1,4 @@
+import type { DurableAgentErrorCode } from "../error-codes.js";
 import { DurableAgentError } from "../errors.js";
 
 /** A problem+json body as the runtime sends it (RFC 9457). */
@@ -22,7 +23,7 @@ export class RuntimeError extends DurableAgentError {
   readonly problem: ProblemDetails | undefined;
 
   constructor(
-    code: string,
+    code: DurableAgentErrorCode,
     message: string,
     options: { status?: number; problem?: ProblemDetails; cause?: unknown } = {},
   ) {
@@ -109,7 +110,7 @@ export class AbortedError extends DurableAgentError {
  * call restores the session. Nothing is lost silently.
  */
 export class EventsLostError extends RuntimeLostError {
-  override readonly code: string = "runtime.events_lost";
+  override readonly code: DurableAgentErrorCode = "runtime.events_lost";
   /** How many messages are missing. */
   readonly lostEvents: number;
   /** Stream id of the first missing message. */
