@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { AbortedError, RuntimeTimeoutError } from "../../src/index.js";
 import { Deadline } from "../../src/client/deadline.js";
@@ -47,14 +48,13 @@ describe("Deadline", () => {
   });
 
   it("leaves no listener on the caller's signal once disposed", async () => {
-    const { getEventListeners } = await import("node:events");
     const controller = new AbortController();
     for (let i = 0; i < 50; i++) {
       const deadline = new Deadline({ signal: controller.signal, timeoutMs: 1000, what: "x" });
       await deadline.race(Promise.resolve(i));
       deadline.dispose();
     }
-    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    expect(EventEmitter.getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 });
 
