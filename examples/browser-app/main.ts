@@ -7,6 +7,8 @@
 // "durable-agent" and "durable-agent/indexeddb".
 import { IndexedDbSessionPersistDriver } from "../../drivers/indexeddb.js";
 import { isUndeliveredResponse, REPLAY_HEADER, SandboxAgent, type Session, type SessionEvent, type SessionPersistDriver } from "../../src/index.js";
+import { promptOf, textOf } from "../../src/protocol/event-readers.js";
+import { isAgentMessageChunk } from "../../src/protocol/updates.js";
 import { DATABASE_NAME, SESSION_ID_KEY, type AppConfig } from "./settings.js";
 
 const statusLine = element<HTMLParagraphElement>("status");
@@ -42,32 +44,32 @@ class TranscriptView {
     // Stored history and live events may overlap while the page starts: show each once.
     if (event.eventIndex <= this.lastIndex) return;
     this.lastIndex = event.eventIndex;
-    const message = event.payload as { id?: unknown; method?: string; params?: unknown; result?: unknown };
-    if (event.sender === "client" && message.method === "session/prompt") {
-      const blocks = (message.params as { prompt?: { type: string; text?: string }[] }).prompt ?? [];
+    const message = event.payload;
+    const prompt = event.sender === "client" ? promptOf(event) : undefined;
+    if (prompt && "id" in message) {
       const shown: HTMLElement[] = [];
-      for (const block of blocks) {
-        if (block.type !== "text" || block.text === undefined) continue;
+      for (const block of prompt) {
+        if (block.type !== "text") continue;
         if (block.text.startsWith(REPLAY_HEADER)) shown.push(this.show("note", "↺ earlier conversation replayed to the agent"));
         else shown.push(this.show("user", block.text));
       }
       this.pending.set(message.id, shown);
       this.reply = undefined;
-    } else if (event.sender === "client" && message.method === "session/load") {
+    } else if (event.sender === "client" && "method" in message && message.method === "session/load" && "id" in message) {
       // The agent streams the old conversation back while loading: it is on screen already.
       this.loading = message.id;
-    } else if (message.method === "session/update" && this.loading === undefined) {
-      const update = (message.params as { update?: { sessionUpdate?: string; content?: { type?: string; text?: string } } }).update;
-      if (update?.sessionUpdate === "agent_message_chunk" && update.content?.type === "text") {
+    } else if (isAgentMessageChunk(event)) {
+      const text = textOf(event);
+      if (this.loading === undefined && text !== undefined) {
         this.reply ??= this.show("agent", "");
-        this.reply.textContent += update.content.text ?? "";
+        this.reply.textContent += text;
         this.reply.scrollIntoView({ block: "end" });
       }
-    } else if (message.method === undefined && message.id !== undefined) {
+    } else if (!("method" in message)) {
       if (message.id === this.loading) this.loading = undefined;
       // A prompt that never reached the agent (the runtime was gone) was sent again, or
       // failed for the user to retry: it is not part of the conversation.
-      if (isUndeliveredResponse(event.payload)) for (const shown of this.pending.get(message.id) ?? []) shown.remove();
+      if (isUndeliveredResponse(message)) for (const shown of this.pending.get(message.id) ?? []) shown.remove();
       this.pending.delete(message.id);
       this.reply = undefined; // a response ends the turn
     }

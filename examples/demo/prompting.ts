@@ -3,6 +3,8 @@
 import { performance } from "node:perf_hooks";
 import { AGENT_CONTEXT_PREFIX, parseAgentContext, type AgentContextReport } from "../../harness/index.js";
 import type { Session, SessionEvent, SessionPersistDriver } from "../../src/index.js";
+import { textOf } from "../../src/protocol/event-readers.js";
+import { isAgentMessageChunk } from "../../src/protocol/updates.js";
 import { ms, type Narrator } from "./narrate.js";
 
 /** What one prompt produced. */
@@ -19,10 +21,7 @@ const MARKER = AGENT_CONTEXT_PREFIX.trimEnd();
 
 /** The text of an `agent_message_chunk` notification, or undefined for any other envelope. */
 export function chunkText(event: SessionEvent): string | undefined {
-  const update = (event.payload as { params?: { update?: { sessionUpdate?: string; content?: { type?: string; text?: unknown } } } }).params
-    ?.update;
-  if (update?.sessionUpdate !== "agent_message_chunk") return undefined;
-  return typeof update.content?.text === "string" ? update.content.text : undefined;
+  return isAgentMessageChunk(event) ? textOf(event) : undefined;
 }
 
 /**

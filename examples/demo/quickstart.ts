@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
 import { startRuntime } from "../../harness/index.js";
 import { RuntimeError, SandboxAgent } from "../../src/index.js";
+import { textOf } from "../../src/protocol/event-readers.js";
+import { isAgentMessageChunk } from "../../src/protocol/updates.js";
 
 const runtime = await startRuntime(); // sandbox-agent on a free port, scripted agent "mock"
 const dir = mkdtempSync(join(tmpdir(), "durable-agent-quickstart-"));
@@ -16,8 +18,7 @@ try {
   const sdk = await SandboxAgent.connect({ baseUrl: runtime.baseUrl, token: runtime.token, persist });
   const session = await sdk.resumeOrCreateSession({ id: "ticket-42", agent: "mock" });
   session.onEvent((event) => {
-    const update = (event.payload as { params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } }).params?.update;
-    if (update?.sessionUpdate === "agent_message_chunk") process.stdout.write(update.content?.text ?? "");
+    if (isAgentMessageChunk(event)) process.stdout.write(textOf(event) ?? "");
   });
 
   await session.prompt("hello");

@@ -15,9 +15,10 @@ const entries: Record<string, Record<string, unknown>> = { core, sqlite, postgre
 function exportedErrorClasses(): Map<string, ErrorClass> {
   const found = new Map<string, ErrorClass>();
   for (const module of Object.values(entries)) {
-    for (const [name, value] of Object.entries(module)) {
+    for (const value of Object.values(module)) {
+      // By the class's own name: an alias (the reference client's `SandboxAgentError`) is its class.
       if (typeof value === "function" && (value === DurableAgentError || value.prototype instanceof DurableAgentError)) {
-        found.set(name, value as ErrorClass);
+        found.set(value.name, value as ErrorClass);
       }
     }
   }
