@@ -117,57 +117,40 @@ export function isSessionUpdate<K extends SessionUpdateKind>(event: SessionEvent
   return sessionUpdateOf(event)?.sessionUpdate === kind;
 }
 
-/** Whether `event` is a piece of the agent's reply (`agent_message_chunk`); read its text with `textOf`. */
-export function isAgentMessageChunk(event: SessionEvent): event is SessionUpdateEvent<"agent_message_chunk"> {
-  return isSessionUpdate(event, "agent_message_chunk");
+/** A guard for one kind, for the shortcuts below. */
+function guardFor<K extends SessionUpdateKind>(kind: K): (event: SessionEvent) => event is SessionUpdateEvent<K> {
+  return (event): event is SessionUpdateEvent<K> => isSessionUpdate(event, kind);
 }
+
+/** Whether `event` is a piece of the agent's reply (`agent_message_chunk`); read its text with `textOf`. */
+export const isAgentMessageChunk = guardFor("agent_message_chunk");
 
 /** Whether `event` is a piece of a user message (`user_message_chunk`), as agents send when replaying history. */
-export function isUserMessageChunk(event: SessionEvent): event is SessionUpdateEvent<"user_message_chunk"> {
-  return isSessionUpdate(event, "user_message_chunk");
-}
+export const isUserMessageChunk = guardFor("user_message_chunk");
 
 /** Whether `event` is a piece of the agent's reasoning (`agent_thought_chunk`). */
-export function isAgentThoughtChunk(event: SessionEvent): event is SessionUpdateEvent<"agent_thought_chunk"> {
-  return isSessionUpdate(event, "agent_thought_chunk");
-}
+export const isAgentThoughtChunk = guardFor("agent_thought_chunk");
 
 /** Whether `event` starts a tool call (`tool_call`). */
-export function isToolCall(event: SessionEvent): event is SessionUpdateEvent<"tool_call"> {
-  return isSessionUpdate(event, "tool_call");
-}
+export const isToolCall = guardFor("tool_call");
 
 /** Whether `event` updates a tool call (`tool_call_update`): status, content, result. */
-export function isToolCallUpdate(event: SessionEvent): event is SessionUpdateEvent<"tool_call_update"> {
-  return isSessionUpdate(event, "tool_call_update");
-}
+export const isToolCallUpdate = guardFor("tool_call_update");
 
 /** Whether `event` carries the agent's plan (`plan`). */
-export function isPlan(event: SessionEvent): event is SessionUpdateEvent<"plan"> {
-  return isSessionUpdate(event, "plan");
-}
+export const isPlan = guardFor("plan");
 
 /** Whether `event` lists the agent's commands (`available_commands_update`). */
-export function isAvailableCommandsUpdate(event: SessionEvent): event is SessionUpdateEvent<"available_commands_update"> {
-  return isSessionUpdate(event, "available_commands_update");
-}
+export const isAvailableCommandsUpdate = guardFor("available_commands_update");
 
 /** Whether `event` says the session's mode changed (`current_mode_update`). */
-export function isCurrentModeUpdate(event: SessionEvent): event is SessionUpdateEvent<"current_mode_update"> {
-  return isSessionUpdate(event, "current_mode_update");
-}
+export const isCurrentModeUpdate = guardFor("current_mode_update");
 
 /** Whether `event` carries the session's configuration options (`config_option_update`). */
-export function isConfigOptionUpdate(event: SessionEvent): event is SessionUpdateEvent<"config_option_update"> {
-  return isSessionUpdate(event, "config_option_update");
-}
+export const isConfigOptionUpdate = guardFor("config_option_update");
 
 /** Whether `event` changes the session's title or update time (`session_info_update`). */
-export function isSessionInfoUpdate(event: SessionEvent): event is SessionUpdateEvent<"session_info_update"> {
-  return isSessionUpdate(event, "session_info_update");
-}
+export const isSessionInfoUpdate = guardFor("session_info_update");
 
 /** Whether `event` reports context window use (`usage_update`). */
-export function isUsageUpdate(event: SessionEvent): event is SessionUpdateEvent<"usage_update"> {
-  return isSessionUpdate(event, "usage_update");
-}
+export const isUsageUpdate = guardFor("usage_update");
