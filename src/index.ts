@@ -9,9 +9,9 @@ export * from "./persist/index.js";
 export * from "./persist/memory.js";
 
 // The client.
+export type { ClientStats } from "./client/connection-pool.js";
 export {
   SandboxAgent,
-  type ClientStats,
   type DisposeOptions,
   type SessionCreateRequest,
   type SessionResumeOrCreateRequest,
@@ -19,6 +19,7 @@ export {
 export {
   Session,
   type PromptOptions,
+  type SessionSendOptions,
   type SessionEventListener,
   type SessionRestoration,
 } from "./client/session.js";
@@ -35,6 +36,18 @@ export * from "./client/errors.js";
 export * from "./transport/errors.js";
 export type { MessageStream, RuntimeTransport, TransportChannel } from "./transport/types.js";
 export type { EventStreamStats } from "./transport/sandbox-agent-events.js";
+export type {
+  AcpServerInfo,
+  AcpServerListResponse,
+  AgentInfo,
+  AgentInstallRequest,
+  AgentInstallResponse,
+  AgentListResponse,
+  AgentQueryOptions,
+  HealthResponse,
+} from "./transport/sandbox-agent-api.js";
+export type { ConfigValue, UnavailableSetting } from "./client/settings.js";
+export type { ReappliedSettings } from "./client/reapply-settings.js";
 export { SandboxAgentTransport, type SandboxAgentTransportOptions } from "./transport/sandbox-agent.js";
 export type { HttpEndpointOptions } from "./transport/http.js";
 

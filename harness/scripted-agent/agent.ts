@@ -8,6 +8,7 @@ import {
   type AgentContext,
   type ContentBlock,
   type PromptResponse,
+  type SessionConfigOption,
   type SessionModeState,
   type SessionUpdate,
 } from "@agentclientprotocol/sdk";
@@ -35,6 +36,19 @@ export interface ScriptedAgentOptions {
 /** Mode ids the scripted agent offers when modes are enabled. */
 export const SCRIPTED_MODES = ["ask", "code"] as const;
 
+/**
+ * Configuration options the scripted agent offers (ACP `configOptions`, set with
+ * `session/set_config_option`): option id, category, values, default (the first value).
+ */
+export const SCRIPTED_CONFIG = [
+  { id: "model", name: "Model", category: "model", values: ["fast", "smart"] },
+  { id: "thought_level", name: "Thinking", category: "thought_level", values: ["low", "medium", "high"] },
+] as const;
+
+type ConfigValues = Record<(typeof SCRIPTED_CONFIG)[number]["id"], string>;
+
+const defaultConfig = (): ConfigValues => ({ model: "fast", thought_level: "low" });
+
 /** JSON-RPC error code the agent answers a `/error` prompt with (JSON-RPC "internal error"). */
 export const SCRIPTED_ERROR_CODE = -32603;
 
@@ -42,6 +56,8 @@ interface LiveSession {
   id: string;
   cwd: string;
   modeId: string | null;
+  /** Current configuration option values (never saved: a loaded session starts from the defaults). */
+  config: ConfigValues;
   entries: TranscriptEntry[];
   loaded: boolean;
   /** Aborted by `session/cancel`; replaced at the start of each turn. */
@@ -74,7 +90,10 @@ interface PromptStats {
  * - `/stall`: sends one chunk (`stalling\n`), then never answers until `session/cancel`
  *   (then `stopReason: "cancelled"`);
  * - `/permission`: sends `session/request_permission` with options `allow` / `reject`, then
- *   replies `permission: <optionId>` (or `permission: cancelled`) and the context chunk.
+ *   replies `permission: <optionId>` (or `permission: cancelled`) and the context chunk;
+ * - `/switch-mode ID`: the agent switches its own mode to ID first (`current_mode_update`).
+ * Sessions offer modes `ask`/`code` and the config options of {@link SCRIPTED_CONFIG}; a
+ * loaded session starts again from the default mode and configuration.
  * Every successful reply ends with one chunk `\n[agent-context] {json}` ({@link AgentContextReport}).
  * `session/cancel` ends any waiting or streaming turn with `stopReason: "cancelled"`.
  */
@@ -98,6 +117,15 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
           currentModeId: s.modeId,
           availableModes: SCRIPTED_MODES.map((id) => ({ id, name: id === "ask" ? "Ask" : "Code" })),
         };
+  const configOptions = (s: LiveSession): SessionConfigOption[] =>
+    SCRIPTED_CONFIG.map((o) => ({
+      id: o.id,
+      name: o.name,
+      category: o.category,
+      type: "select" as const,
+      currentValue: s.config[o.id],
+      options: o.values.map((value) => ({ value, name: value })),
+    }));
   const live = (sessionId: string): LiveSession => {
     const s = sessions.get(sessionId);
     if (s === undefined) throw RequestError.sessionNotFound(sessionId);
@@ -116,22 +144,26 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
         id: randomUUID(),
         cwd: params.cwd,
         modeId: withModes ? "ask" : null,
+        config: defaultConfig(),
         entries: [],
         loaded: false,
         cancel: new AbortController(),
       };
       sessions.set(s.id, s);
       save(s);
-      return { sessionId: s.id, modes: modeState(s) ?? null };
+      return { sessionId: s.id, modes: modeState(s) ?? null, configOptions: configOptions(s) };
     })
     .onRequest(methods.agent.session.load, async ({ params, client }) => {
       if (!loadSession || store === undefined) throw RequestError.methodNotFound(methods.agent.session.load);
       const saved = store.read(params.sessionId);
       if (saved === undefined) throw RequestError.sessionNotFound(params.sessionId);
+      // Settings are not part of the transcript: a loaded session starts in the default mode
+      // and configuration, as agents that keep only the conversation do.
       const s: LiveSession = {
         id: saved.sessionId,
         cwd: params.cwd,
-        modeId: saved.modeId,
+        modeId: withModes ? "ask" : null,
+        config: defaultConfig(),
         entries: saved.entries,
         loaded: true,
         cancel: new AbortController(),
@@ -142,7 +174,17 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
         const sessionUpdate = entry.role === "user" ? "user_message_chunk" : "agent_message_chunk";
         await update(client, s.id, { sessionUpdate, content: { type: "text", text: entry.text } });
       }
-      return { modes: modeState(s) ?? null };
+      return { modes: modeState(s) ?? null, configOptions: configOptions(s) };
+    })
+    .onRequest(methods.agent.session.setConfigOption, ({ params }) => {
+      const s = live(params.sessionId);
+      const option = SCRIPTED_CONFIG.find((o) => o.id === params.configId);
+      const value = (params as { value?: unknown }).value;
+      if (!option || typeof value !== "string" || !(option.values as readonly string[]).includes(value)) {
+        throw RequestError.invalidParams({ configId: params.configId, value }, "unknown config option or value");
+      }
+      s.config[option.id] = value;
+      return { configOptions: configOptions(s) };
     })
     .onRequest(methods.agent.session.setMode, ({ params }) => {
       const s = live(params.sessionId);
@@ -193,6 +235,11 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
         return finish("cancelled");
       }
 
+      if (cmd.switchMode !== undefined && s.modeId !== null && (SCRIPTED_MODES as readonly string[]).includes(cmd.switchMode)) {
+        s.modeId = cmd.switchMode;
+        save(s);
+        await update(client, s.id, { sessionUpdate: "current_mode_update", currentModeId: s.modeId });
+      }
       const parts: string[] = [];
       if (cmd.permission) {
         const answer = client.request(methods.client.session.requestPermission, {
@@ -228,6 +275,8 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
         replayChars: stats.replayChars,
         loaded: s.loaded,
         mode: s.modeId,
+        model: s.config.model,
+        thoughtLevel: s.config.thought_level,
         pid: process.pid,
       };
       await send(`\n${AGENT_CONTEXT_PREFIX}${JSON.stringify(report)}`);
@@ -266,6 +315,7 @@ function promptStats(prompt: ContentBlock[]): PromptStats {
 
 interface Commands {
   chunks: number | undefined;
+  switchMode: string | undefined;
   slowMs: number;
   crash: boolean;
   stall: boolean;
@@ -281,6 +331,7 @@ function parseCommands(text: string): Commands {
   const flag = (name: string): boolean => new RegExp(`(?:^|\\s)/${name}(?:\\s|$)`).test(text);
   return {
     chunks: num("chunks"),
+    switchMode: /(?:^|\s)\/switch-mode\s+(\S+)/.exec(text)?.[1],
     slowMs: num("slow") ?? 0,
     crash: flag("crash"),
     stall: flag("stall"),

@@ -24,6 +24,10 @@ export interface AgentContextReport {
   loaded: boolean;
   /** Current mode id of the session, when the agent advertises modes. */
   mode: string | null;
+  /** Current value of the `model` config option. */
+  model: string;
+  /** Current value of the `thought_level` config option. */
+  thoughtLevel: string;
   /** Process id of the agent process that answered, to tell agent restarts apart. */
   pid: number;
 }

@@ -1,5 +1,6 @@
 import { DurableAgentError } from "../errors.js";
 import type { SessionEvent } from "../persist/types.js";
+import type { UnavailableSetting } from "./settings.js";
 
 /** No session with this id is stored. */
 export class SessionNotFoundError extends DurableAgentError {
@@ -132,5 +133,92 @@ export class UnstoredEventsError extends DurableAgentError {
   override toJSON(): Record<string, unknown> {
     const { events: _events, ...rest } = super.toJSON();
     return rest;
+  }
+}
+
+/** The agent offers no setting of this category (`"model"`, `"thought_level"`...) for the session. */
+export class UnsupportedSessionCategoryError extends DurableAgentError {
+  /** The session. */
+  readonly sessionId: string;
+  /** The category asked for. */
+  readonly category: string;
+  /** The categories the agent offers. */
+  readonly availableCategories: string[];
+
+  constructor(sessionId: string, category: string, availableCategories: string[]) {
+    super(
+      "session.unsupported_category",
+      `The agent of session "${sessionId}" has no "${category}" setting (it offers: ${availableCategories.join(", ") || "none"})`,
+    );
+    this.sessionId = sessionId;
+    this.category = category;
+    this.availableCategories = availableCategories;
+  }
+}
+
+/** A value the agent does not offer for a mode or configuration option. Nothing was sent. */
+export class UnsupportedSessionValueError extends DurableAgentError {
+  /** The session. */
+  readonly sessionId: string;
+  /** `"mode"`, or the option's category. */
+  readonly category: string;
+  /** The option id (`"mode"` for modes). */
+  readonly configId: string;
+  /** The value asked for. */
+  readonly requestedValue: string;
+  /** The values the agent offers. */
+  readonly allowedValues: string[];
+
+  constructor(sessionId: string, category: string, configId: string, requestedValue: string, allowedValues: string[]) {
+    super(
+      "session.unsupported_value",
+      `The agent of session "${sessionId}" does not offer ${category} "${requestedValue}" (it offers: ${allowedValues.join(", ") || "none"})`,
+    );
+    this.sessionId = sessionId;
+    this.category = category;
+    this.configId = configId;
+    this.requestedValue = requestedValue;
+    this.allowedValues = allowedValues;
+  }
+}
+
+/** No configuration option with this id for the session. Nothing was sent. */
+export class UnsupportedSessionConfigOptionError extends DurableAgentError {
+  /** The session. */
+  readonly sessionId: string;
+  /** The option id asked for. */
+  readonly configId: string;
+  /** The option ids the agent offers. */
+  readonly availableConfigIds: string[];
+
+  constructor(sessionId: string, configId: string, availableConfigIds: string[]) {
+    super(
+      "session.unsupported_config_option",
+      `The agent of session "${sessionId}" has no config option "${configId}" (it has: ${availableConfigIds.join(", ") || "none"})`,
+    );
+    this.sessionId = sessionId;
+    this.configId = configId;
+    this.availableConfigIds = availableConfigIds;
+  }
+}
+
+/**
+ * After a restoration, settings the session had could not be brought back: the agent no
+ * longer offers them, or refused them. The session goes on with what the agent has (its
+ * record says so); this error, reported through `onError`, says what changed.
+ */
+export class SessionSettingUnavailableError extends DurableAgentError {
+  /** The session. */
+  readonly sessionId: string;
+  /** Each setting that could not be re-applied. */
+  readonly settings: UnavailableSetting[];
+
+  constructor(sessionId: string, settings: UnavailableSetting[]) {
+    super(
+      "session.setting_unavailable",
+      `Session "${sessionId}" was restored without ${settings.map((s) => `${s.setting} "${String(s.value)}" (${s.reason})`).join(", ")}`,
+    );
+    this.sessionId = sessionId;
+    this.settings = settings;
   }
 }

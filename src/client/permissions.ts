@@ -106,6 +106,11 @@ export class PermissionDesk {
     this.settle(permissionId, response);
   }
 
+  /** Whether a request with this id is waiting for an answer here. */
+  has(permissionId: string): boolean {
+    return this.pending.has(permissionId);
+  }
+
   /** Cancel every pending request (the session is going away). */
   cancelAll(): void {
     for (const id of [...this.pending.keys()]) this.settle(id, { outcome: { outcome: "cancelled" } });

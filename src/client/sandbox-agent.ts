@@ -1,18 +1,38 @@
-import type { NewSessionRequest } from "@agentclientprotocol/sdk";
+import type {
+  NewSessionRequest,
+  RequestPermissionResponse,
+  SessionConfigOption,
+  SessionModeState,
+  SetSessionConfigOptionResponse,
+  SetSessionModeResponse,
+} from "@agentclientprotocol/sdk";
 import type { DurableAgentError } from "../errors.js";
 import { SessionRecorder } from "../history/recorder.js";
 import { deleteSessionVia, driverCapabilities, insertSessionVia } from "../persist/capabilities.js";
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
-import { AbortedError, AuthenticationError, EventsLostError, RuntimeLostError, RuntimeUnavailableError } from "../transport/errors.js";
+import { AbortedError, AuthenticationError, EventsLostError, RuntimeUnavailableError } from "../transport/errors.js";
+import { SandboxAgentTransport } from "../transport/sandbox-agent.js";
+import {
+  SandboxAgentApi,
+  type AcpServerListResponse,
+  type AgentInfo,
+  type AgentInstallRequest,
+  type AgentInstallResponse,
+  type AgentListResponse,
+  type AgentQueryOptions,
+  type HealthResponse,
+} from "../transport/sandbox-agent-api.js";
 import { selectTransport } from "../transport/select.js";
-import type { EventStreamStats } from "../transport/sandbox-agent-events.js";
 import type { RuntimeTransport } from "../transport/types.js";
-import { AgentConnection, type AgentConnectionHooks } from "./agent-connection.js";
+import type { AgentConnectionHooks } from "./agent-connection.js";
+import { ConnectionPool, type ClientStats } from "./connection-pool.js";
+import { ListenersById } from "./listeners-by-id.js";
 import { Deadline } from "./deadline.js";
 import {
   DisposedError,
   InvalidOptionsError,
+  PermissionRequestNotFoundError,
   SessionDestroyedError,
   SessionExistsError,
   SessionNotFoundError,
@@ -20,7 +40,8 @@ import {
 } from "./errors.js";
 import { resolveOptions, type ResolvedOptions, type SandboxAgentConnectOptions } from "./options.js";
 import { SessionRegistry } from "./session-registry.js";
-import { defaultCwd, Session, type SessionHost } from "./session.js";
+import type { PermissionReply, PermissionRequestListener } from "./permissions.js";
+import { defaultCwd, Session, type SessionEventListener, type SessionHost, type SessionSendOptions } from "./session.js";
 
 /** Arguments of `createSession`. */
 export interface SessionCreateRequest {
@@ -32,14 +53,25 @@ export interface SessionCreateRequest {
   cwd?: string;
   /** The full ACP `session/new` params (default: `{ cwd, mcpServers: [] }`). */
   sessionInit?: Omit<NewSessionRequest, "_meta">;
-  /** A mode to switch to right after creation. */
+  /** A mode to switch to right after creation (refused with `UnsupportedSessionValueError` when the agent has no such mode). */
   mode?: string;
+  /** A model to choose right after creation (the config option of category `"model"`). */
+  model?: string;
+  /** A thought level to choose right after creation (the config option of category `"thought_level"`). */
+  thoughtLevel?: string;
 }
 
 /** Arguments of `resumeOrCreateSession`: as for `createSession`, with a required id. */
 export interface SessionResumeOrCreateRequest extends SessionCreateRequest {
   /** The app's id for the session. */
   id: string;
+}
+
+/** Apply what a create/resume request asks for: mode, model, thought level (in that order). */
+async function applyRequested(session: Session, request: SessionCreateRequest): Promise<void> {
+  if (request.mode) await session.setMode(request.mode);
+  if (request.model) await session.setModel(request.model);
+  if (request.thoughtLevel) await session.setThoughtLevel(request.thoughtLevel);
 }
 
 /** Options of {@link SandboxAgent.dispose}. */
@@ -51,26 +83,6 @@ export interface DisposeOptions {
    * `UnstoredEventsError`), e.g. to write them to a file. Storing them again later is safe.
    */
   onUnstoredEvents?: (events: SessionEvent[]) => void | Promise<void>;
-}
-
-/** Counters of the client's runtime event streams; see {@link SandboxAgent.stats}. */
-export interface ClientStats {
-  /** Event streams re-opened with `Last-Event-ID` (after a gap or a broken stream). */
-  streamReconnects: number;
-  /** Gaps in an event stream the runtime refilled from its buffer: nothing was lost. */
-  gapsHealed: number;
-  /** Gaps it could not refill. */
-  gapsLost: number;
-  /** Messages lost in those gaps. */
-  eventsLost: number;
-}
-
-function addStats(total: ClientStats, stats: EventStreamStats | undefined): void {
-  if (!stats) return;
-  total.streamReconnects += stats.reconnects;
-  total.gapsHealed += stats.gapsHealed;
-  total.gapsLost += stats.gapsLost;
-  total.eventsLost += stats.eventsLost;
 }
 
 const HEALTH_POLL_MS = 100;
@@ -94,17 +106,14 @@ export class SandboxAgent {
   readonly transport: RuntimeTransport;
   private readonly resolved: ResolvedOptions;
   private readonly onErrorOption: ((error: DurableAgentError) => void) | undefined;
-  private readonly connections = new Map<string, Promise<AgentConnection>>();
-  /** The pool key of each open connection. */
-  private readonly connectionKeys = new Map<AgentConnection, string>();
-  /** Stream counters of connections that ended. */
-  private readonly retiredStats: ClientStats = { streamReconnects: 0, gapsHealed: 0, gapsLost: 0, eventsLost: 0 };
+  private readonly pool: ConnectionPool;
+  /** Listeners registered by session id. */
+  private readonly byId = new ListenersById();
   private readonly sessions = new SessionRegistry();
   private disposed = false;
   /** The first `dispose()`'s closing of the connections. */
   private closing: Promise<void> | undefined;
   private readonly host: SessionHost;
-  private readonly hooks: AgentConnectionHooks;
 
   /** Prefer {@link SandboxAgent.connect}, which also waits for the runtime to be healthy. */
   constructor(options: SandboxAgentConnectOptions) {
@@ -119,12 +128,15 @@ export class SandboxAgent {
     this.host = {
       persist: this.persist,
       options: this.resolved,
-      connectionFor: (agent, sessionId) => this.connectionFor(agent, sessionId),
+      connectionFor: (agent, sessionId) => {
+        this.assertUsable();
+        return this.pool.connectionFor(agent, sessionId);
+      },
       markBound: (session) => this.sessions.markBound(session),
       assertUsable: () => this.assertUsable(),
       reportError: (error) => this.reportError(error),
     };
-    this.hooks = {
+    const hooks: AgentConnectionHooks = {
       observe: (sessionId, sender, payload, connectionId) => {
         const session = this.sessions.getBound(sessionId);
         if (session?.recorder.isReady) session.recorder.record({ connectionId, sender, payload });
@@ -134,11 +146,12 @@ export class SandboxAgent {
         return session ? session.permissions.receive(sessionId, request, signal) : Promise.resolve({ outcome: { outcome: "cancelled" } });
       },
       lost: (connection, error) => {
-        this.forget(connection);
+        this.pool.forget(connection);
         // Messages the runtime skipped are gone: each session that may have lost some is told.
         if (error instanceof EventsLostError) for (const id of connection.boundSessionIds()) this.sessions.getBound(id)?.reportError(error);
       },
     };
+    this.pool = new ConnectionPool({ transport: this.transport, hooks, scope: this.resolved.connectionScope, requestTimeoutMs: this.resolved.requestTimeoutMs });
   }
 
   /** Create a client and wait (up to `healthTimeoutMs`, default 30 s) until the runtime is healthy. */
@@ -207,11 +220,11 @@ export class SandboxAgent {
     const session = this.track(record);
     try {
       await session.attachNew();
-      if (request.mode) await session.setMode(request.mode);
+      await applyRequested(session, request);
       await session.recorder.flush();
     } catch (error) {
       this.sessions.delete(id);
-      this.releaseConnection(session);
+      this.pool.release(session.agent, session.id);
       // Leave nothing of a session that never came to be (its claim never bound to an agent
       // session), where the store allows it.
       if (!(await this.persist.getSession(id).catch(() => undefined))?.agentSessionId) {
@@ -244,14 +257,18 @@ export class SandboxAgent {
   /** Resume the session with `request.id`, or create it when the store has none. */
   async resumeOrCreateSession(request: SessionResumeOrCreateRequest): Promise<Session> {
     this.assertUsable();
-    if (this.sessions.get(request.id) || (await this.persist.getSession(request.id))) return this.resumeSession(request.id);
-    try {
-      return await this.createSession(request);
-    } catch (error) {
-      // Another client or process created it meanwhile: resume theirs.
-      if (error instanceof SessionExistsError) return this.resumeSession(request.id);
-      throw error;
+    if (!this.sessions.get(request.id) && !(await this.persist.getSession(request.id))) {
+      try {
+        return await this.createSession(request);
+      } catch (error) {
+        // Another client or process created it meanwhile: resume theirs.
+        if (!(error instanceof SessionExistsError)) throw error;
+      }
     }
+    const session = await this.resumeSession(request.id);
+    // As the reference client does: what the request asks for is applied to the resumed session too.
+    await applyRequested(session, request);
+    return session;
   }
 
   /** The session with this id (not yet bound to the runtime; it binds on first use), or null. */
@@ -286,7 +303,7 @@ export class SandboxAgent {
     const record: SessionRecord = { ...session.toRecord(), destroyedAt: Date.now() };
     await this.persist.updateSession(record);
     session.markDestroyed(record);
-    this.releaseConnection(session);
+    this.pool.release(session.agent, session.id);
     return session;
   }
 
@@ -332,88 +349,147 @@ export class SandboxAgent {
 
   /** Close every connection; pending prompts settle with `DisposedError`. Never waits on the runtime's DELETE. */
   private async closeConnections(): Promise<void> {
-    const disposed = new DisposedError();
     for (const session of this.sessions.boundSessions()) session.permissions.cancelAll();
-    const closing = [...this.connections.values()].map((pending) =>
-      pending.then((connection) => connection.close(disposed)).catch(() => undefined),
-    );
-    this.connections.clear();
-    await Promise.all(closing);
-    for (const connection of [...this.connectionKeys.keys()]) this.forget(connection);
+    await this.pool.closeAll(new DisposedError());
+  }
+
+  // Session methods by id, as the reference client has them. Each resolves the live handle
+  // (resuming it from the store when needed) and returns it with the agent's answer.
+
+  /** `session.setMode` by id. */
+  async setSessionMode(sessionId: string, modeId: string): Promise<{ session: Session; response: SetSessionModeResponse | void }> {
+    const session = await this.requireSession(sessionId);
+    return { session, response: await session.setMode(modeId) };
+  }
+
+  /** `session.setConfigOption` by id. */
+  async setSessionConfigOption(sessionId: string, configId: string, value: string): Promise<{ session: Session; response: SetSessionConfigOptionResponse }> {
+    const session = await this.requireSession(sessionId);
+    return { session, response: await session.setConfigOption(configId, value) };
+  }
+
+  /** `session.setModel` by id. */
+  async setSessionModel(sessionId: string, model: string): Promise<{ session: Session; response: SetSessionConfigOptionResponse }> {
+    const session = await this.requireSession(sessionId);
+    return { session, response: await session.setModel(model) };
+  }
+
+  /** `session.setThoughtLevel` by id. */
+  async setSessionThoughtLevel(sessionId: string, thoughtLevel: string): Promise<{ session: Session; response: SetSessionConfigOptionResponse }> {
+    const session = await this.requireSession(sessionId);
+    return { session, response: await session.setThoughtLevel(thoughtLevel) };
+  }
+
+  /** `session.getConfigOptions` by id. */
+  async getSessionConfigOptions(sessionId: string): Promise<SessionConfigOption[]> {
+    return (await this.requireSession(sessionId)).getConfigOptions();
+  }
+
+  /** `session.getModes` by id. */
+  async getSessionModes(sessionId: string): Promise<SessionModeState | null> {
+    return (await this.requireSession(sessionId)).getModes();
+  }
+
+  /** `session.rawSend` by id. */
+  async rawSendSessionMethod(
+    sessionId: string,
+    method: string,
+    params: Record<string, unknown> = {},
+    options: SessionSendOptions = {},
+  ): Promise<{ session: Session; response: unknown }> {
+    const session = await this.requireSession(sessionId);
+    return { session, response: await session.rawSend(method, params, options) };
+  }
+
+  /** Listen to a session's events by id, also before its handle exists (it neither loads nor binds the session). */
+  onSessionEvent(sessionId: string, listener: SessionEventListener): () => void {
+    this.assertUsable();
+    return this.byId.onEvent(sessionId, listener);
+  }
+
+  /** Listen to a session's permission requests by id, also before its handle exists. */
+  onPermissionRequest(sessionId: string, listener: PermissionRequestListener): () => void {
+    this.assertUsable();
+    return this.byId.onPermissionRequest(sessionId, listener, this.sessions.get(sessionId));
+  }
+
+  /** Answer a permission request of any session by its id. */
+  async respondPermission(permissionId: string, reply: PermissionReply): Promise<void> {
+    await this.sessionAsking(permissionId).respondPermission(permissionId, reply);
+  }
+
+  /** Answer a permission request of any session with a raw ACP response. */
+  async rawRespondPermission(permissionId: string, response: RequestPermissionResponse): Promise<void> {
+    await this.sessionAsking(permissionId).rawRespondPermission(permissionId, response);
+  }
+
+  // The runtime's control routes (sandbox-agent only), each within `requestTimeoutMs`.
+
+  /** `GET /v1/health` of the runtime. */
+  getHealth(): Promise<HealthResponse> {
+    return this.control((api, signal) => api.getHealth(signal));
+  }
+
+  /** The agents the runtime knows (`GET /v1/agents`). */
+  listAgents(options?: AgentQueryOptions): Promise<AgentListResponse> {
+    return this.control((api, signal) => api.listAgents(options, signal));
+  }
+
+  /** One agent (`GET /v1/agents/{agent}`); `{ config: true }` adds versions and config options. */
+  getAgent(agent: string, options?: AgentQueryOptions): Promise<AgentInfo> {
+    return this.control((api, signal) => api.getAgent(agent, options, signal));
+  }
+
+  /** Install an agent in the runtime ahead of first use (`POST /v1/agents/{agent}/install`). */
+  installAgent(agent: string, request?: AgentInstallRequest): Promise<AgentInstallResponse> {
+    return this.control((api, signal) => api.installAgent(agent, request, signal));
+  }
+
+  /** The runtime's live ACP server instances (`GET /v1/acp`). */
+  listAcpServers(): Promise<AcpServerListResponse> {
+    return this.control((api, signal) => api.listAcpServers(signal));
+  }
+
+  private async control<T>(call: (api: SandboxAgentApi, signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.assertUsable();
+    if (!(this.transport instanceof SandboxAgentTransport)) {
+      throw new InvalidOptionsError(`This runtime (${this.transport.kind} at ${this.transport.target}) has no sandbox-agent control routes`);
+    }
+    const deadline = new Deadline({ timeoutMs: this.resolved.requestTimeoutMs, what: "The runtime call" });
+    try {
+      return await deadline.race(call(new SandboxAgentApi(this.transport.endpoint), deadline.signal));
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async requireSession(sessionId: string): Promise<Session> {
+    this.assertUsable();
+    const session = await this.getSession(sessionId);
+    if (!session) throw new SessionNotFoundError(sessionId);
+    return session;
+  }
+
+  private sessionAsking(permissionId: string): Session {
+    this.assertUsable();
+    for (const session of this.sessions.boundSessions()) if (session.permissions.has(permissionId)) return session;
+    throw new PermissionRequestNotFoundError(permissionId);
   }
 
   private track(record: SessionRecord): Session {
     let session: Session | undefined;
     const recorder = new SessionRecorder(record.id, {
       driver: this.persist,
-      onEvent: (event) => session?.emit(event),
+      onEvent: (event) => {
+        session?.emit(event);
+        this.byId.emit(event);
+      },
       onError: (error) => session?.reportError(error),
     });
     session = new Session(this.host, record, recorder);
+    this.byId.attach(session);
     this.sessions.addIdle(session);
     return session;
-  }
-
-  /** The key of the connection a session uses: its own, or its agent's (`connectionScope`). */
-  private connectionKey(agent: string, sessionId: string): string {
-    return this.resolved.connectionScope === "session" ? `session:${sessionId}` : `agent:${agent}`;
-  }
-
-  private connectionFor(agent: string, sessionId: string): Promise<AgentConnection> {
-    this.assertUsable();
-    const key = this.connectionKey(agent, sessionId);
-    const existing = this.connections.get(key);
-    if (existing) {
-      return existing.then((connection) => {
-        if (connection.isOpen) return connection;
-        this.forget(connection);
-        return this.connectionFor(agent, sessionId);
-      });
-    }
-    const opening = AgentConnection.open(this.transport, agent, this.hooks, { timeoutMs: this.resolved.requestTimeoutMs }).then(
-      (connection) => {
-        this.connectionKeys.set(connection, key);
-        return connection;
-      },
-      (error: unknown) => {
-        if (this.connections.get(key) === opening) this.connections.delete(key);
-        // A channel that died while bootstrapping means the runtime is not there.
-        if (error instanceof RuntimeLostError) {
-          throw new RuntimeUnavailableError(`Cannot open a connection to agent "${agent}" at ${this.transport.target}: ${error.message}`, {
-            cause: error,
-          });
-        }
-        throw error;
-      },
-    );
-    this.connections.set(key, opening);
-    return opening;
-  }
-
-  /** Drop a connection that ended from the pool, keeping its stream counters. */
-  private forget(connection: AgentConnection): void {
-    const key = this.connectionKeys.get(connection);
-    if (key === undefined) return;
-    this.connectionKeys.delete(connection);
-    addStats(this.retiredStats, connection.streamStats);
-    void this.connections.get(key)?.then(
-      (current) => current === connection && this.connections.delete(key),
-      () => undefined,
-    );
-  }
-
-  /** Close the connection of a session that no longer needs it (with `connectionScope: "session"`). */
-  private releaseConnection(session: Session): void {
-    if (this.resolved.connectionScope !== "session") return;
-    const pending = this.connections.get(this.connectionKey(session.agent, session.id));
-    if (!pending) return;
-    void pending.then(
-      (connection) => {
-        this.forget(connection);
-        return connection.close();
-      },
-      () => undefined,
-    );
   }
 
   /**
@@ -423,9 +499,7 @@ export class SandboxAgent {
    * `EventsLostError`). Transports without event ids report zeros.
    */
   stats(): ClientStats {
-    const total = { ...this.retiredStats };
-    for (const connection of this.connectionKeys.keys()) addStats(total, connection.streamStats);
-    return total;
+    return this.pool.stats();
   }
 
   private assertUsable(): void {

@@ -6,17 +6,43 @@ import type {
   RequestPermissionResponse,
   SessionConfigOption,
   SessionModeState,
+  SetSessionConfigOptionResponse,
   SetSessionModeResponse,
 } from "@agentclientprotocol/sdk";
 import type { DurableAgentError } from "../errors.js";
-import { PersistenceTimeoutError, type SessionRecorder } from "../history/recorder.js";
+import { PersistenceFailedError, PersistenceTimeoutError, type SessionRecorder } from "../history/recorder.js";
 import { loadReplay, withReplay, type Replay } from "../history/replay.js";
 import { listLatestEventsVia } from "../persist/capabilities.js";
 import type { ListEventsRequest, ListPage, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
 import { RuntimeLostError } from "../transport/errors.js";
 import type { AgentConnection } from "./agent-connection.js";
 import { Deadline } from "./deadline.js";
-import { AgentRequestError, SessionBusyError, SessionDestroyedError } from "./errors.js";
+import {
+  AgentRequestError,
+  InvalidOptionsError,
+  SessionBusyError,
+  SessionDestroyedError,
+  SessionNotFoundError,
+  SessionSettingUnavailableError,
+  UnsupportedSessionCategoryError,
+  UnsupportedSessionConfigOptionError,
+  UnsupportedSessionValueError,
+} from "./errors.js";
+import { reapplySettings, type ReappliedSettings } from "./reapply-settings.js";
+import {
+  allowedValues,
+  allowsValue,
+  configCategories,
+  configOptionByCategory,
+  configOptionById,
+  modeIds,
+  settingsOf,
+  withConfigValue,
+  withCurrentMode,
+  type ConfigValue,
+  type SessionSettings,
+} from "./settings.js";
+import { stateChangeOf } from "./state-changes.js";
 import type { ResolvedOptions } from "./options.js";
 import { PermissionDesk, type PermissionReply, type PermissionRequestListener } from "./permissions.js";
 
@@ -31,6 +57,12 @@ export interface PromptOptions {
   timeoutMs?: number;
 }
 
+/** Options of {@link Session.rawSend}. */
+export interface SessionSendOptions {
+  /** Send as a notification (no answer awaited). */
+  notification?: boolean;
+}
+
 /** How a session was last attached to an agent session. */
 export interface SessionRestoration {
   /** `"new"`: a fresh session; `"load"`: restored with `session/load`; `"replay"`: a fresh agent session, history replayed with the next prompt. */
@@ -41,6 +73,8 @@ export interface SessionRestoration {
   connectionId: string;
   /** For `"replay"`: the replay sent with the first prompt after it, once sent. */
   replay?: Replay | null;
+  /** For `"load"` and `"replay"`: the settings sent again, and those the agent no longer offers. */
+  settings?: ReappliedSettings;
 }
 
 /** What a session needs from the client that owns it. */
@@ -229,13 +263,121 @@ export class Session {
     });
   }
 
-  /** Switch the agent's mode (`session/set_mode`) and store it in the record. */
+  /**
+   * Switch the agent's mode (`session/set_mode`, or the mode config option when the agent
+   * has no modes method) and store it in the record. A mode the agent does not offer is
+   * refused with `UnsupportedSessionValueError` before anything is sent. Kept across
+   * restorations.
+   */
   async setMode(modeId: string): Promise<SetSessionModeResponse | void> {
     this.assertAlive();
-    const response = await this.request<SetSessionModeResponse | null>("session/set_mode", { sessionId: "", modeId });
-    if (this.record.modes) this.record.modes = { ...this.record.modes, currentModeId: modeId };
+    const mode = requireText("modeId", modeId);
+    await this.ready();
+    const offered = modeIds(this.record.modes);
+    const modeOption = configOptionByCategory(this.record.configOptions, "mode");
+    if (offered.length === 0 && modeOption) return void (await this.setConfigOption(modeOption.id, mode));
+    if (offered.length > 0 && !offered.includes(mode)) throw new UnsupportedSessionValueError(this.id, "mode", "mode", mode, offered);
+    const response = await this.request<SetSessionModeResponse | null>("session/set_mode", { modeId: mode });
+    this.record = { ...this.record, modes: withCurrentMode(this.record.modes, mode) };
+    if (modeOption) this.record.configOptions = withConfigValue(this.record.configOptions, modeOption.id, mode);
     await this.save();
     return response ?? undefined;
+  }
+
+  /**
+   * Set a configuration option (`session/set_config_option`) and store the agent's answer.
+   * An unknown option or value is refused (`UnsupportedSessionConfigOptionError`,
+   * `UnsupportedSessionValueError`) before anything is sent. Kept across restorations.
+   */
+  async setConfigOption(configId: string, value: string): Promise<SetSessionConfigOptionResponse> {
+    this.assertAlive();
+    const id = requireText("configId", configId);
+    const wanted = requireText("value", value);
+    const options = await this.getConfigOptions();
+    const option = configOptionById(options, id);
+    if (!option) throw new UnsupportedSessionConfigOptionError(this.id, id, options.map((o) => o.id));
+    const typed: ConfigValue = option.type === "boolean" ? wanted === "true" : wanted;
+    if (!allowsValue(option, typed)) {
+      throw new UnsupportedSessionValueError(this.id, option.category ?? "uncategorized", option.id, wanted, allowedValues(option));
+    }
+    const response = await this.request<SetSessionConfigOptionResponse | null>("session/set_config_option", { configId: id, value: typed });
+    const configOptions = response?.configOptions ?? withConfigValue(this.record.configOptions, id, typed) ?? [];
+    this.record = { ...this.record, configOptions };
+    if (option.category === "mode" && typeof typed === "string") this.record.modes = withCurrentMode(this.record.modes, typed);
+    await this.save();
+    return response ?? { configOptions };
+  }
+
+  /** Choose the agent's model (the config option of category `"model"`). */
+  setModel(model: string): Promise<SetSessionConfigOptionResponse> {
+    return this.setCategory("model", model);
+  }
+
+  /** Choose how much the agent thinks (the config option of category `"thought_level"`). */
+  setThoughtLevel(thoughtLevel: string): Promise<SetSessionConfigOptionResponse> {
+    return this.setCategory("thought_level", thoughtLevel);
+  }
+
+  /** The agent's configuration options for this session, with their current values (binds the session first). */
+  async getConfigOptions(): Promise<SessionConfigOption[]> {
+    this.assertAlive();
+    await this.ready();
+    return structuredClone(this.record.configOptions ?? []);
+  }
+
+  /** The agent's modes for this session, with the current one (binds the session first); null when it has none. */
+  async getModes(): Promise<SessionModeState | null> {
+    this.assertAlive();
+    await this.ready();
+    return structuredClone(this.record.modes ?? null);
+  }
+
+  /** Re-read the record from the store (another client may have changed it). */
+  async refresh(): Promise<Session> {
+    const latest = await this.host.persist.getSession(this.id);
+    if (!latest) throw new SessionNotFoundError(this.id);
+    this.apply(latest);
+    return this;
+  }
+
+  /** Replace the session's record with `record` (same id); what `refresh` does with the stored one. */
+  apply(record: SessionRecord): void {
+    if (record.id !== this.id) throw new InvalidOptionsError(`apply: record "${record.id}" is not session "${this.id}"`);
+    this.record = structuredClone(record);
+  }
+
+  /**
+   * Send any ACP method about this session (its `sessionId` is filled in), restoring the
+   * session first when needed; recorded like every other envelope. With
+   * `{ notification: true }` it is sent as a notification and resolves once sent.
+   */
+  async rawSend(method: string, params: Record<string, unknown> = {}, options: SessionSendOptions = {}): Promise<unknown> {
+    this.assertAlive();
+    requireText("method", method);
+    if (options.notification) {
+      const connection = await this.ready();
+      await connection.notify(method, { ...params, sessionId: this.record.agentSessionId });
+      return undefined;
+    }
+    return this.request<unknown>(method, params);
+  }
+
+  private async setCategory(category: string, value: string): Promise<SetSessionConfigOptionResponse> {
+    this.assertAlive();
+    const options = await this.getConfigOptions();
+    const option = configOptionByCategory(options, category);
+    if (!option) throw new UnsupportedSessionCategoryError(this.id, category, configCategories(options));
+    return this.setConfigOption(option.id, value);
+  }
+
+  /** The session's connection within the client's request deadline (restoring it when needed). */
+  private async ready(): Promise<AgentConnection> {
+    const deadline = new Deadline({ timeoutMs: this.host.options.requestTimeoutMs, what: `Binding session "${this.id}"` });
+    try {
+      return await deadline.race(this.bound());
+    } finally {
+      deadline.dispose();
+    }
   }
 
   /**
@@ -258,6 +400,7 @@ export class Session {
 
   /** @internal Record an envelope and hand it to listeners. */
   emit(event: SessionEvent): void {
+    if (event.sender === "agent") this.follow(event);
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -277,6 +420,15 @@ export class Session {
       }
     }
     this.host.reportError(error);
+  }
+
+  /** Keep the record in step with mode and config changes the agent announces itself. */
+  private follow(event: SessionEvent): void {
+    const change = stateChangeOf(event.payload, this.record.agentSessionId);
+    if (!change) return;
+    if (change.modeId !== undefined) this.record = { ...this.record, modes: withCurrentMode(this.record.modes, change.modeId) };
+    if (change.configOptions !== undefined) this.record = { ...this.record, configOptions: change.configOptions };
+    void this.save().catch((error: unknown) => this.reportError(new PersistenceFailedError(this.id, 0, error)));
   }
 
   /** @internal Attach to a fresh agent session (used by `createSession`). */
@@ -308,6 +460,7 @@ export class Session {
   private async restore(): Promise<void> {
     this.host.markBound(this);
     await this.recorder.ready();
+    const desired = settingsOf(this.record);
     const connection = await this.host.connectionFor(this.agent, this.id);
     const { agentSessionId, sessionInit } = this.record;
     if (agentSessionId && connection.canLoadSession) {
@@ -327,6 +480,7 @@ export class Session {
           ...(response?.modes !== undefined ? { modes: response.modes } : {}),
           ...(response?.configOptions ? { configOptions: response.configOptions } : {}),
         };
+        await this.bringBack(connection, desired);
         await this.save();
         return;
       } catch (error) {
@@ -335,10 +489,30 @@ export class Session {
         if (!(error instanceof AgentRequestError)) throw error;
       }
     }
-    await this.startNew(connection, "replay");
+    await this.startNew(connection, "replay", desired);
   }
 
-  private async startNew(connection: AgentConnection, method: "new" | "replay"): Promise<void> {
+  /**
+   * Re-apply what the session had (mode, config options) on the agent session it was just
+   * bound to; whatever cannot be brought back is reported through `onError` and told in
+   * `lastRestoration.settings`, and the record keeps what the agent really has.
+   */
+  private async bringBack(connection: AgentConnection, desired: SessionSettings): Promise<void> {
+    const agentSessionId = this.record.agentSessionId;
+    const outcome = await reapplySettings(
+      {
+        sessionId: this.id,
+        record: () => this.record,
+        update: (patch) => (this.record = { ...this.record, ...patch }),
+        send: (method, params) => connection.request(method, { ...params, sessionId: agentSessionId }, { timeoutMs: this.host.options.requestTimeoutMs }),
+      },
+      desired,
+    );
+    if (this.lastRestoration) this.lastRestoration.settings = outcome;
+    if (outcome.unavailable.length > 0) this.reportError(new SessionSettingUnavailableError(this.id, outcome.unavailable));
+  }
+
+  private async startNew(connection: AgentConnection, method: "new" | "replay", desired?: SessionSettings): Promise<void> {
     const sessionInit = this.record.sessionInit ?? { cwd: defaultCwd(), mcpServers: [] };
     const response = await connection.newSession<NewSessionResponse>(this.id, sessionInit, {
       timeoutMs: this.host.options.requestTimeoutMs,
@@ -355,6 +529,7 @@ export class Session {
       ...(response.modes !== undefined ? { modes: response.modes } : {}),
       ...(response.configOptions ? { configOptions: response.configOptions } : {}),
     };
+    if (desired) await this.bringBack(connection, desired);
     await this.save();
   }
 
@@ -374,6 +549,12 @@ export class Session {
     this.host.assertUsable();
     if (this.record.destroyedAt !== undefined) throw new SessionDestroyedError(this.id);
   }
+}
+
+/** `value` trimmed, or `InvalidOptionsError` when it is not a non-empty string. */
+function requireText(name: string, value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "") throw new InvalidOptionsError(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value.trim();
 }
 
 /** The working directory sent with `session/new` when the caller gives none. */

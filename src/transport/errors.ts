@@ -125,3 +125,12 @@ export class EventsLostError extends RuntimeLostError {
     this.lostEvents = gap.toStreamId - gap.fromStreamId + 1;
   }
 }
+
+/**
+ * The reference client's name for an error the runtime answered with: here, every
+ * {@link RuntimeError} (`status` and `problem` as there). `instanceof SandboxAgentError`
+ * holds for all of them.
+ */
+export const SandboxAgentError = RuntimeError;
+/** See the value {@link SandboxAgentError}. */
+export type SandboxAgentError = RuntimeError;
