@@ -225,12 +225,10 @@ export class SandboxAgent {
     } catch (error) {
       this.sessions.delete(id);
       this.pool.release(session.agent, session.id);
-      // Leave nothing of a session that never came to be (its claim never bound to an agent
-      // session), where the store allows it.
-      if (!(await this.persist.getSession(id).catch(() => undefined))?.agentSessionId) {
-        await session.recorder.flush().catch(() => undefined);
-        await deleteSessionVia(this.persist, id).catch(() => undefined);
-      }
+      // Leave nothing of a session that never came to be (the claim is this client's own:
+      // insertSession said so), where the store allows it: bad input changes nothing.
+      await session.recorder.flush().catch(() => undefined);
+      await deleteSessionVia(this.persist, id).catch(() => undefined);
       throw error;
     }
     return session;

@@ -162,6 +162,15 @@ for (const [storeName, makeStore] of Object.entries(STORES)) {
       expect((await allEvents(store.driver, "refuse")).length).toBe(before);
     });
 
+    it("createSession with a mode the agent does not offer fails with a typed error and leaves nothing stored", async () => {
+      const sdk = await connect();
+      await expect(sdk.createSession({ id: "bad-mode", agent: "mock", mode: "architect" })).rejects.toBeInstanceOf(UnsupportedSessionValueError);
+      if (typeof (store.driver as { deleteSession?: unknown }).deleteSession === "function") {
+        expect(await store.driver.getSession("bad-mode")).toBeUndefined();
+        expect((await sdk.createSession({ id: "bad-mode", agent: "mock", mode: "code" })).modes?.currentModeId).toBe("code");
+      }
+    });
+
     it("resumeOrCreateSession re-applies what it is asked for on resume", async () => {
       const sdk = await connect();
       await sdk.resumeOrCreateSession({ id: "roc", agent: "mock" });
