@@ -17,6 +17,8 @@ export interface LoadShape {
   sessions: number;
   prompts: number;
   chunks: number;
+  /** The client's `connectionScope` (default `"session"`: a runtime connection per session). */
+  scope?: "session" | "agent";
 }
 
 /** Which store a row runs on. */
@@ -120,7 +122,13 @@ export async function runLoadRow(store: LoadStore, shape: LoadShape): Promise<Lo
         ? new SQLiteSessionPersistDriver({ filename: join(dir, "load.db") })
         : // Room for every event of a session (a turn is its chunks plus a few envelopes).
           new InMemorySessionPersistDriver({ maxEventsPerSession: shape.prompts * (shape.chunks + 20) });
-    const sdk = await SandboxAgent.connect({ baseUrl: runtime.baseUrl, token: runtime.token, persist, onError: () => undefined });
+    const sdk = await SandboxAgent.connect({
+      baseUrl: runtime.baseUrl,
+      token: runtime.token,
+      persist,
+      onError: () => undefined,
+      connectionScope: shape.scope ?? "session",
+    });
     const rss = sampleRss();
     const sessionIds: string[] = [];
     const failures: Record<string, number> = {};

@@ -5,7 +5,7 @@ import { repoPath } from "../support/load.js";
 import type { BenchScale, Metric, StandaloneWorkload } from "../types.js";
 
 // The client under load on the real runtime: one SandboxAgent (default connection
-// settings), many sessions prompting at once, the scripted agent streaming `/chunks N`
+// settings, plus one row with every session on one shared connection), many sessions prompting at once, the scripted agent streaming `/chunks N`
 // answers. Two shapes, each on a SQLite file and on the in-memory store; every row runs in a
 // fresh child process (bench/support/load-child.ts) so that its peak RSS is its own.
 // Reported per row: prompts resolved, p50/p99 turn latency, the client's peak RSS, the chunks
@@ -24,7 +24,8 @@ const STORES: [LoadStore, string][] = [
   ["memory", "in-memory"],
 ];
 
-const describeShape = (s: LoadShape) => `${s.sessions} sessions x ${s.prompts} prompts x ${s.chunks.toLocaleString("en-US")} chunks`;
+const describeShape = (s: LoadShape) =>
+  `${s.sessions} sessions x ${s.prompts} prompts x ${s.chunks.toLocaleString("en-US")} chunks${s.scope === "agent" ? ", one shared connection" : ""}`;
 
 /** Runs one row in a fresh child process; logs why prompts failed, if any did. */
 async function childRow(store: LoadStore, shape: LoadShape, name: string): Promise<Metric[]> {
@@ -53,6 +54,11 @@ export const clientLoad: StandaloneWorkload = {
         rows[name] = await childRow(store, shape, name);
       }
     }
+    // The reference client's layout for comparison: every session on one connection (and one
+    // agent process), whose event stream the runtime may skip ahead under this load.
+    const shared: LoadShape = { ...shapes(scale)[0]!, scope: "agent" };
+    const name = `SQLite, ${describeShape(shared)}`;
+    rows[name] = await childRow("sqlite", shared, name);
     return rows;
   },
 };
