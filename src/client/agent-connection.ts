@@ -10,6 +10,7 @@ import {
 import type { SessionEventSender } from "../persist/types.js";
 import { DurableAgentError } from "../errors.js";
 import { AbortedError, RuntimeError, RuntimeLostError, RuntimeTimeoutError } from "../transport/errors.js";
+import { requestOf } from "../protocol/envelopes.js";
 import { isEventsLostMarker } from "../protocol/events-lost.js";
 import { failureResponse, TRANSPORT_FAILURE_CODE, typedErrorOf } from "../transport/failures.js";
 import { nextMacrotask } from "../transport/macrotask.js";
@@ -320,9 +321,8 @@ export class AgentConnection {
     let sessionId: string | undefined;
     if ("method" in message) {
       sessionId = message.method === "session/new" ? this.newSessionOwner : this.sessionOfParams(message.params);
-      if (sessionId !== undefined && "id" in message && message.id !== undefined) {
-        this.sessionOfOutgoing.set(message.id, { sessionId, method: message.method });
-      }
+      const request = requestOf(message);
+      if (sessionId !== undefined && request) this.sessionOfOutgoing.set(request.id, { sessionId, method: request.method });
     } else {
       sessionId = this.sessionOfIncoming.get(message.id);
       this.sessionOfIncoming.delete(message.id);

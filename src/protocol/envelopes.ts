@@ -92,3 +92,18 @@ export function isReplayBlock(block: ContentBlock): boolean {
  * prompt's blocks into one when they replay their history).
  */
 export const REPLAY_FOOTER = "[end of durable-agent replay]";
+
+/** A JSON-RPC request's id and method. */
+export interface RequestHead {
+  /** The request id (`null` is allowed by JSON-RPC, if unusual). */
+  id: string | number | null;
+  /** The method. */
+  method: string;
+}
+
+/** The id and method of `message` when it is a request (a method and an id); `undefined` for notifications and responses. */
+export function requestOf(message: unknown): RequestHead | undefined {
+  const m = message as { method?: unknown; id?: unknown } | null;
+  if (typeof m !== "object" || m === null || typeof m.method !== "string" || !("id" in m) || m.id === undefined) return undefined;
+  return { id: m.id as string | number | null, method: m.method };
+}

@@ -1,7 +1,9 @@
 import type { AnyMessage } from "@agentclientprotocol/sdk";
+import { requestOf, type RequestHead } from "../protocol/envelopes.js";
+import { ChannelBase } from "./channel-base.js";
 import { RuntimeLostError } from "./errors.js";
 import { failureResponse, type TransportFailure } from "./failures.js";
-import type { MessageStream, TransportChannel } from "./types.js";
+import type { MessageStream } from "./types.js";
 
 // The part both ACP-standard transports share: a TransportChannel around one stream of the
 // official SDK's client transports (WebSocket or Streamable HTTP). The SDK reports a dead
@@ -41,31 +43,19 @@ export interface AcpStreamChannelOptions {
 }
 
 type JsonRpcId = string | number | null;
-type Request = { id: JsonRpcId; method: string };
-
-function requestOf(message: AnyMessage): Request | undefined {
-  if ("method" in message && "id" in message && message.id !== undefined) return { id: message.id, method: message.method };
-  return undefined;
-}
+type Request = RequestHead;
 
 /** Message of the error response the SDK's HTTP client synthesizes when a session's event stream ends. */
 const SESSION_STREAM_CLOSED = "ACP session SSE stream closed";
 
 /** One connection of an ACP-standard transport, on top of an SDK client stream. */
-export class AcpStreamChannel implements TransportChannel {
-  readonly connectionId: string;
-  readonly stream: MessageStream;
-  readonly lost: Promise<RuntimeLostError>;
-
+export class AcpStreamChannel extends ChannelBase {
   /** The SDK stream's writer and reader, once it exists; rejects when it could not be made. */
   private readonly sdk: Promise<{ writer: WritableStreamDefaultWriter<AnyMessage>; reader: ReadableStreamDefaultReader<AnyMessage> }>;
   private readonly classify: AcpFailureClassifier;
   private readonly canSend: () => boolean;
   private readonly closeTimeoutMs: number;
-  private inbound!: ReadableStreamDefaultController<AnyMessage>;
-  private resolveLost!: (error: RuntimeLostError) => void;
   private readonly beforeRequest: (() => Promise<void>) | undefined;
-  private state: "open" | "lost" | "closed" = "open";
   private announced = false;
   private lostWith: RuntimeLostError | undefined;
   private hadWriteFailure = false;
@@ -76,23 +66,18 @@ export class AcpStreamChannel implements TransportChannel {
   private readonly doomed: { request: Request; error: RuntimeLostError }[] = [];
 
   constructor(options: AcpStreamChannelOptions) {
-    this.connectionId = options.connectionId;
+    // Never rejects: a message that cannot be sent is answered (requests) or dropped.
+    super(options.connectionId, (message) => this.send(message));
     this.classify = options.classify;
     this.canSend = options.canSend ?? (() => true);
     this.beforeRequest = options.beforeRequest;
     this.closeTimeoutMs = options.closeTimeoutMs;
-    this.lost = new Promise((resolve) => (this.resolveLost = resolve));
     this.sdk = Promise.resolve(options.stream).then((stream) => {
       const writer = stream.writable.getWriter();
       // Rejects when the SDK stream dies; that is handled through each write and the readable.
       writer.closed.catch(() => undefined);
       return { writer, reader: stream.readable.getReader() };
     });
-    this.stream = {
-      readable: new ReadableStream<AnyMessage>({ start: (controller) => void (this.inbound = controller) }),
-      // Never rejects: a message that cannot be sent is answered (requests) or dropped.
-      writable: new WritableStream<AnyMessage>({ write: (message) => this.send(message) }),
-    };
     void this.pump();
   }
 
@@ -172,19 +157,6 @@ export class AcpStreamChannel implements TransportChannel {
     this.deliver(message);
   }
 
-  private fail(request: Request, failure: TransportFailure): void {
-    this.deliver(failureResponse(request.id, request.method, failure));
-  }
-
-  private deliver(message: AnyMessage): void {
-    if (this.state === "closed") return;
-    try {
-      this.inbound.enqueue(message);
-    } catch {
-      // The reader is gone: the ACP connection was closed.
-    }
-  }
-
   private unusable(): RuntimeLostError {
     return new RuntimeLostError(
       this.lostWith ? `Connection ${this.connectionId} was lost: ${this.lostWith.message}` : `Connection ${this.connectionId} is ${this.state}`,
@@ -221,28 +193,19 @@ export class AcpStreamChannel implements TransportChannel {
     this.announced = true;
     for (const { request, error } of this.doomed.splice(0)) this.fail(request, { undelivered: true, error });
     const inFlight = [...this.pending.values()].some((entry) => entry.sent);
-    this.resolveLost(
+    this.announceLost(
       new RuntimeLostError(cause.message, {
         undelivered: !inFlight,
         ...(cause.status !== undefined ? { status: cause.status } : {}),
         cause: cause.cause,
       }),
     );
-    setTimeout(() => this.closeInbound(), 0);
-  }
-
-  private closeInbound(): void {
-    try {
-      this.inbound.close();
-    } catch {
-      // already closed
-    }
   }
 
   async close(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "closed";
-    this.closeInbound();
+    this.endInbound();
     // Cancelling the SDK's readable closes its connection at once (a queued write would
     // hold a writer.close()); it may wait on the server (an HTTP DELETE): bounded, never rethrown.
     const closing = this.sdk.then(({ reader }) => reader.cancel()).catch(() => undefined);

@@ -1,11 +1,11 @@
 import type { AnyMessage } from "@agentclientprotocol/sdk";
+import { requestOf } from "../protocol/envelopes.js";
 import { eventsLostMarker } from "../protocol/events-lost.js";
 import { EventsLostError, RuntimeLostError, type ProblemDetails } from "./errors.js";
-import { failureResponse, type TransportFailure } from "./failures.js";
+import { ChannelBase } from "./channel-base.js";
 import { HttpEndpoint, errorFromProblem, isConnectionRefused, readProblem, type HttpEndpointOptions } from "./http.js";
-import { InboundQueue } from "./inbound-queue.js";
 import { SandboxAgentEventStream, type EventStreamStats, type StreamGap } from "./sandbox-agent-events.js";
-import type { MessageStream, RuntimeTransport, TransportChannel } from "./types.js";
+import type { RuntimeTransport, TransportChannel } from "./types.js";
 
 /** Options of {@link SandboxAgentTransport}. */
 export interface SandboxAgentTransportOptions extends HttpEndpointOptions {
@@ -60,9 +60,6 @@ const LOST_SETTLE_MS = 1000;
 /** Notification the runtime sends on the event stream when the agent process exits. */
 const AGENT_EXITED = "_adapter/agent_exited";
 
-function isRequest(message: AnyMessage): message is AnyMessage & { id: string | number | null; method: string } {
-  return "method" in message && "id" in message && message.id !== undefined;
-}
 
 /**
  * Whether an answer says the ACP instance is gone: 404, a 400 asking for the `agent`
@@ -76,30 +73,30 @@ function isMissingInstance(status: number, problem: ProblemDetails | undefined):
   return status === 502 && (problem?.type ?? "").endsWith(":stream_error");
 }
 
-class SandboxAgentChannel implements TransportChannel {
-  readonly connectionId: string;
-  readonly stream: MessageStream;
-  readonly lost: Promise<RuntimeLostError>;
-
+class SandboxAgentChannel extends ChannelBase {
   private readonly path: string;
-  private readonly inbound = new InboundQueue();
-  private resolveLost!: (error: RuntimeLostError) => void;
   private readonly events: SandboxAgentEventStream;
   /** One controller per running POST (a shared signal would collect one listener per request). */
   private readonly posts = new Set<AbortController>();
   /** Request POSTs still running; a loss waits for them to tell delivered from undelivered. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private bootstrap: Promise<boolean> | undefined;
-  private state: "open" | "lost" | "closed" = "open";
 
   constructor(
     private readonly endpoint: HttpEndpoint,
     private readonly agent: string,
     private readonly options: ChannelOptions,
   ) {
-    this.connectionId = `${agent}-${crypto.randomUUID()}`;
+    // The ACP connection writes one message at a time and waits for each write. A
+    // request's POST lasts until its answer (a whole turn for a prompt), so a request
+    // counts as written once sent; a notification or response (answered at once with
+    // 202) counts once the runtime has it, so a `session/cancel` is in before the next
+    // prompt is sent.
+    super(`${agent}-${crypto.randomUUID()}`, (message) => {
+      const post = this.send(message);
+      return requestOf(message) ? undefined : post;
+    });
     this.path = `/v1/acp/${encodeURIComponent(this.connectionId)}`;
-    this.lost = new Promise((resolve) => (this.resolveLost = resolve));
     this.events = new SandboxAgentEventStream(
       endpoint,
       this.path,
@@ -112,31 +109,18 @@ class SandboxAgentChannel implements TransportChannel {
       },
       { maxRetries: options.maxStreamRetries },
     );
-    this.stream = {
-      readable: this.inbound.readable,
-      writable: new WritableStream<AnyMessage>({
-        // The ACP connection writes one message at a time and waits for each write. A
-        // request's POST lasts until its answer (a whole turn for a prompt), so a request
-        // counts as written once sent; a notification or response (answered at once with
-        // 202) counts once the runtime has it, so a `session/cancel` is in before the next
-        // prompt is sent.
-        write: (message) => {
-          const post = this.send(message);
-          return isRequest(message) ? undefined : post;
-        },
-      }),
-    };
   }
 
   /** Counters of the event stream (reconnects, gaps healed and lost). */
-  get stats(): EventStreamStats {
+  override get stats(): EventStreamStats {
     return this.events.stats;
   }
 
   /** Start the POST of one message; the promise settles (never rejects) when it is done. */
   private send(message: AnyMessage): Promise<void> {
+    const request = requestOf(message);
     if (this.state !== "open") {
-      if (isRequest(message)) this.fail(message, { undelivered: true, error: this.lostError(true) });
+      if (request) this.fail(request, { undelivered: true, error: this.lostError(true) });
       return Promise.resolve();
     }
     // The first POST creates the instance (it must name the agent); the rest wait for it.
@@ -152,10 +136,10 @@ class SandboxAgentChannel implements TransportChannel {
       const bootstrap = this.bootstrap;
       post = bootstrap.then((ok) => {
         if (ok) return this.post(message, false).then(() => undefined);
-        if (isRequest(message)) this.fail(message, { undelivered: true, error: this.lostError(true) });
+        if (request) this.fail(request, { undelivered: true, error: this.lostError(true) });
       });
     }
-    if (isRequest(message)) {
+    if (request) {
       this.inFlight.add(post);
       void post.then(() => this.inFlight.delete(post));
     }
@@ -174,6 +158,7 @@ class SandboxAgentChannel implements TransportChannel {
   }
 
   private async postWith(message: AnyMessage, first: boolean, signal: AbortSignal): Promise<boolean> {
+    const request = requestOf(message);
     let response: Response;
     try {
       response = await this.endpoint.send(this.path, {
@@ -192,7 +177,7 @@ class SandboxAgentChannel implements TransportChannel {
         `Lost the runtime at ${this.endpoint.baseUrl} while sending ${describe(message)}: ${(error as Error).message}`,
         { undelivered, cause: error },
       );
-      if (isRequest(message)) this.fail(message, { undelivered, error: lost });
+      if (request) this.fail(request, { undelivered, error: lost });
       this.markLost(lost);
       return false;
     }
@@ -203,14 +188,14 @@ class SandboxAgentChannel implements TransportChannel {
           `The runtime no longer has agent connection ${this.connectionId} (it restarted or the instance vanished)`,
           { undelivered: true, status: response.status, problem },
         );
-        if (isRequest(message)) this.fail(message, { undelivered: true, error: lost });
+        if (request) this.fail(request, { undelivered: true, error: lost });
         this.markLost(lost);
         return false;
       }
       const error = errorFromProblem(response.status, problem, `${describe(message)} to agent "${this.agent}"`, this.agent);
       // A refused request never reached the agent, except when the runtime timed out waiting for it.
       const undelivered = response.status !== 504 && response.status !== 408;
-      if (isRequest(message)) this.fail(message, { undelivered, error });
+      if (request) this.fail(request, { undelivered, error });
       return false;
     }
     // The runtime also publishes every response on the event stream, after the updates the
@@ -218,16 +203,6 @@ class SandboxAgentChannel implements TransportChannel {
     // from the stream alone keeps wire order, so a turn's updates are in before its end.
     await response.body?.cancel().catch(() => undefined);
     return true;
-  }
-
-  /** Answer a request that failed in transit with a synthetic JSON-RPC error response. */
-  private fail(message: AnyMessage & { id: string | number | null; method: string }, failure: TransportFailure): void {
-    this.deliver(failureResponse(message.id, message.method, failure));
-  }
-
-  private deliver(message: AnyMessage): void {
-    if (this.state === "closed") return;
-    this.inbound.push(message);
   }
 
   /** A message read from the event stream. */
@@ -275,8 +250,7 @@ class SandboxAgentChannel implements TransportChannel {
     void Promise.race([Promise.allSettled([...this.inFlight]), window]).then(() => {
       clearTimeout(timer);
       this.abortPosts();
-      this.inbound.close();
-      this.resolveLost(error);
+      this.announceLost(error);
     });
   }
 
@@ -291,7 +265,7 @@ class SandboxAgentChannel implements TransportChannel {
     this.state = "closed";
     this.events.stop();
     this.abortPosts();
-    this.inbound.abort();
+    this.endInbound();
     if (!wasOpen) return;
     // Tell the runtime to tear the instance down, without waiting: its DELETE may never
     // answer (sandbox-agent 0.4). The request is abandoned after closeTimeoutMs.
