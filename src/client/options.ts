@@ -3,6 +3,7 @@ import type { SessionPersistDriver } from "../persist/types.js";
 import type { RuntimeTransport } from "../transport/types.js";
 import type { TransportName } from "../transport/select.js";
 import type { DurableAgentError } from "../errors.js";
+import { checkConnectOptionKeys } from "./check-options.js";
 import { InvalidOptionsError } from "./errors.js";
 
 /** Options of `SandboxAgent.connect`. The reference client's names are kept. */
@@ -85,8 +86,12 @@ function scope(value: ConnectionScope | undefined): ConnectionScope {
   return value;
 }
 
-/** Apply defaults and validate; throws {@link InvalidOptionsError} naming the bad option. */
+/**
+ * Apply defaults and validate; throws {@link InvalidOptionsError} naming the bad option, an
+ * unknown (misspelled) one included.
+ */
 export function resolveOptions(options: SandboxAgentConnectOptions): ResolvedOptions {
+  checkConnectOptionKeys(options);
   if (!options.transport && !options.baseUrl && !options.fetch) {
     throw new InvalidOptionsError("SandboxAgent.connect needs a baseUrl (or a transport)");
   }
