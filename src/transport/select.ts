@@ -1,5 +1,6 @@
 import { AcpHttpTransport } from "./acp-http.js";
 import { AcpWebSocketTransport } from "./acp-websocket.js";
+import { checkRuntimeBaseUrl } from "./base-url.js";
 import { SandboxAgentTransport } from "./sandbox-agent.js";
 import type { RuntimeTransport } from "./types.js";
 
@@ -33,7 +34,8 @@ export interface TransportSelection {
  * transport at `baseUrl` when it is a name; otherwise chosen by the URL's scheme, `ws://`
  * and `wss://` meaning `"acp-websocket"` and `http(s)://` meaning `"sandbox-agent"`
  * (ACP Streamable HTTP shares that scheme, so it is only chosen by name).
- * Throws a `TypeError` naming the problem for an unknown name or a missing or invalid URL.
+ * Throws a `TypeError` naming the problem for an unknown name or a missing or invalid URL,
+ * and for a sandbox-agent URL that is not the root of its server (`http://host:2468/v1`).
  */
 export function selectTransport(options: TransportSelection): RuntimeTransport {
   const { transport } = options;
@@ -43,6 +45,7 @@ export function selectTransport(options: TransportSelection): RuntimeTransport {
   }
   const name = transport ?? nameForUrl(options.baseUrl);
   if (name === "sandbox-agent") {
+    if (options.baseUrl !== undefined) checkRuntimeBaseUrl(options.baseUrl);
     // Without a URL, a caller-supplied fetch may route every request itself.
     return new SandboxAgentTransport({ baseUrl: options.baseUrl ?? "http://localhost", token: options.token, headers: options.headers, fetch: options.fetch });
   }
