@@ -1,25 +1,30 @@
 import { readdirSync } from "node:fs";
 import { defineConfig } from "tsup";
 
-// One entry per public subpath: the client, the conformance suite, and every file directly
-// under drivers/ (each a backend with its own subpath export). Driver client libraries stay
-// external, so a bundle that imports `durable-agent` never pulls in `pg` or `better-sqlite3`.
+// One entry per public subpath: the client, the driver kit, the conformance suite, and every
+// file directly under drivers/ (each a backend with its own subpath export). Driver client
+// libraries stay external, so a bundle that imports `durable-agent` never pulls in `pg` or
+// `better-sqlite3`.
 const entry: Record<string, string> = {
   index: "src/index.ts",
+  driver: "src/driver.ts",
   testing: "src/testing.ts",
 };
 for (const file of readdirSync("drivers")) {
   if (file.endsWith(".ts")) entry[`drivers/${file.slice(0, -3)}`] = `drivers/${file}`;
 }
 
-const external = ["better-sqlite3", "pg", "idb", "ws", "vitest"];
+const external = ["better-sqlite3", "pg", "idb", "ws"];
+
+// Members marked `@internal` are left out of the published declarations.
+const dts = { compilerOptions: { stripInternal: true } };
 
 export default defineConfig([
-  { entry, format: ["esm"], dts: true, sourcemap: true, clean: true, target: "es2022", splitting: true, external },
+  { entry, format: ["esm"], dts, sourcemap: true, clean: true, target: "es2022", splitting: true, external },
   {
     entry,
     format: ["cjs"],
-    dts: true,
+    dts,
     sourcemap: true,
     target: "es2022",
     // Shared chunks in CommonJS too: one copy of each error class, so `instanceof` holds

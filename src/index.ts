@@ -1,12 +1,25 @@
 /**
  * durable-agent: a client SDK for remote coding-agent runtimes whose sessions survive
- * runtime loss. This entry point holds the client and the persistence core; each storage
- * backend has its own subpath (`durable-agent/sqlite`, ...).
+ * runtime loss. This entry point holds the client, the storage contract and its errors, and
+ * the in-memory driver; each storage backend has its own subpath (`durable-agent/sqlite`,
+ * ...), and what driver authors need is in `durable-agent/driver`.
  * @packageDocumentation
  */
 export { DurableAgentError } from "./errors.js";
-export * from "./persist/index.js";
-export * from "./persist/memory.js";
+
+// The storage contract, its errors, and the default (in-memory) driver.
+export * from "./persist/types.js";
+export {
+  DriverClosedError,
+  EventConflictError,
+  InvalidCursorError,
+  PersistError,
+  PersistValidationError,
+  UnsupportedCapabilityError,
+  type EventConflictReason,
+  type ValidationIssue,
+} from "./persist/errors.js";
+export { InMemorySessionPersistDriver, type InMemorySessionPersistDriverOptions } from "./persist/memory.js";
 
 // The client.
 export type { ClientStats } from "./client/connection-pool.js";

@@ -1,3 +1,4 @@
+import type { DurableAgentErrorCode } from "../error-codes.js";
 import { DurableAgentError } from "../errors.js";
 
 /** Base class of every error a persistence driver throws on purpose. */
@@ -74,8 +75,41 @@ export class InvalidCursorError extends PersistError {
 
 /** The driver was closed with `close()` and can no longer be used. */
 export class DriverClosedError extends PersistError {
-  constructor(driver: string) {
-    super("persist.closed", `${driver} is closed`);
+  /**
+   * @param driver the driver's name, e.g. `"SQLiteSessionPersistDriver"`.
+   * @param options `cause`: what the backend reported, for a call that was running when the driver closed.
+   */
+  constructor(driver: string, options?: { cause?: unknown }) {
+    super("persist.closed", `${driver} is closed`, options);
+  }
+}
+
+/**
+ * The store was migrated by a newer release of this package: its schema version is above
+ * the newest one this release knows. Nothing was changed; upgrade the package (or point the
+ * driver at another database, schema or prefix). Each backend throws its own subclass
+ * (`SQLiteSchemaVersionError`, `PostgresSchemaVersionError`, `IndexedDbSchemaVersionError`).
+ */
+export class SchemaVersionError extends PersistError {
+  /** The version recorded in the store, when the store says (IndexedDB does not). */
+  readonly foundVersion: number | undefined;
+  /** The newest version this release can use. */
+  readonly supportedVersion: number;
+
+  /**
+   * @param code `"persist.schema_too_new"`, or a backend's own code kept for compatibility.
+   * @param message what was found where, and what to do.
+   */
+  constructor(
+    code: DurableAgentErrorCode,
+    message: string,
+    foundVersion: number | undefined,
+    supportedVersion: number,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.foundVersion = foundVersion;
+    this.supportedVersion = supportedVersion;
   }
 }
 

@@ -1,4 +1,6 @@
-// The persistence core: everything a driver needs, and nothing of ACP or of the client.
+// The persistence core, whole, for this package's own modules and tests: the storage contract,
+// its errors, validation, cursors, capability detection and the driver kit. The public entries
+// pick from it: `src/index.ts` (apps) and `src/driver.ts` (driver authors).
 export * from "./types.js";
 export * from "./errors.js";
 export * from "./schemas.js";
@@ -6,3 +8,5 @@ export * from "./cursor.js";
 export * from "./capabilities.js";
 export * from "./equality.js";
 export * from "./batch.js";
+export * from "./backend.js";
+export * from "./persist-driver.js";

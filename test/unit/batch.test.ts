@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dedupeBatch, EventConflictError, type SessionEvent } from "../../src/index.js";
+import { dedupeBatch, EventConflictError, type SessionEvent } from "../../src/driver.js";
 
 const event = (id: string, eventIndex: number, text = "hi"): SessionEvent => ({
   id,

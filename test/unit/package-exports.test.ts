@@ -21,6 +21,9 @@ describe("the built package", () => {
     ["durable-agent/postgres", "PostgresSessionPersistDriver"],
     ["durable-agent/indexeddb", "IndexedDbSessionPersistDriver"],
     ["durable-agent/testing", "describeDriverConformance"],
+    ["durable-agent/driver", "PersistDriver"],
+    ["durable-agent/driver", "parseSessionEvent"],
+    ["durable-agent/driver", "insertEventsVia"],
   ])("%s exports %s from ESM and CommonJS", (specifier, name) => {
     expect(node(["--input-type=module", "-e", `import * as m from "${specifier}"; console.log(typeof m.${name})`])).toBe("function");
     expect(node(["-e", `console.log(typeof require("${specifier}").${name})`])).toBe("function");
@@ -36,6 +39,36 @@ describe("the built package", () => {
     ).toBe("true");
   });
 
+  it("keeps driver-author tools out of the app entry, in durable-agent/driver, one copy of the kit for every driver", () => {
+    const moved = ["parseSessionEvent", "sessionEventSchema", "encodeEventCursor", "compareCodePoints", "insertEventsVia", "dedupeBatch", "PersistDriver"];
+    const script = (load: (specifier: string) => string) =>
+      `${load("durable-agent")}; ${load("durable-agent/driver")}; ${load("durable-agent/sqlite")};` +
+      `console.log(JSON.stringify([${JSON.stringify(moved)}.filter((n) => n in m0), ${JSON.stringify(moved)}.filter((n) => !(n in m1)),` +
+      ` Object.getPrototypeOf(m2.SQLiteSessionPersistDriver) === m1.PersistDriver, new m0.InMemorySessionPersistDriver() instanceof m1.PersistDriver]))`;
+    let i = 0;
+    const esm = node(["--input-type=module", "-e", script((specifier) => `const m${i++} = await import("${specifier}")`)]);
+    i = 0;
+    const cjs = node(["-e", script((specifier) => `const m${i++} = require("${specifier}")`)]);
+    for (const output of [esm, cjs]) expect(JSON.parse(output)).toEqual([[], [], true, true]);
+  });
+
+  it("publishes app-entry declarations without zod types and without @internal members", () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(join(dist, file), "utf8");
+      expect(text, file).not.toMatch(/@internal/);
+      for (const match of text.matchAll(/from ['"]([^'"]+)['"]/g)) {
+        const specifier = match[1]!;
+        expect(specifier, `${file} imports ${specifier}`).not.toMatch(/^zod/);
+        if (specifier.startsWith("./")) visit(specifier.slice(2).replace(/\.js$/, ".d.ts"));
+      }
+    };
+    visit("index.d.ts");
+    expect(seen.size).toBeGreaterThan(1);
+  });
+
   it("keeps driver client libraries out of the main entry", () => {
     const mainFiles = ["index.js", ...readdirSync(dist).filter((f) => f.startsWith("chunk-") && f.endsWith(".js"))];
     const imported = new Set<string>();
@@ -46,7 +79,7 @@ describe("the built package", () => {
   });
 
   it("ships type declarations for every subpath", () => {
-    for (const file of ["index.d.ts", "index.d.cts", "testing.d.ts", "drivers/sqlite.d.ts", "drivers/postgres.d.ts", "drivers/indexeddb.d.ts"]) {
+    for (const file of ["index.d.ts", "index.d.cts", "driver.d.ts", "driver.d.cts", "testing.d.ts", "drivers/sqlite.d.ts", "drivers/postgres.d.ts", "drivers/indexeddb.d.ts"]) {
       expect(existsSync(join(dist, file))).toBe(true);
     }
   });

@@ -1,0 +1,72 @@
+/**
+ * `durable-agent/driver`: everything needed to write a persistence driver. A backend supplies
+ * storage primitives ({@link PersistBackend}) and {@link PersistDriver} turns them into a
+ * complete `SessionPersistDriver`; the pieces it is built from (validation, cursors, batch
+ * de-duplication, equality, capability helpers) are here too, for drivers written from
+ * scratch. The conformance suite is in `durable-agent/testing`. See docs/writing-a-driver.md.
+ * @packageDocumentation
+ */
+
+// The kit.
+export { PersistDriver } from "./persist/persist-driver.js";
+export type { EventClash, MaybePromise, PersistBackend, SessionKey } from "./persist/backend.js";
+
+// The storage contract (also in the main entry).
+export * from "./persist/types.js";
+
+// Errors: the kit's, and the base of every backend's schema-version error.
+export {
+  DriverClosedError,
+  EventConflictError,
+  InvalidCursorError,
+  PersistError,
+  PersistValidationError,
+  SchemaVersionError,
+  UnsupportedCapabilityError,
+  type EventConflictReason,
+  type ValidationIssue,
+} from "./persist/errors.js";
+
+// Validation at the driver boundary.
+export {
+  isWellFormedEvent,
+  listEventsRequestSchema,
+  listPageRequestSchema,
+  MAX_TAIL_LIMIT,
+  parseListEventsRequest,
+  parseListPageRequest,
+  parseSessionEvent,
+  parseSessionEvents,
+  parseSessionId,
+  parseSessionRecord,
+  parseTailLimit,
+  sessionEventSchema,
+  sessionRecordSchema,
+  type NormalizedPageRequest,
+} from "./persist/schemas.js";
+
+// Keyset cursors and listing order.
+export {
+  compareCodePoints,
+  compareSessionKeys,
+  decodeEventCursor,
+  decodeSessionCursor,
+  encodeEventCursor,
+  encodeSessionCursor,
+  type EventCursor,
+  type SessionCursor,
+} from "./persist/cursor.js";
+
+// Idempotency: event equality and batch de-duplication.
+export { jsonEqual, sameEvent } from "./persist/equality.js";
+export { dedupeBatch } from "./persist/batch.js";
+
+// Optional capabilities: detection and the fallbacks the client uses.
+export {
+  closeVia,
+  deleteSessionVia,
+  driverCapabilities,
+  insertEventsVia,
+  insertSessionVia,
+  listLatestEventsVia,
+} from "./persist/capabilities.js";

@@ -1,0 +1,98 @@
+import type { ValidationIssue } from "./errors.js";
+import type { SessionEvent, SessionRecord } from "./types.js";
+
+// The storage primitives a backend plugs into the driver kit (`PersistDriver`). The kit
+// validates every argument, decodes and encodes cursors, pages, de-duplicates batches, tells
+// an idempotent re-insert from a conflict and names every error; a backend only stores and
+// reads what it is handed. Everything it receives is already valid.
+
+/** A value a backend may return at once (an in-process or synchronous store) or as a promise. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** The position of a session record in listing order: ascending `createdAt`, then `id` by code point. */
+export interface SessionKey {
+  /** The record's `createdAt`. */
+  createdAt: number;
+  /** The record's `id`. */
+  id: string;
+}
+
+/**
+ * Why one event of a batch could not be inserted: what already holds one of its keys.
+ * {@link PersistBackend.insertEvents} reports one per refused event it can explain; the kit
+ * decides from it whether the event is an idempotent re-insert or a conflict.
+ */
+export interface EventClash {
+  /** The event of the batch that was refused (as the backend received it). */
+  event: SessionEvent;
+  /** The event stored under `event.id`, in any session, when there is one. */
+  storedWithId?: SessionEvent;
+  /**
+   * Whether another event holds `(event.sessionId, event.eventIndex)`. Only looked at when
+   * `storedWithId` is absent, so a backend may leave it out once it found `storedWithId`.
+   */
+  indexTaken?: boolean;
+}
+
+/**
+ * The storage primitives of one backend (a database, a key-value store, a file, memory),
+ * run by `PersistDriver`, which turns them into a complete `SessionPersistDriver` with every
+ * optional capability. Each method may answer synchronously or with a promise.
+ *
+ * What the kit guarantees to a backend: every argument is validated (ids, records and events
+ * by the `parse*` helpers, limits clamped), batches are free of repeats and internal clashes,
+ * and no call arrives after {@link PersistBackend.close}. What a backend guarantees to the
+ * kit: results are fresh objects the caller may mutate (an in-process store copies), listings
+ * are in the documented order, and {@link PersistBackend.insertEvents} is all or nothing.
+ */
+export interface PersistBackend {
+  /** The record with this id, or `undefined`. */
+  readSession(id: string): MaybePromise<SessionRecord | undefined>;
+  /** Insert or replace the record with `record.id` (every field; absent optional fields are cleared). */
+  writeSession(record: SessionRecord): MaybePromise<void>;
+  /**
+   * Store `record` only when no record with its id exists, atomically (one conditional write,
+   * never a read then a write): `true` when stored, `false` when the id is taken (nothing changes).
+   */
+  insertSession(record: SessionRecord): MaybePromise<boolean>;
+  /**
+   * Up to `limit` records strictly after `after` (from the first when `undefined`), by
+   * ascending `(createdAt, id)` with ids compared by code point (see `compareSessionKeys`).
+   * The kit asks for one more than a page to know whether another page follows.
+   */
+  scanSessions(after: SessionKey | undefined, limit: number): MaybePromise<SessionRecord[]>;
+  /**
+   * Up to `limit` events of `sessionId` with `eventIndex > afterIndex` (`-1` for the first
+   * page), by ascending `eventIndex`; `[]` for an unknown session.
+   */
+  scanEvents(sessionId: string, afterIndex: number, limit: number): MaybePromise<SessionEvent[]>;
+  /**
+   * The last `limit` events of `sessionId` (highest `eventIndex`), in ascending order, at a
+   * cost that does not grow with the session; `[]` for an unknown session.
+   */
+  readTail(sessionId: string, limit: number): MaybePromise<SessionEvent[]>;
+  /**
+   * Insert events of `sessionId` (never empty; distinct ids and indexes) all together or not
+   * at all. Resolve `undefined` when every one was stored. When a key is taken (an event id,
+   * in any session, or the session's `eventIndex`), store nothing and resolve the clashes: for
+   * each refused event, what holds its key. The kit then drops idempotent re-inserts and calls
+   * again with the rest, or throws `EventConflictError`. An empty list means the keys that
+   * refused the insert are free again (deleted meanwhile): the kit retries a few times.
+   */
+  insertEvents(sessionId: string, events: readonly SessionEvent[]): MaybePromise<readonly EventClash[] | undefined>;
+  /** Delete the record `id` and every event of that session; an unknown id is a no-op. */
+  deleteSession(id: string): MaybePromise<void>;
+  /** Release connections and handles. Called once; nothing is called afterwards. */
+  close(): MaybePromise<void>;
+  /**
+   * Limits of this backend beyond the kit's validation, for a record about to be written
+   * (e.g. PostgreSQL `text` cannot hold U+0000): the problems found, with paths under
+   * `session` (`"session.agent"`), or `undefined`. The kit throws them as a `PersistValidationError`.
+   */
+  checkSession?(record: SessionRecord): ValidationIssue[] | undefined;
+  /**
+   * The same for an event about to be inserted; paths under `path` (`"event"` or
+   * `"events[3]"`), e.g. `"events[3].connectionId"`.
+   */
+  checkEvent?(event: SessionEvent, path: string): ValidationIssue[] | undefined;
+}

@@ -1,0 +1,262 @@
+import type { EventClash, PersistBackend } from "./backend.js";
+import { dedupeBatch } from "./batch.js";
+import { decodeEventCursor, decodeSessionCursor, encodeEventCursor, encodeSessionCursor } from "./cursor.js";
+import { sameEvent } from "./equality.js";
+import { DriverClosedError, EventConflictError, PersistError, PersistValidationError } from "./errors.js";
+import {
+  parseListEventsRequest,
+  parseListPageRequest,
+  parseSessionEvent,
+  parseSessionEvents,
+  parseSessionId,
+  parseSessionRecord,
+  parseTailLimit,
+} from "./schemas.js";
+import type {
+  ListEventsRequest,
+  ListPage,
+  ListPageRequest,
+  SessionEvent,
+  SessionPersistCapabilities,
+  SessionPersistDriver,
+  SessionRecord,
+} from "./types.js";
+
+/** Retries of an insert refused by keys that were free again when the backend looked (concurrent deletes). */
+const MAX_FREED_RETRIES = 5;
+
+/**
+ * A complete {@link SessionPersistDriver}, with every optional capability, over the storage
+ * primitives of a {@link PersistBackend}. It does once what every driver must: validation
+ * (`PersistValidationError` naming each field, nothing written), keyset cursors (scoped,
+ * refused with `InvalidCursorError` when foreign), `limit + 1` paging with no cursor on the
+ * last page, batch de-duplication, idempotent re-inserts versus `EventConflictError`, and the
+ * closed state (`DriverClosedError`).
+ *
+ * Use it as is, or extend it to give the driver its own class name, options and methods:
+ *
+ * ```ts
+ * class MySessionPersistDriver extends PersistDriver {
+ *   constructor(options: MyOptions) {
+ *     super("MySessionPersistDriver", new MyBackend(options));
+ *   }
+ * }
+ * ```
+ */
+export class PersistDriver implements SessionPersistDriver, SessionPersistCapabilities {
+  readonly #name: string;
+  readonly #backend: PersistBackend;
+  #closed = false;
+
+  /**
+   * @param name the driver's name, used in error messages (`"MySessionPersistDriver is closed"`).
+   * @param backend the storage primitives; the driver owns it from now on and closes it in {@link PersistDriver.close}.
+   */
+  constructor(name: string, backend: PersistBackend) {
+    this.#name = name;
+    this.#backend = backend;
+  }
+
+  /** The record with this id, or `undefined`. */
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    this.assertOpen();
+    const sessionId = parseSessionId(id);
+    try {
+      return await this.#backend.readSession(sessionId);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+  }
+
+  /** One page of records by ascending `(createdAt, id)`, ids in code-point order. */
+  async listSessions(request?: ListPageRequest): Promise<ListPage<SessionRecord>> {
+    this.assertOpen();
+    const { cursor, limit } = parseListPageRequest(request);
+    const after = cursor === undefined ? undefined : decodeSessionCursor(cursor);
+    let rows: SessionRecord[];
+    try {
+      rows = await this.#backend.scanSessions(after && { createdAt: after.afterCreatedAt, id: after.afterId }, limit + 1);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+    if (rows.length <= limit) return { items: rows };
+    rows.length = limit;
+    const last = rows[limit - 1] as SessionRecord;
+    return { items: rows, nextCursor: encodeSessionCursor({ afterCreatedAt: last.createdAt, afterId: last.id }) };
+  }
+
+  /** Insert or replace the record with `session.id` (upsert), every field. */
+  async updateSession(session: SessionRecord): Promise<void> {
+    this.assertOpen();
+    const record = this.#checkRecord(session);
+    try {
+      await this.#backend.writeSession(record);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+  }
+
+  /**
+   * Store the record unless one with its id exists: `true` when stored, `false` (nothing
+   * changed) when taken. Atomic: of any number of callers racing on one id, exactly one stores.
+   */
+  async insertSession(session: SessionRecord): Promise<boolean> {
+    this.assertOpen();
+    const record = this.#checkRecord(session);
+    try {
+      return await this.#backend.insertSession(record);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+  }
+
+  /** One page of a session's events by ascending `eventIndex`. */
+  async listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>> {
+    this.assertOpen();
+    const { sessionId, cursor, limit } = parseListEventsRequest(request);
+    const afterIndex = cursor === undefined ? -1 : decodeEventCursor(cursor, sessionId).afterIndex;
+    let rows: SessionEvent[];
+    try {
+      rows = await this.#backend.scanEvents(sessionId, afterIndex, limit + 1);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+    if (rows.length <= limit) return { items: rows };
+    rows.length = limit;
+    const last = rows[limit - 1] as SessionEvent;
+    return { items: rows, nextCursor: encodeEventCursor({ sessionId, afterIndex: last.eventIndex }) };
+  }
+
+  /**
+   * Store one event. An identical event already stored is a no-op; a different one under its
+   * id (in any session), or another event at its `(sessionId, eventIndex)`, is an
+   * `EventConflictError` and the stored event is untouched.
+   */
+  async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
+    this.assertOpen();
+    const id = parseSessionId(sessionId, "sessionId");
+    const valid = parseSessionEvent(id, event);
+    this.#checkEvents("session event", [valid], "event");
+    await this.#insert(id, [valid]);
+  }
+
+  /**
+   * Store several events of one session atomically: all of them, or none when any conflicts
+   * or is invalid. Identical events already stored, and exact repeats inside the batch, are skipped.
+   */
+  async insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<void> {
+    this.assertOpen();
+    const id = parseSessionId(sessionId, "sessionId");
+    const valid = parseSessionEvents(id, events);
+    if (valid.length === 0) return;
+    this.#checkEvents("session events", valid, undefined);
+    await this.#insert(id, dedupeBatch(id, valid));
+  }
+
+  /** The last `limit` events of a session, ascending; `[]` for an unknown session. */
+  async listLatestEvents(sessionId: string, limit: number): Promise<SessionEvent[]> {
+    this.assertOpen();
+    const id = parseSessionId(sessionId, "sessionId");
+    const n = parseTailLimit(limit);
+    try {
+      return await this.#backend.readTail(id, n);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+  }
+
+  /** Delete a session record and all its events; an unknown id is a no-op. */
+  async deleteSession(id: string): Promise<void> {
+    this.assertOpen();
+    const sessionId = parseSessionId(id);
+    try {
+      await this.#backend.deleteSession(sessionId);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+  }
+
+  /** Close the backend. Every later call rejects with `DriverClosedError`; closing again is a no-op. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#backend.close();
+  }
+
+  /** Throw `DriverClosedError` once {@link PersistDriver.close} was called: for methods a subclass adds. */
+  protected assertOpen(): void {
+    if (this.#closed) throw new DriverClosedError(this.#name);
+  }
+
+  /**
+   * A backend failure as the caller sees it: when the driver was closed while the call ran,
+   * the backend's complaint about it (an ended pool, a closed connection) is `DriverClosedError`.
+   */
+  #failure(error: unknown): unknown {
+    return this.#closed && !(error instanceof PersistError) ? new DriverClosedError(this.#name, { cause: error }) : error;
+  }
+
+  #checkRecord(session: SessionRecord): SessionRecord {
+    const record = parseSessionRecord(session);
+    const issues = this.#backend.checkSession?.(record);
+    if (issues !== undefined && issues.length > 0) throw new PersistValidationError("session record", issues);
+    return record;
+  }
+
+  /** Run the backend's own checks on validated events; `path` names a single event, else `events[i]`. */
+  #checkEvents(what: string, events: readonly SessionEvent[], path: string | undefined): void {
+    const check = this.#backend.checkEvent?.bind(this.#backend);
+    if (check === undefined) return;
+    for (let i = 0; i < events.length; i++) {
+      const issues = check(events[i] as SessionEvent, path ?? `events[${i}]`);
+      if (issues !== undefined && issues.length > 0) throw new PersistValidationError(what, issues);
+    }
+  }
+
+  /**
+   * Insert a batch free of internal clashes: the backend stores all of it or reports what
+   * holds the keys; idempotent re-inserts are dropped and the rest sent again, anything else
+   * is a conflict. Each call to the backend is all or nothing, so the batch is too.
+   */
+  async #insert(sessionId: string, batch: readonly SessionEvent[]): Promise<void> {
+    let pending = batch;
+    let freed = 0;
+    for (;;) {
+      let clashes: readonly EventClash[] | undefined;
+      try {
+        clashes = await this.#backend.insertEvents(sessionId, pending);
+      } catch (error) {
+        throw this.#failure(error);
+      }
+      if (clashes === undefined) return;
+      const stored = repeatsOrConflict(sessionId, clashes);
+      if (stored.size === 0) {
+        // Refused, but nothing holds the keys any more (deleted meanwhile): try again, a few times.
+        if (++freed >= MAX_FREED_RETRIES) {
+          const first = pending[0] as SessionEvent;
+          throw new EventConflictError("eventIndex", sessionId, first.id, first.eventIndex);
+        }
+        continue;
+      }
+      pending = pending.filter((event) => !stored.has(event));
+      if (pending.length === 0) return;
+    }
+  }
+}
+
+/**
+ * The events of `clashes` that are already stored exactly (idempotent re-inserts).
+ * @throws EventConflictError for the first clash that is not one.
+ */
+function repeatsOrConflict(sessionId: string, clashes: readonly EventClash[]): Set<SessionEvent> {
+  const stored = new Set<SessionEvent>();
+  for (const { event, storedWithId, indexTaken } of clashes) {
+    if (storedWithId !== undefined) {
+      if (!sameEvent(storedWithId, event)) throw new EventConflictError("id", sessionId, event.id, event.eventIndex);
+      stored.add(event);
+    } else if (indexTaken === true) {
+      throw new EventConflictError("eventIndex", sessionId, event.id, event.eventIndex);
+    }
+  }
+  return stored;
+}
