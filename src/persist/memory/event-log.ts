@@ -1,4 +1,4 @@
-import type { SessionEvent } from "./types.js";
+import type { SessionEvent } from "../types.js";
 
 const NONE: readonly SessionEvent[] = Object.freeze([]);
 
