@@ -8,18 +8,18 @@ export const DEFAULT_TABLE_PREFIX = "durable_agent_";
 // reserved "sqlite_" namespace.
 const PREFIX_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-/** The names of every schema object of one driver, all sharing one validated prefix. */
+/** The names of every schema object of one driver, all sharing one validated prefix (unquoted). */
 export interface TableNames {
   /** The prefix the names were built from. */
   readonly prefix: string;
-  /** Applied migrations, one row per version. */
-  readonly schemaVersion: string;
-  /** One row per {@link SessionRecord}. */
+  /** Applied migrations, one row per version: `<prefix>schema_version`. */
+  readonly migrations: string;
+  /** One row per session record: `<prefix>sessions`. */
   readonly sessions: string;
-  /** One row per {@link SessionEvent}. */
+  /** One row per event: `<prefix>events`. */
   readonly events: string;
-  /** Index behind `listSessions` ordering: `(created_at, id)`. */
-  readonly sessionsByCreatedAt: string;
+  /** Index behind `listSessions` order, on `(created_at, id)`: `<prefix>sessions_created_at_id`. */
+  readonly sessionsOrder: string;
 }
 
 /**
@@ -39,9 +39,9 @@ export function tableNames(prefix: unknown = DEFAULT_TABLE_PREFIX): TableNames {
   }
   return {
     prefix,
-    schemaVersion: `${prefix}schema_version`,
+    migrations: `${prefix}schema_version`,
     sessions: `${prefix}sessions`,
     events: `${prefix}events`,
-    sessionsByCreatedAt: `${prefix}sessions_created_at_id`,
+    sessionsOrder: `${prefix}sessions_created_at_id`,
   };
 }

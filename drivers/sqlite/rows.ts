@@ -105,6 +105,11 @@ export function payloadJson(event: SessionEvent, path = "event.payload"): string
   }
 }
 
+/** Bind values of a (validated) event, its payload already serialized (see {@link payloadJson}). */
+export function eventParams(e: SessionEvent, payload: string): EventParams {
+  return [e.id, e.sessionId, e.eventIndex, e.createdAt, e.connectionId, e.sender, payload];
+}
+
 /** A fresh event built from a row. */
 export function rowToEvent(row: EventRow): SessionEvent {
   return {

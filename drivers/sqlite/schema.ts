@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { UnsupportedSchemaVersionError } from "./errors.js";
+import { SQLiteSchemaVersionError } from "./errors.js";
 import type { TableNames } from "./names.js";
 
 // The SQLite schema, in one place: every table and index the driver uses, as a list of
@@ -12,9 +12,9 @@ export interface Migration {
   /** Position in the history, from 1, without gaps. */
   readonly version: number;
   /** What the step does, for humans. */
-  readonly description: string;
-  /** The DDL of the step for one set of table names. */
-  readonly sql: (t: TableNames) => string;
+  readonly name: string;
+  /** The DDL of the step for one set of table names, in order. */
+  readonly statements: (t: TableNames) => string[];
 }
 
 /**
@@ -23,14 +23,15 @@ export interface Migration {
  * Column notes: epoch-millisecond times and `event_index` are INTEGER columns (a fractional
  * time keeps its REAL value). JSON columns hold `JSON.stringify` text; SQL NULL means the
  * field is absent, the text `null` means it is present and `null` (this is how `modes: null`
- * and a missing `modes` stay distinct).
+ * and a missing `modes` stay distinct). `listSessions` reads `sessionsOrder`; `listEvents` and
+ * the tail read use the index behind `UNIQUE (session_id, event_index)`.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    description: "sessions and events tables",
-    sql: (t) => `
-      CREATE TABLE "${t.sessions}" (
+    name: "sessions and events tables",
+    statements: (t) => [
+      `CREATE TABLE "${t.sessions}" (
         id                 TEXT    NOT NULL PRIMARY KEY,
         agent              TEXT    NOT NULL,
         agent_session_id   TEXT    NOT NULL,
@@ -41,10 +42,9 @@ export const MIGRATIONS: readonly Migration[] = [
         session_init       TEXT,
         config_options     TEXT,
         modes              TEXT
-      );
-      CREATE INDEX "${t.sessionsByCreatedAt}" ON "${t.sessions}" (created_at, id);
-
-      CREATE TABLE "${t.events}" (
+      )`,
+      `CREATE INDEX "${t.sessionsOrder}" ON "${t.sessions}" (created_at, id)`,
+      `CREATE TABLE "${t.events}" (
         id            TEXT    NOT NULL PRIMARY KEY,
         session_id    TEXT    NOT NULL,
         event_index   INTEGER NOT NULL,
@@ -53,53 +53,51 @@ export const MIGRATIONS: readonly Migration[] = [
         sender        TEXT    NOT NULL CHECK (sender IN ('client', 'agent')),
         payload       TEXT    NOT NULL,
         UNIQUE (session_id, event_index)
-      );
-    `,
+      )`,
+    ],
   },
 ];
 
 /** The schema version this release creates and expects. */
-export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 
-/** The highest version recorded in the version table; 0 when the table does not exist yet. */
+/** The highest version recorded in the migrations table; 0 when the table does not exist yet. */
 function recordedVersion(db: Database.Database, t: TableNames): number {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t.schemaVersion);
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t.migrations);
   if (table === undefined) return 0;
-  const row = db.prepare(`SELECT MAX(version) AS v FROM "${t.schemaVersion}"`).get() as { v: number | null };
+  const row = db.prepare(`SELECT MAX(version) AS v FROM "${t.migrations}"`).get() as { v: number | null };
   return row.v ?? 0;
 }
 
 function refuseNewer(t: TableNames, version: number): void {
-  if (version > LATEST_SCHEMA_VERSION) {
-    throw new UnsupportedSchemaVersionError(t.schemaVersion, version, LATEST_SCHEMA_VERSION);
-  }
+  if (version > SQLITE_SCHEMA_VERSION) throw new SQLiteSchemaVersionError(t.migrations, version, SQLITE_SCHEMA_VERSION);
 }
 
 /**
- * Bring the schema up to {@link LATEST_SCHEMA_VERSION}. Every pending migration runs in one
+ * Bring the schema up to {@link SQLITE_SCHEMA_VERSION}. Every pending migration runs in one
  * `BEGIN IMMEDIATE` transaction, so concurrent openers queue on the write lock, see each
  * other's work, and a failure leaves the database as it was. Each applied version is
  * recorded in `<prefix>schema_version` and never run again.
  *
- * @throws UnsupportedSchemaVersionError when the database is newer than this release.
+ * @throws SQLiteSchemaVersionError when the database is newer than this release.
  */
 export function migrate(db: Database.Database, t: TableNames, now: () => number = Date.now): void {
   // Up-to-date databases (the usual case) are checked without taking the write lock.
   const seen = recordedVersion(db, t);
   refuseNewer(t, seen);
-  if (seen === LATEST_SCHEMA_VERSION) return;
+  if (seen === SQLITE_SCHEMA_VERSION) return;
 
   db.transaction(() => {
     db.exec(
-      `CREATE TABLE IF NOT EXISTS "${t.schemaVersion}" (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS "${t.migrations}" (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`,
     );
     // Re-read under the lock: another connection may have migrated meanwhile.
     const current = recordedVersion(db, t);
     refuseNewer(t, current);
-    const record = db.prepare(`INSERT INTO "${t.schemaVersion}" (version, applied_at) VALUES (?, ?)`);
+    const record = db.prepare(`INSERT INTO "${t.migrations}" (version, applied_at) VALUES (?, ?)`);
     for (const migration of MIGRATIONS) {
       if (migration.version <= current) continue;
-      db.exec(migration.sql(t));
+      for (const statement of migration.statements(t)) db.exec(statement);
       record.run(migration.version, now());
     }
   }).immediate();

@@ -63,7 +63,7 @@ const ARGS: Record<string, unknown[]> = {
   InvalidCursorError: ["c", "bad"],
   DriverClosedError: ["Driver"],
   UnsupportedCapabilityError: ["deleteSession"],
-  UnsupportedSchemaVersionError: ["t", 9, 1],
+  SQLiteSchemaVersionError: ["t", 9, 1],
   PostgresSchemaVersionError: ["t", 9, 1],
   IndexedDbBlockedError: ["db", 1, 2, 100],
   IndexedDbVersionError: ["db", 1],

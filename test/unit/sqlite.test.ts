@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  LATEST_SCHEMA_VERSION,
+  SQLITE_SCHEMA_VERSION,
   SQLiteSessionPersistDriver,
-  UnsupportedSchemaVersionError,
+  SQLiteSchemaVersionError,
 } from "../../drivers/sqlite.js";
 import {
   DriverClosedError,
@@ -95,7 +95,7 @@ describe("SQLiteSessionPersistDriver: opening", () => {
     const db = rawDb();
     const before = db.prepare("SELECT version, applied_at FROM durable_agent_schema_version ORDER BY version").all();
     db.close();
-    expect(before).toHaveLength(LATEST_SCHEMA_VERSION);
+    expect(before).toHaveLength(SQLITE_SCHEMA_VERSION);
 
     // The migrations use plain CREATE TABLE: running them again would throw.
     const second = driver();
@@ -115,7 +115,7 @@ describe("SQLiteSessionPersistDriver: opening", () => {
     await d.close();
     const db = rawDb();
     db.prepare("INSERT INTO durable_agent_schema_version (version, applied_at) VALUES (?, ?)").run(
-      LATEST_SCHEMA_VERSION + 1,
+      SQLITE_SCHEMA_VERSION + 1,
       0,
     );
     db.close();
@@ -126,9 +126,9 @@ describe("SQLiteSessionPersistDriver: opening", () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(UnsupportedSchemaVersionError);
-    expect((caught as UnsupportedSchemaVersionError).foundVersion).toBe(LATEST_SCHEMA_VERSION + 1);
-    expect((caught as UnsupportedSchemaVersionError).supportedVersion).toBe(LATEST_SCHEMA_VERSION);
+    expect(caught).toBeInstanceOf(SQLiteSchemaVersionError);
+    expect((caught as SQLiteSchemaVersionError).foundVersion).toBe(SQLITE_SCHEMA_VERSION + 1);
+    expect((caught as SQLiteSchemaVersionError).supportedVersion).toBe(SQLITE_SCHEMA_VERSION);
     expect((caught as Error).message).toMatch(/newer|upgrade/i);
 
     const check = rawDb();
@@ -219,7 +219,7 @@ describe("SQLiteSessionPersistDriver: sharing a file", () => {
     }
     const db = rawDb();
     expect(db.prepare("SELECT COUNT(*) AS n FROM durable_agent_schema_version").get()).toEqual({
-      n: LATEST_SCHEMA_VERSION,
+      n: SQLITE_SCHEMA_VERSION,
     });
     db.close();
   });
