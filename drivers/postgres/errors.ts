@@ -1,22 +1,30 @@
-import { PersistError, PersistValidationError } from "../../src/persist/errors.js";
+import { PersistValidationError, SchemaVersionError } from "../../src/persist/errors.js";
 
 /**
  * The database's schema was migrated by a newer version of durable-agent than this one.
  * Nothing was changed; upgrade the package (or point the driver at another schema/prefix).
  */
-export class PostgresSchemaVersionError extends PersistError {
-  /** Schema version recorded in the database. */
-  readonly databaseVersion: number;
-  /** Newest schema version this build knows. */
-  readonly supportedVersion: number;
+export class PostgresSchemaVersionError extends SchemaVersionError {
+  /** The version recorded in the database. */
+  declare readonly foundVersion: number;
 
-  constructor(table: string, databaseVersion: number, supportedVersion: number) {
+  /**
+   * @param table the migrations table that records the version.
+   * @param foundVersion the version recorded there.
+   * @param supportedVersion the newest version this build knows.
+   */
+  constructor(table: string, foundVersion: number, supportedVersion: number) {
     super(
       "persist.schema_too_new",
-      `${table} is at schema version ${databaseVersion}, but this version of durable-agent only knows versions up to ${supportedVersion}; upgrade durable-agent`,
+      `${table} is at schema version ${foundVersion}, but this version of durable-agent only knows versions up to ${supportedVersion}; upgrade durable-agent`,
+      foundVersion,
+      supportedVersion,
     );
-    this.databaseVersion = databaseVersion;
-    this.supportedVersion = supportedVersion;
+  }
+
+  /** @deprecated The same as {@link PostgresSchemaVersionError.foundVersion}, its name in 0.1. */
+  get databaseVersion(): number {
+    return this.foundVersion;
   }
 }
 
@@ -33,8 +41,8 @@ export function isUniqueViolation(error: unknown): boolean {
 
 /**
  * Turn a "data exception" raised by the server (SQLSTATE class 22: a JSON string PostgreSQL
- * cannot store, such as one with `\u0000` or an unpaired surrogate) into the typed
- * validation error; other errors pass through unchanged.
+ * cannot store, such as one with `\u0000`) into the typed validation error; other errors
+ * pass through unchanged.
  */
 export function asValidationError(error: unknown, what: string, path: string): unknown {
   const state = sqlState(error);

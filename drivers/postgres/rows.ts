@@ -29,7 +29,7 @@ export interface SessionRow {
 }
 
 /** A fresh event from a row. */
-export function eventFromRow(row: EventRow): SessionEvent {
+export function rowToEvent(row: EventRow): SessionEvent {
   return {
     id: row.id,
     eventIndex: Number(row.event_index),
@@ -55,7 +55,7 @@ export function eventParams(event: SessionEvent): unknown[] {
 }
 
 /** A fresh record from a row; fields stored as SQL NULL are left out, JSON `null` is kept. */
-export function sessionFromRow(row: SessionRow): SessionRecord {
+export function rowToSession(row: SessionRow): SessionRecord {
   const record: SessionRecord = {
     id: row.id,
     agent: row.agent,

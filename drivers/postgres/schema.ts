@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from "pg";
 import { PostgresSchemaVersionError } from "./errors.js";
-import type { TableNames } from "./identifiers.js";
+import type { TableNames } from "./names.js";
 
 // The driver's schema, as an ordered list of migrations. Each one runs at most once per
 // database (schema + table prefix), inside one transaction that also records it in the
@@ -10,12 +10,12 @@ import type { TableNames } from "./identifiers.js";
 
 /** One step of the schema's history. */
 export interface Migration {
-  /** Version reached after this migration; versions start at 1 and increase by 1. */
-  version: number;
-  /** What the migration does, recorded next to its version. */
-  name: string;
-  /** The statements to run, in order, for the given table names. */
-  statements(names: TableNames): string[];
+  /** Position in the history, from 1, without gaps. */
+  readonly version: number;
+  /** What the step does, recorded next to its version. */
+  readonly name: string;
+  /** The DDL of the step for one set of table names, in order. */
+  readonly statements: (t: TableNames) => string[];
 }
 
 /** Every migration, oldest first. */
@@ -23,7 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: "create sessions and events",
-    statements: ({ sessions, events, prefix }) => [
+    statements: ({ sessions, events, prefix, sessionsOrder, eventsOrder }) => [
       // Timestamps are double precision so any epoch-ms number, fractional or not, round-trips.
       // Ids use the "C" collation: code-point order, which listSessions pages by.
       `CREATE TABLE ${sessions} (
@@ -39,7 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
         modes jsonb,
         CONSTRAINT "${prefix}sessions_pkey" PRIMARY KEY (id)
       )`,
-      `CREATE INDEX "${prefix}sessions_order" ON ${sessions} (created_at, id)`,
+      `CREATE INDEX "${sessionsOrder}" ON ${sessions} (created_at, id)`,
       // No foreign key to sessions: events may be stored before (or without) their record.
       `CREATE TABLE ${events} (
         id text COLLATE "C" NOT NULL,
@@ -50,7 +50,7 @@ export const MIGRATIONS: readonly Migration[] = [
         sender text NOT NULL,
         payload jsonb NOT NULL,
         CONSTRAINT "${prefix}events_pkey" PRIMARY KEY (id),
-        CONSTRAINT "${prefix}events_order" UNIQUE (session_id, event_index),
+        CONSTRAINT "${eventsOrder}" UNIQUE (session_id, event_index),
         CONSTRAINT "${prefix}events_sender" CHECK (sender IN ('client', 'agent'))
       )`,
     ],
@@ -58,31 +58,31 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** The schema version this build creates and understands. */
-export const LATEST_VERSION = MIGRATIONS.length;
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** The applied version, or 0 when the migrations table does not exist yet. */
-async function appliedVersion(client: PoolClient, names: TableNames): Promise<number> {
+async function recordedVersion(client: PoolClient, names: TableNames): Promise<number> {
   const table = await client.query<{ oid: string | null }>("SELECT to_regclass($1)::text AS oid", [names.migrations]);
   if (table.rows[0]?.oid == null) return 0;
   const result = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${names.migrations}`);
   return result.rows[0]?.version ?? 0;
 }
 
-function assertNotNewer(names: TableNames, version: number): void {
-  if (version > LATEST_VERSION) throw new PostgresSchemaVersionError(names.migrations, version, LATEST_VERSION);
+function refuseNewer(names: TableNames, version: number): void {
+  if (version > POSTGRES_SCHEMA_VERSION) throw new PostgresSchemaVersionError(names.migrations, version, POSTGRES_SCHEMA_VERSION);
 }
 
 /**
- * Bring the schema up to {@link LATEST_VERSION}. A database already there costs two reads and
+ * Bring the schema up to {@link POSTGRES_SCHEMA_VERSION}. A database already there costs two reads and
  * takes no lock; otherwise pending migrations run in one transaction under an advisory lock.
  * @throws PostgresSchemaVersionError when the database is at a newer version than this build.
  */
 export async function migrate(pool: Pool, names: TableNames): Promise<void> {
   const client = await pool.connect();
   try {
-    const seen = await appliedVersion(client, names);
-    assertNotNewer(names, seen);
-    if (seen === LATEST_VERSION) return;
+    const seen = await recordedVersion(client, names);
+    refuseNewer(names, seen);
+    if (seen === POSTGRES_SCHEMA_VERSION) return;
     await client.query("BEGIN");
     try {
       // One lock per schema: creating the schema itself must not race either.
@@ -98,8 +98,8 @@ export async function migrate(pool: Pool, names: TableNames): Promise<void> {
           applied_at timestamptz NOT NULL DEFAULT now()
         )`,
       );
-      const current = await appliedVersion(client, names);
-      assertNotNewer(names, current);
+      const current = await recordedVersion(client, names);
+      refuseNewer(names, current);
       for (const migration of MIGRATIONS) {
         if (migration.version <= current) continue;
         for (const statement of migration.statements(names)) await client.query(statement);

@@ -1,4 +1,4 @@
-import { PersistValidationError } from "../../src/persist/errors.js";
+import type { ValidationIssue } from "../../src/persist/errors.js";
 
 // PostgreSQL `text` cannot hold U+0000: such strings are refused before anything is written.
 // (Unpaired UTF-16 surrogates, which pg would turn into U+FFFD, are refused for every driver by
@@ -6,21 +6,16 @@ import { PersistValidationError } from "../../src/persist/errors.js";
 // in JSONB, and the driver reports that as a validation error too.)
 const UNSTORABLE = /\u0000/;
 
-/** Whether PostgreSQL `text` can store `value` exactly. */
-function storable(value: string): boolean {
-  return !UNSTORABLE.test(value);
-}
-
 /**
- * Check that every named string field can be stored as PostgreSQL `text` exactly.
- * @throws PersistValidationError naming each field that cannot.
+ * The problems of the named string fields PostgreSQL `text` cannot store exactly, or
+ * `undefined` when there are none.
  */
-export function assertStorableText(what: string, fields: Record<string, string | undefined>): void {
-  const issues = [];
+export function unstorableText(fields: Record<string, string | undefined>): ValidationIssue[] | undefined {
+  let issues: ValidationIssue[] | undefined;
   for (const [path, value] of Object.entries(fields)) {
-    if (value !== undefined && !storable(value)) {
-      issues.push({ path, message: "must not contain U+0000 (PostgreSQL text cannot store it)" });
+    if (value !== undefined && UNSTORABLE.test(value)) {
+      (issues ??= []).push({ path, message: "must not contain U+0000 (PostgreSQL text cannot store it)" });
     }
   }
-  if (issues.length > 0) throw new PersistValidationError(what, issues);
+  return issues;
 }

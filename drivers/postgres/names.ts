@@ -10,6 +10,10 @@ const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]*$/;
 const PREFIX_PATTERN = /^([a-z_][a-z0-9_]*)?$/;
 /** PostgreSQL truncates identifiers longer than this many bytes. */
 const MAX_IDENTIFIER_LENGTH = 63;
+/** Prefix of the table names when none is given. */
+export const DEFAULT_TABLE_PREFIX = "durable_agent_";
+/** The schema holding the tables when none is given. */
+export const DEFAULT_SCHEMA = "public";
 /** The longest name the driver appends to the prefix (see {@link TableNames}). */
 const LONGEST_SUFFIX = "schema_migrations".length;
 
@@ -27,6 +31,10 @@ export interface TableNames {
   events: string;
   /** Applied migrations, one row per version. */
   migrations: string;
+  /** Index behind `listSessions` order, on `(created_at, id)` (unqualified, unquoted). */
+  sessionsOrder: string;
+  /** Unique constraint, and its index, on the events' `(session_id, event_index)` (unqualified, unquoted). */
+  eventsOrder: string;
 }
 
 /**
@@ -61,5 +69,7 @@ export function tableNames(schema: unknown, tablePrefix: unknown): TableNames {
     sessions: q("sessions"),
     events: q("events"),
     migrations: q("schema_migrations"),
+    sessionsOrder: `${p}sessions_order`,
+    eventsOrder: `${p}events_order`,
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { TableNames } from "./identifiers.js";
+import type { TableNames } from "./names.js";
 
 // Every statement the driver runs after migration, for one set of table names. Each is a
 // named prepared statement (parsed once per connection); the name is derived from the text,
@@ -39,36 +39,35 @@ export function channelOf(names: TableNames): string {
 }
 
 /** The driver's statements for one schema and table prefix. */
-export interface Queries {
+export interface Statements {
+  /** One session record. Param: id. */
+  readSession: Statement;
+  /** Insert or replace a record, every field. */
+  writeSession: Statement;
+  /** Insert a record unless its id is taken (0 rows then). Same parameters as `writeSession`. */
+  insertSession: Statement;
+  /** First page of records by (createdAt, id). Param: limit. */
+  sessionsFirst: Statement;
+  /** A page of records after (createdAt, id). Params: createdAt, id, limit. */
+  sessionsAfter: Statement;
+  /** A page of events after an index, ascending. Params: session, afterIndex, limit. */
+  eventsAfter: Statement;
+  /** The newest events of a session, descending. Params: session, limit. */
+  tail: Statement;
   /**
    * Insert one event; skipped (0 rows) when its id or (session, index) is taken. Params: id,
    * session, index, createdAt, connection, sender, payload JSON (and the channel, when notifying).
    */
   insertEvent: Statement;
-  /** Insert a JSON array of events in one statement; fails whole on any taken key. Param: the array as JSON text (then channel and session, when notifying). */
-  insertEventsStrict: Statement;
-  /** Signal followers of a session (inside the inserting transaction). Params: channel, session. */
-  notify: Statement;
-  /** Insert a JSON array of events, skipping those whose key is taken; returns the inserted ids. */
-  insertEventsSkipping: Statement;
+  /**
+   * Insert a JSON array of events in one statement; fails whole on any taken key. Param: the
+   * array as JSON text (then channel and session, when notifying).
+   */
+  insertEvents: Statement;
   /** Stored events with these ids. Param: text[]. */
   eventsById: Statement;
   /** Stored event indexes of a session among the given ones. Params: session, bigint[]. */
-  takenIndexes: Statement;
-  /** A page of events after an index, ascending. Params: session, afterIndex, limit. */
-  listEvents: Statement;
-  /** The newest events of a session, descending. Params: session, limit. */
-  listLatestEvents: Statement;
-  /** One session record. Param: id. */
-  getSession: Statement;
-  /** First page of records by (createdAt, id). Param: limit. */
-  listSessionsFirst: Statement;
-  /** A page of records after (createdAt, id). Params: createdAt, id, limit. */
-  listSessionsAfter: Statement;
-  /** Insert or replace a record, every field. */
-  upsertSession: Statement;
-  /** Insert a record unless its id is taken (0 rows then). Same parameters as `upsertSession`. */
-  insertSession: Statement;
+  indexesTaken: Statement;
   /** Delete a record and its events in one statement. Param: id. */
   deleteSession: Statement;
 }
@@ -78,7 +77,7 @@ export interface Queries {
  * the table's channel, in the same statement (so only when something was inserted, and
  * delivered when it commits).
  */
-export function buildQueries(names: TableNames, notify = false): Queries {
+export function buildStatements(names: TableNames, notify = false): Statements {
   const { sessions, events } = names;
   const insertInto = `INSERT INTO ${events} (id, session_id, event_index, created_at, connection_id, sender, payload)`;
   const insertOne = `${insertInto} VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING`;
@@ -86,32 +85,8 @@ export function buildQueries(names: TableNames, notify = false): Queries {
   const insertSession = `INSERT INTO ${sessions} (id, agent, agent_session_id, last_connection_id, created_at, destroyed_at,
     sandbox_id, session_init, config_options, modes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb)`;
   return {
-    insertEvent: statement(
-      notify ? `WITH ins AS (${insertOne} RETURNING 1) SELECT pg_notify($8, $2) FROM ins` : insertOne,
-    ),
-    insertEventsStrict: statement(
-      notify
-        ? `WITH ins AS (${insertAll} RETURNING 1) SELECT pg_notify($2, $3) WHERE EXISTS (SELECT 1 FROM ins)`
-        : insertAll,
-    ),
-    notify: statement("SELECT pg_notify($1, $2)"),
-    insertEventsSkipping: statement(`${insertInto} ${EVENTS_FROM_JSON} ON CONFLICT DO NOTHING RETURNING id`),
-    eventsById: statement(`SELECT ${EVENT_COLUMNS} FROM ${events} WHERE id = ANY($1::text[])`),
-    takenIndexes: statement(
-      `SELECT event_index FROM ${events} WHERE session_id = $1 AND event_index = ANY($2::bigint[])`,
-    ),
-    listEvents: statement(
-      `SELECT ${EVENT_COLUMNS} FROM ${events} WHERE session_id = $1 AND event_index > $2 ORDER BY event_index LIMIT $3`,
-    ),
-    listLatestEvents: statement(
-      `SELECT ${EVENT_COLUMNS} FROM ${events} WHERE session_id = $1 ORDER BY event_index DESC LIMIT $2`,
-    ),
-    getSession: statement(`SELECT ${SESSION_COLUMNS} FROM ${sessions} WHERE id = $1`),
-    listSessionsFirst: statement(`SELECT ${SESSION_COLUMNS} FROM ${sessions} ORDER BY created_at, id LIMIT $1`),
-    listSessionsAfter: statement(
-      `SELECT ${SESSION_COLUMNS} FROM ${sessions} WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3`,
-    ),
-    upsertSession: statement(
+    readSession: statement(`SELECT ${SESSION_COLUMNS} FROM ${sessions} WHERE id = $1`),
+    writeSession: statement(
       `${insertSession}
        ON CONFLICT (id) DO UPDATE SET agent = EXCLUDED.agent, agent_session_id = EXCLUDED.agent_session_id,
          last_connection_id = EXCLUDED.last_connection_id, created_at = EXCLUDED.created_at,
@@ -119,6 +94,26 @@ export function buildQueries(names: TableNames, notify = false): Queries {
          config_options = EXCLUDED.config_options, modes = EXCLUDED.modes`,
     ),
     insertSession: statement(`${insertSession} ON CONFLICT (id) DO NOTHING`),
+    sessionsFirst: statement(`SELECT ${SESSION_COLUMNS} FROM ${sessions} ORDER BY created_at, id LIMIT $1`),
+    sessionsAfter: statement(
+      `SELECT ${SESSION_COLUMNS} FROM ${sessions} WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3`,
+    ),
+    eventsAfter: statement(
+      `SELECT ${EVENT_COLUMNS} FROM ${events} WHERE session_id = $1 AND event_index > $2 ORDER BY event_index LIMIT $3`,
+    ),
+    tail: statement(`SELECT ${EVENT_COLUMNS} FROM ${events} WHERE session_id = $1 ORDER BY event_index DESC LIMIT $2`),
+    insertEvent: statement(
+      notify ? `WITH ins AS (${insertOne} RETURNING 1) SELECT pg_notify($8, $2) FROM ins` : insertOne,
+    ),
+    insertEvents: statement(
+      notify
+        ? `WITH ins AS (${insertAll} RETURNING 1) SELECT pg_notify($2, $3) WHERE EXISTS (SELECT 1 FROM ins)`
+        : insertAll,
+    ),
+    eventsById: statement(`SELECT ${EVENT_COLUMNS} FROM ${events} WHERE id = ANY($1::text[])`),
+    indexesTaken: statement(
+      `SELECT event_index FROM ${events} WHERE session_id = $1 AND event_index = ANY($2::bigint[])`,
+    ),
     deleteSession: statement(
       `WITH gone AS (DELETE FROM ${events} WHERE session_id = $1) DELETE FROM ${sessions} WHERE id = $1`,
     ),
