@@ -1,4 +1,4 @@
-import { PersistError } from "../../src/persist/errors.js";
+import { PersistError, SchemaVersionError } from "../../src/persist/errors.js";
 
 /** Base class of the errors specific to the IndexedDB driver (opening, upgrading, browser failures). */
 export class IndexedDbError extends PersistError {}
@@ -30,23 +30,27 @@ export class IndexedDbBlockedError extends IndexedDbError {
 
 /**
  * The database on disk has a newer schema version than this driver knows (a newer release
- * of the app upgraded it). The driver never downgrades; update the app.
+ * of the app upgraded it). The driver never downgrades; update the app. (IndexedDB does not
+ * say which version it found, so `foundVersion` is `undefined`.)
  */
-export class IndexedDbVersionError extends IndexedDbError {
+export class IndexedDbSchemaVersionError extends SchemaVersionError {
   /** Name of the database. */
   readonly databaseName: string;
-  /** The newest schema version this driver knows. */
-  readonly supportedVersion: number;
 
+  /**
+   * @param databaseName the database that refused to open at `supportedVersion`.
+   * @param supportedVersion the newest schema version this driver knows.
+   */
   constructor(databaseName: string, supportedVersion: number, options?: { cause?: unknown }) {
     super(
       "persist.indexeddb.version",
       `IndexedDB database "${databaseName}" was upgraded by a newer version of durable-agent ` +
         `(this one supports schema version ${supportedVersion}); nothing was changed`,
+      undefined,
+      supportedVersion,
       options,
     );
     this.databaseName = databaseName;
-    this.supportedVersion = supportedVersion;
   }
 }
 

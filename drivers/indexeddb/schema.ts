@@ -1,10 +1,11 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
+import { EVENTS, EVENTS_BY_ID, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
 
 // The database layout and its versioned upgrade path. Every read the driver makes is a
 // key range over a primary key or an index below, never a scan of a whole store.
 //
-//   sessions  key: id                       value: StoredSession
+//   sessions  key: id                       value: SessionRow
 //             index byOrder [createdAt, order]  (listSessions keyset, code-point order, see keys.ts)
 //   events    key: [sessionId, eventIndex]  value: SessionEvent
 //             index byId id (unique)            (idempotency and id uniqueness across sessions)
@@ -13,17 +14,8 @@ import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 // are then range reads on the primary key (no index indirection), deleting a session's events
 // is one range delete, and the primary key itself makes eventIndex unique per session.
 
-/** Object store of session records. */
-export const SESSIONS = "sessions";
-/** Object store of session events. */
-export const EVENTS = "events";
-/** Index of `sessions` on `[createdAt, order]`. */
-export const SESSIONS_BY_ORDER = "byOrder";
-/** Unique index of `events` on `id`. */
-export const EVENTS_BY_ID = "byId";
-
 /** A session record as stored: the record itself plus the keys its listing order needs. */
-export interface StoredSession {
+export interface SessionRow {
   /** Primary key: the record's id. */
   id: string;
   /** Copy of `record.createdAt`, first part of the listing key. */
@@ -38,7 +30,7 @@ export interface StoredSession {
 export interface DurableAgentDbSchema extends DBSchema {
   sessions: {
     key: string;
-    value: StoredSession;
+    value: SessionRow;
     indexes: { byOrder: [number, ArrayBuffer] };
   };
   events: {
@@ -48,18 +40,25 @@ export interface DurableAgentDbSchema extends DBSchema {
   };
 }
 
-/** An open connection to the driver's database. */
+/** An open connection to the driver's database, typed. */
 export type DurableAgentDb = IDBPDatabase<DurableAgentDbSchema>;
 
-type UpgradeTransaction = IDBPTransaction<DurableAgentDbSchema, StoreNames<DurableAgentDbSchema>[], "versionchange">;
+/** A transaction on the driver's database, typed. */
+export type Transaction<Mode extends IDBTransactionMode = IDBTransactionMode> = IDBPTransaction<
+  DurableAgentDbSchema,
+  StoreNames<DurableAgentDbSchema>[],
+  Mode
+>;
 
 /** One schema change: turns version `i` into version `i + 1` (where `i` is its position). */
-type UpgradeStep = (db: DurableAgentDb, tx: UpgradeTransaction) => void;
+export type Migration = (db: DurableAgentDb, tx: Transaction<"versionchange">) => void;
 
-// Append new steps at the end; never edit a released one. A database at version v gets
-// steps v, v+1, ... applied in order inside the single versionchange transaction, so an
-// upgrade is all or nothing.
-const UPGRADE_STEPS: readonly UpgradeStep[] = [
+/**
+ * Every migration, oldest first. Append new steps at the end; never edit a released one. A
+ * database at version v gets steps v, v+1, ... applied in order inside the single
+ * versionchange transaction, so an upgrade is all or nothing.
+ */
+export const MIGRATIONS: readonly Migration[] = [
   // 0 -> 1: the initial layout.
   (db) => {
     const sessions = db.createObjectStore(SESSIONS, { keyPath: "id" });
@@ -70,18 +69,18 @@ const UPGRADE_STEPS: readonly UpgradeStep[] = [
 ];
 
 /** The schema version this driver creates and expects. */
-export const SCHEMA_VERSION = UPGRADE_STEPS.length;
+export const INDEXEDDB_SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Bring a database from `oldVersion` to `newVersion`, applying each step in order. Called
  * from `upgradeneeded`, inside the versionchange transaction.
  */
-export function upgradeSchema(
+export function migrate(
   db: DurableAgentDb,
-  tx: UpgradeTransaction,
+  tx: Transaction<"versionchange">,
   oldVersion: number,
   newVersion: number,
-  steps: readonly UpgradeStep[] = UPGRADE_STEPS,
+  steps: readonly Migration[] = MIGRATIONS,
 ): void {
   for (let version = oldVersion; version < newVersion; version++) {
     const step = steps[version];
@@ -89,6 +88,3 @@ export function upgradeSchema(
     step(db, tx);
   }
 }
-
-/** The object stores a database must have to be one of ours. */
-export const REQUIRED_STORES: readonly string[] = [SESSIONS, EVENTS];

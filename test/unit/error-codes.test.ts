@@ -66,7 +66,7 @@ const ARGS: Record<string, unknown[]> = {
   SQLiteSchemaVersionError: ["t", 9, 1],
   PostgresSchemaVersionError: ["t", 9, 1],
   IndexedDbBlockedError: ["db", 1, 2, 100],
-  IndexedDbVersionError: ["db", 1],
+  IndexedDbSchemaVersionError: ["db", 1],
   IndexedDbSchemaError: ["db", ["sessions"]],
   IndexedDbUnavailableError: ["indexedDB"],
   IndexedDbOperationError: ["put", new Error("quota")],

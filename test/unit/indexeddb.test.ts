@@ -7,11 +7,11 @@ import {
   IndexedDbSchemaError,
   IndexedDbSessionPersistDriver,
   IndexedDbUnavailableError,
-  IndexedDbVersionError,
+  IndexedDbSchemaVersionError,
   INDEXEDDB_SCHEMA_VERSION,
 } from "../../drivers/indexeddb.js";
 import { orderKey } from "../../drivers/indexeddb/keys.js";
-import { openDatabase } from "../../drivers/indexeddb/open.js";
+import { openDatabase } from "../../drivers/indexeddb/connection.js";
 import { compareCodePoints } from "../../src/persist/cursor.js";
 import { EventConflictError, PersistValidationError } from "../../src/persist/errors.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
@@ -133,7 +133,7 @@ describe("IndexedDbSessionPersistDriver: connection lifecycle", () => {
     newer.close();
 
     const error = await driver.getSession("s1").catch((e: unknown) => e);
-    assert.ok(error instanceof IndexedDbVersionError, String(error));
+    assert.ok(error instanceof IndexedDbSchemaVersionError, String(error));
     assert.equal(error.code, "persist.indexeddb.version");
     await driver.close();
   });

@@ -1,9 +1,14 @@
+import { wrap } from "idb";
 import {
   IndexedDbBlockedError,
   IndexedDbOperationError,
   IndexedDbSchemaError,
-  IndexedDbVersionError,
+  IndexedDbSchemaVersionError,
+  IndexedDbUnavailableError,
 } from "./errors.js";
+import { REQUIRED_STORES } from "./names.js";
+import type { ResolvedOptions } from "./options.js";
+import { INDEXEDDB_SCHEMA_VERSION, migrate, type DurableAgentDb, type Transaction } from "./schema.js";
 
 // Opening a connection, with the two situations a browser adds on top of a plain open:
 // another tab blocking our upgrade, and the connection going away under us (another tab
@@ -37,7 +42,7 @@ export interface OpenDatabaseOptions {
 /**
  * Open the database at `version`, running the upgrade when needed.
  * @throws IndexedDbBlockedError when other connections keep the upgrade blocked too long.
- * @throws IndexedDbVersionError when the database is newer than `version`.
+ * @throws IndexedDbSchemaVersionError when the database is newer than `version`.
  * @throws IndexedDbSchemaError when the database lacks `requiredStores`.
  * @throws IndexedDbOperationError for any other failure (the upgrade is rolled back).
  */
@@ -107,9 +112,90 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
       event.preventDefault();
       const error = request.error;
       settle(() => {
-        if (error?.name === "VersionError") reject(new IndexedDbVersionError(name, version, { cause: error }));
+        if (error?.name === "VersionError") reject(new IndexedDbSchemaVersionError(name, version, { cause: error }));
         else reject(new IndexedDbOperationError(`open of "${name}"`, upgradeError ?? error));
       });
     };
   });
+}
+
+/**
+ * The driver's connection: opened lazily on first use, dropped when the browser or another
+ * tab takes it away (the next use opens a new one), closed by {@link Connection.close}.
+ */
+export class Connection {
+  readonly #options: ResolvedOptions;
+  #connecting: Promise<IDBDatabase> | undefined;
+  #connected: IDBDatabase | undefined;
+  #closed = false;
+
+  /** Nothing is opened yet. */
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+  }
+
+  /** Durability hint for the transactions on this connection. */
+  get durability(): IDBTransactionDurability {
+    return this.#options.durability;
+  }
+
+  /** The open database, when one is open: lets a caller skip a wait. */
+  get current(): IDBDatabase | undefined {
+    return this.#connected;
+  }
+
+  /**
+   * The open database, opening it when needed. A failed open is not kept: the next call tries
+   * again. After {@link Connection.close}, rejects with a plain `Error` (the kit reports it as
+   * `DriverClosedError`).
+   */
+  open(): Promise<IDBDatabase> {
+    if (this.#closed) return Promise.reject(new Error("the IndexedDB connection is closed"));
+    if (!this.#connecting) {
+      const attempt = this.#open();
+      this.#connecting = attempt;
+      attempt.catch(() => {
+        if (this.#connecting === attempt) this.#connecting = undefined;
+      });
+    }
+    return this.#connecting;
+  }
+
+  /** Drop a connection that is closed or closing, so the next call opens a new one. */
+  forget(db: IDBDatabase | undefined): void {
+    if (db === undefined || db !== this.#connected) return;
+    this.#connected = undefined;
+    this.#connecting = undefined;
+  }
+
+  /** Close the connection, also one still opening (once it opens). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pending = this.#connecting;
+    this.#connecting = undefined;
+    this.#connected = undefined;
+    if (!pending) return;
+    try {
+      (await pending).close();
+    } catch {
+      // The open failed: there is no connection to close.
+    }
+  }
+
+  async #open(): Promise<IDBDatabase> {
+    const factory = this.#options.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    if (!factory) throw new IndexedDbUnavailableError("indexedDB");
+    const db = await openDatabase({
+      factory,
+      name: this.#options.databaseName,
+      version: INDEXEDDB_SCHEMA_VERSION,
+      requiredStores: REQUIRED_STORES,
+      blockedTimeoutMs: this.#options.blockedTimeoutMs,
+      upgrade: (raw, tx, oldVersion, newVersion) =>
+        migrate(wrap(raw) as unknown as DurableAgentDb, wrap(tx) as unknown as Transaction<"versionchange">, oldVersion, newVersion),
+      onLost: (lost) => this.forget(lost),
+    });
+    if (!this.#closed) this.#connected = db;
+    return db;
+  }
 }

@@ -1,12 +1,13 @@
 import { PersistValidationError } from "../../src/persist/errors.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { orderKey } from "./keys.js";
-import type { StoredSession } from "./schema.js";
+import type { SessionRow } from "./schema.js";
 
 // What is written: plain JSON copies. IndexedDB would store Dates, Maps or undefined as
 // they are (structured clone), so a value would read back differently here than from the
 // SQL drivers; a JSON round trip makes every driver return the same thing, and refuses
-// values JSON cannot hold (BigInt, cycles) with a validation error before anything is written.
+// values JSON cannot hold with a validation error before anything is written. Events are
+// stored as they are read (a `SessionEvent`); records inside a row with their listing key.
 
 function jsonCopy<T>(value: T, what: string, path: string): T {
   let text: string | undefined;
@@ -19,7 +20,7 @@ function jsonCopy<T>(value: T, what: string, path: string): T {
 }
 
 /** The event exactly as it will be stored: its seven fields, payload as JSON. `path` names it in errors. */
-export function toStoredEvent(event: SessionEvent, path = "event"): SessionEvent {
+export function eventToRow(event: SessionEvent, path = "event"): SessionEvent {
   return {
     id: event.id,
     eventIndex: event.eventIndex,
@@ -32,8 +33,12 @@ export function toStoredEvent(event: SessionEvent, path = "event"): SessionEvent
 }
 
 /** The stored form of a session record: a JSON copy plus its listing key. */
-export function toStoredSession(record: SessionRecord): StoredSession {
+export function sessionToRow(record: SessionRecord): SessionRow {
   const copy = jsonCopy(record, "session record", "session");
   return { id: copy.id, createdAt: copy.createdAt, order: orderKey(copy.id), record: copy };
 }
 
+/** The record of a stored row (a fresh structured clone, as IndexedDB hands it out). */
+export function rowToSession(row: SessionRow): SessionRecord {
+  return row.record;
+}

@@ -1,0 +1,135 @@
+import { unwrap } from "idb";
+import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
+import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
+import { Connection } from "./connection.js";
+import { allEventsOf, eventsBetween, eventsFrom, sessionsAfter } from "./keys.js";
+import { EVENTS, EVENTS_BY_ID, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
+import type { ResolvedOptions } from "./options.js";
+import { eventToRow, rowToSession, sessionToRow } from "./rows.js";
+import { addAll, addUnlessPresent, transact } from "./transaction.js";
+
+/**
+ * IndexedDB storage: every read is a key-range query on a primary key or an index (see
+ * schema.ts), every write one transaction, so a batch is stored whole or not at all, also
+ * with several tabs writing at once.
+ */
+export class IndexedDbBackend implements PersistBackend {
+  readonly #connection: Connection;
+
+  /** Nothing is opened yet: the first call opens (and creates or upgrades) the database. */
+  constructor(options: ResolvedOptions) {
+    this.#connection = new Connection(options);
+  }
+
+  /** A get by primary key. */
+  readSession(id: string): Promise<SessionRecord | undefined> {
+    return transact(this.#connection, "getSession", [SESSIONS], "readonly", async (tx) => {
+      const row = await tx.objectStore(SESSIONS).get(id);
+      return row && rowToSession(row);
+    });
+  }
+
+  /** A put. */
+  async writeSession(record: SessionRecord): Promise<void> {
+    const row = sessionToRow(record);
+    await transact(this.#connection, "updateSession", [SESSIONS], "readwrite", async (tx) => {
+      await tx.objectStore(SESSIONS).put(row);
+    });
+  }
+
+  /** An `add` in one readwrite transaction: of several tabs racing on one id, one stores. */
+  insertSession(record: SessionRecord): Promise<boolean> {
+    const row = sessionToRow(record);
+    return transact(this.#connection, "insertSession", [SESSIONS], "readwrite", (tx) =>
+      addUnlessPresent(unwrap(tx.objectStore(SESSIONS)), row),
+    );
+  }
+
+  /** A bounded `getAll` on the `byOrder` index, from just after `after`. */
+  async scanSessions(after: SessionKey | undefined, limit: number): Promise<SessionRecord[]> {
+    const range = after === undefined ? undefined : sessionsAfter(after.createdAt, after.id);
+    const rows = await transact(this.#connection, "listSessions", [SESSIONS], "readonly", (tx) =>
+      tx.objectStore(SESSIONS).index(SESSIONS_BY_ORDER).getAll(range, limit),
+    );
+    return rows.map(rowToSession);
+  }
+
+  /** A bounded `getAll` on the primary key range `[sessionId, afterIndex + 1] .. [sessionId, Infinity]`. */
+  scanEvents(sessionId: string, afterIndex: number, limit: number): Promise<SessionEvent[]> {
+    return transact(this.#connection, "listEvents", [EVENTS], "readonly", (tx) =>
+      tx.objectStore(EVENTS).getAll(eventsFrom(sessionId, afterIndex + 1), limit),
+    );
+  }
+
+  /**
+   * The last key of the session (one key cursor step backwards), then the window of `limit`
+   * indexes below it in one bounded read; only a session with gaps needs a walk further back.
+   */
+  readTail(sessionId: string, limit: number): Promise<SessionEvent[]> {
+    return transact(this.#connection, "listLatestEvents", [EVENTS], "readonly", async (tx) => {
+      const store = tx.objectStore(EVENTS);
+      const lastKey = await store.openKeyCursor(allEventsOf(sessionId), "prev");
+      if (!lastKey) return [];
+      const lastIndex = lastKey.key[1];
+      // Client-written sessions have no gaps, so the last n events are usually exactly the
+      // window [lastIndex - n + 1, lastIndex]: one bounded range read.
+      const from = Math.max(0, lastIndex - limit + 1);
+      const window = await store.getAll(eventsBetween(sessionId, from, lastIndex));
+      if (window.length >= limit || from === 0) return window;
+      // Gaps: walk backwards from below the window for the rest.
+      const before: SessionEvent[] = [];
+      let cursor = await store.openCursor(eventsBetween(sessionId, 0, from - 1), "prev");
+      while (cursor && before.length < limit - window.length) {
+        before.push(cursor.value);
+        cursor = await cursor.continue();
+      }
+      return before.reverse().concat(window);
+    });
+  }
+
+  /**
+   * One readwrite transaction of plain adds: the primary key and the unique id index refuse
+   * any clash, and a refusal aborts the transaction, so nothing is written. Only then does a
+   * read-only transaction look up what holds the keys.
+   */
+  async insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    const rows = events.map((event, i) => eventToRow(event, events.length === 1 ? "event" : `events[${i}]`));
+    let refused = false;
+    try {
+      await transact(this.#connection, "insertEvents", [EVENTS], "readwrite", (tx) => {
+        addAll(unwrap(tx.objectStore(EVENTS)), rows, () => (refused = true));
+      });
+      return undefined;
+    } catch (error) {
+      if (!refused) throw error;
+    }
+    return transact(this.#connection, "insertEvents", [EVENTS], "readonly", async (tx) => {
+      const store = tx.objectStore(EVENTS);
+      const byId = store.index(EVENTS_BY_ID);
+      // All lookups are issued at once; the transaction serializes them with any writer.
+      const [sameId, sameIndex] = await Promise.all([
+        Promise.all(events.map((event) => byId.get(event.id))),
+        Promise.all(events.map((event) => store.getKey([sessionId, event.eventIndex]))),
+      ]);
+      const clashes: EventClash[] = [];
+      events.forEach((event, i) => {
+        const storedWithId = sameId[i];
+        if (storedWithId !== undefined) clashes.push({ event, storedWithId });
+        else if (sameIndex[i] !== undefined) clashes.push({ event, indexTaken: true });
+      });
+      return clashes;
+    });
+  }
+
+  /** The record and the key range of its events, in one transaction. */
+  async deleteSession(id: string): Promise<void> {
+    await transact(this.#connection, "deleteSession", [SESSIONS, EVENTS], "readwrite", async (tx) => {
+      await Promise.all([tx.objectStore(SESSIONS).delete(id), tx.objectStore(EVENTS).delete(allEventsOf(id))]);
+    });
+  }
+
+  /** Close the connection (also one still opening). */
+  close(): Promise<void> {
+    return this.#connection.close();
+  }
+}
