@@ -1,4 +1,4 @@
-import type { EventClash, PersistBackend } from "./backend.js";
+import type { EventClash, MaybePromise, PersistBackend } from "./backend.js";
 import { dedupeBatch } from "./batch.js";
 import { decodeEventCursor, decodeSessionCursor, encodeEventCursor, encodeSessionCursor } from "./cursor.js";
 import { sameEvent } from "./equality.js";
@@ -135,9 +135,10 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
   async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
     this.assertOpen();
     const id = parseSessionId(sessionId, "sessionId");
-    const valid = parseSessionEvent(id, event);
-    this.#checkEvents("session event", [valid], "event");
-    await this.#insert(id, [valid]);
+    const batch = [parseSessionEvent(id, event)];
+    if (this.#backend.checkEvent !== undefined) this.#checkEvents("session event", batch, "event");
+    const settling = this.#insert(id, batch);
+    if (settling !== undefined) await settling;
   }
 
   /**
@@ -149,8 +150,9 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
     const id = parseSessionId(sessionId, "sessionId");
     const valid = parseSessionEvents(id, events);
     if (valid.length === 0) return;
-    this.#checkEvents("session events", valid, undefined);
-    await this.#insert(id, dedupeBatch(id, valid));
+    if (this.#backend.checkEvent !== undefined) this.#checkEvents("session events", valid, undefined);
+    const settling = this.#insert(id, dedupeBatch(id, valid));
+    if (settling !== undefined) await settling;
   }
 
   /** The last `limit` events of a session, ascending; `[]` for an unknown session. */
@@ -205,10 +207,8 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
 
   /** Run the backend's own checks on validated events; `path` names a single event, else `events[i]`. */
   #checkEvents(what: string, events: readonly SessionEvent[], path: string | undefined): void {
-    const check = this.#backend.checkEvent?.bind(this.#backend);
-    if (check === undefined) return;
     for (let i = 0; i < events.length; i++) {
-      const issues = check(events[i] as SessionEvent, path ?? `events[${i}]`);
+      const issues = this.#backend.checkEvent?.(events[i] as SessionEvent, path ?? `events[${i}]`);
       if (issues !== undefined && issues.length > 0) throw new PersistValidationError(what, issues);
     }
   }
@@ -216,32 +216,45 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
   /**
    * Insert a batch free of internal clashes: the backend stores all of it or reports what
    * holds the keys; idempotent re-inserts are dropped and the rest sent again, anything else
-   * is a conflict. Each call to the backend is all or nothing, so the batch is too.
+   * is a conflict. Each call to the backend is all or nothing, so the batch is too. A backend
+   * that answers synchronously is not awaited (the insert path is the hot one).
    */
-  async #insert(sessionId: string, batch: readonly SessionEvent[]): Promise<void> {
+  #insert(sessionId: string, batch: readonly SessionEvent[]): Promise<void> | undefined {
+    let clashes: MaybePromise<readonly EventClash[] | undefined>;
+    try {
+      clashes = this.#backend.insertEvents(sessionId, batch);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+    if (isPromise(clashes)) return clashes.then((found) => this.#settle(sessionId, batch, found), (error: unknown) => Promise.reject(this.#failure(error)));
+    return clashes === undefined ? undefined : this.#settle(sessionId, batch, clashes);
+  }
+
+  /** After the backend refused `batch` with `clashes`: drop stored repeats and send the rest again, or throw the conflict. */
+  async #settle(sessionId: string, batch: readonly SessionEvent[], clashes: readonly EventClash[] | undefined): Promise<void> {
     let pending = batch;
     let freed = 0;
-    for (;;) {
-      let clashes: readonly EventClash[] | undefined;
+    while (clashes !== undefined) {
+      const stored = repeatsOrConflict(sessionId, clashes);
+      if (stored.size > 0) {
+        pending = pending.filter((event) => !stored.has(event));
+        if (pending.length === 0) return;
+      } else if (++freed >= MAX_FREED_RETRIES) {
+        // Refused, but nothing holds the keys any more (deleted meanwhile), again and again.
+        const first = pending[0] as SessionEvent;
+        throw new EventConflictError("eventIndex", sessionId, first.id, first.eventIndex);
+      }
       try {
         clashes = await this.#backend.insertEvents(sessionId, pending);
       } catch (error) {
         throw this.#failure(error);
       }
-      if (clashes === undefined) return;
-      const stored = repeatsOrConflict(sessionId, clashes);
-      if (stored.size === 0) {
-        // Refused, but nothing holds the keys any more (deleted meanwhile): try again, a few times.
-        if (++freed >= MAX_FREED_RETRIES) {
-          const first = pending[0] as SessionEvent;
-          throw new EventConflictError("eventIndex", sessionId, first.id, first.eventIndex);
-        }
-        continue;
-      }
-      pending = pending.filter((event) => !stored.has(event));
-      if (pending.length === 0) return;
     }
   }
+}
+
+function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === "function";
 }
 
 /**

@@ -214,6 +214,7 @@ export function parseSessionRecord(record: unknown): SessionRecord {
 
 /** Validate a session id argument. */
 export function parseSessionId(value: unknown, path = "id"): string {
+  if (isId(value)) return value;
   const result = id.safeParse(value);
   if (!result.success) fail("session id", path, result.error);
   return result.data;
