@@ -41,7 +41,7 @@ export interface EventClash {
  *
  * What the kit guarantees to a backend: every argument is validated (ids, records and events
  * by the `parse*` helpers, limits clamped), batches are free of repeats and internal clashes,
- * and no call arrives after {@link PersistBackend.close}. What a backend guarantees to the
+ * and no call starts after {@link PersistBackend.close}. What a backend guarantees to the
  * kit: results are fresh objects the caller may mutate (an in-process store copies), listings
  * are in the documented order, and {@link PersistBackend.insertEvents} is all or nothing.
  */
@@ -82,7 +82,7 @@ export interface PersistBackend {
   insertEvents(sessionId: string, events: readonly SessionEvent[]): MaybePromise<readonly EventClash[] | undefined>;
   /** Delete the record `id` and every event of that session; an unknown id is a no-op. */
   deleteSession(id: string): MaybePromise<void>;
-  /** Release connections and handles. Called once; nothing is called afterwards. */
+  /** Release connections and handles. Called once; no call starts afterwards (one already running may still finish). */
   close(): MaybePromise<void>;
   /**
    * Limits of this backend beyond the kit's validation, for a record about to be written
