@@ -1,6 +1,7 @@
 // An ACP agent served over ACP's standard remote transport (Streamable HTTP and WebSocket on
 // one endpoint), in this process: the official SDK's AcpServer with its Node adapters, serving
-// the scripted agent, behind a bearer token. For tests, the demo and the bench; no vitest here.
+// the scripted agent (or, with the `claude` option, Claude Code's ACP adapter, one process per
+// connection), behind a bearer token. For tests, the demo and the bench; no vitest here.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -11,6 +12,8 @@ import type { Duplex } from "node:stream";
 import { AcpServer } from "@agentclientprotocol/sdk/experimental/server";
 import { createNodeHttpHandler, createNodeWebSocketUpgradeHandler } from "@agentclientprotocol/sdk/experimental/node";
 import { WebSocketServer } from "ws";
+import { killProcessGroup, type ClaudeAgentSetup } from "./claude/agent.js";
+import { claudeAdapterConnector, type AdapterProcesses } from "./claude/connector.js";
 import { createScriptedAgent } from "./scripted-agent/agent.js";
 
 /** Options of {@link startAcpServer}. */
@@ -30,6 +33,14 @@ export interface StartAcpServerOptions {
   loadSession?: boolean;
   /** Where the agent keeps session transcripts (kept across restarts). Default: a temp dir removed by `close()`. */
   stateDir?: string;
+  /**
+   * Serve Claude Code's ACP adapter instead of the scripted agent: each connection gets its own
+   * adapter process (in its own process group, killed when the connection ends, and by `kill()`
+   * and `stop()`), run with this set-up (see `harness/claude/`). `loadSession`/`stateDir` do not apply.
+   */
+  claude?: ClaudeAgentSetup;
+  /** With `claude`: sees every message an adapter process writes (every connection's), before it is sent. */
+  onAgentMessage?: (message: unknown) => void;
 }
 
 /** A running ACP server with the scripted agent. */
@@ -48,6 +59,8 @@ export interface AcpServerHandle {
   readonly running: boolean;
   /** Agent settings from the next start or restart on. */
   configureAgent(config: { loadSession: boolean }): void;
+  /** Process group ids of the agent processes running now (the `claude` option; none for the in-process scripted agent). */
+  agentProcessGroups(): number[];
   /** Stop abruptly, as a crash would: every socket destroyed, no close frames, agent state in memory lost. */
   kill(): Promise<void>;
   /** Stop politely: WebSockets closed with 1001, ACP connections closed, then the listener. */
@@ -78,6 +91,8 @@ class ScriptedAcpServer implements AcpServerHandle {
   private readonly tokenQueryParam: string | undefined;
   private readonly ownsStateDir: boolean;
   private loadSession: boolean;
+  private readonly claude: ClaudeAgentSetup | undefined;
+  private readonly adapters: AdapterProcesses;
   private http: Server | undefined;
   private acp: AcpServer | undefined;
   private wss: WebSocketServer | undefined;
@@ -89,6 +104,8 @@ class ScriptedAcpServer implements AcpServerHandle {
     this.path = options.path ?? "/acp";
     this.tokenQueryParam = options.tokenQueryParam;
     this.loadSession = options.loadSession ?? false;
+    this.claude = options.claude;
+    this.adapters = { groups: new Set(), ...(options.onAgentMessage ? { onMessage: options.onAgentMessage } : {}) };
     this.ownsStateDir = options.stateDir === undefined;
     this.stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "durable-agent-acp-"));
   }
@@ -107,7 +124,12 @@ class ScriptedAcpServer implements AcpServerHandle {
     this.loadSession = config.loadSession;
   }
 
+  agentProcessGroups(): number[] {
+    return [...this.adapters.groups];
+  }
+
   private makeAcp(): AcpServer {
+    if (this.claude) return new AcpServer({ createAgent: () => claudeAdapterConnector(this.claude!, this.adapters) });
     // One agent per server run: its sessions are shared by every connection, like a real
     // agent server's, and lost on restart (only transcripts on disk survive).
     const agent = createScriptedAgent({ loadSession: this.loadSession, stateDir: this.stateDir, onCrash: () => this.kill() });
@@ -184,6 +206,9 @@ class ScriptedAcpServer implements AcpServerHandle {
     this.acp = undefined;
     this.wss = undefined;
     for (const client of wss?.clients ?? []) client.terminate();
+    // Agent processes die with their server, as on a real host.
+    for (const pgid of this.adapters.groups) killProcessGroup(pgid);
+    this.adapters.groups.clear();
     await Promise.all([
       acp?.close().catch(() => undefined),
       new Promise<void>((resolve) => wss?.close(() => resolve()) ?? resolve()),

@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeAgentLauncher, type AgentLaunchMode } from "./agent-launcher.js";
+import { makeClaudeSandbox, writeClaudeEnvFile, writeClaudeLauncher, type ClaudeSandbox } from "./claude/agent.js";
 import { SANDBOX_AGENT_BIN } from "./paths.js";
 import { findPids, signalPids, waitStopped } from "./process-freeze.js";
 import { signalGroup, trackDir, trackGroup, untrackDir, untrackGroup } from "./process-group.js";
@@ -36,6 +37,13 @@ export interface StartRuntimeOptions {
    * `restart()`. Default: no CORS headers (browsers are refused).
    */
   corsAllowOrigin?: string;
+  /**
+   * Also install Claude Code (its ACP adapter, a dev dependency) as agent `claude`, talking to
+   * the model at `modelBaseUrl` (the fake model of `harness/claude/fake-model.ts`), with its
+   * sandbox (config dir, home, workspace) under `dataDir/claude`, kept across restarts.
+   * Default: not installed, and agent `claude` fails to install offline as on a bare runtime.
+   */
+  claude?: { modelBaseUrl: string; apiKey?: string };
 }
 
 /** Scripted agent settings a test may change between agent spawns, without restarting the runtime. */
@@ -62,6 +70,8 @@ export interface RuntimeHandle {
   readonly pid: number;
   /** Whether the runtime process is currently alive. */
   readonly running: boolean;
+  /** Claude Code's sandbox when started with the `claude` option (see `wipeClaudeSandbox` for a lost one). */
+  readonly claude: ClaudeSandbox | undefined;
   /** Whether {@link freeze} stopped the runtime process and {@link thaw} has not continued it yet. */
   readonly frozen: boolean;
   /** Rewrites the scripted agent's config; agents spawned from now on read it. */
@@ -108,6 +118,7 @@ export async function startRuntime(options: StartRuntimeOptions = {}): Promise<R
   try {
     const runtime = new Runtime(dataDir, options.port ?? (await freePort()), options);
     await runtime.install(options.agentLaunchMode ?? "bundle", options.loadSession ?? false);
+    if (options.claude) runtime.installClaude(options.claude);
     await runtime.start();
     return runtime;
   } catch (error) {
@@ -132,6 +143,7 @@ class Runtime implements RuntimeHandle {
   private readonly keepFiles: boolean;
   private readonly corsArgs: string[];
   private child: ChildProcess | undefined;
+  private claudeSandbox: ClaudeSandbox | undefined;
   private exited: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
   private currentPid = 0;
@@ -172,6 +184,18 @@ class Runtime implements RuntimeHandle {
       workDir: this.dataDir,
       mode,
     });
+  }
+
+  get claude(): ClaudeSandbox | undefined {
+    return this.claudeSandbox;
+  }
+
+  installClaude(model: { modelBaseUrl: string; apiKey?: string }): void {
+    const sandbox = makeClaudeSandbox(join(this.dataDir, "claude"));
+    const envFile = join(this.dataDir, "claude-agent.env");
+    writeClaudeEnvFile(envFile, { ...model, sandbox });
+    writeClaudeLauncher({ xdgDataHome: this.xdgDataHome, envFile });
+    this.claudeSandbox = sandbox;
   }
 
   configureAgent(config: AgentConfigUpdate): void {
