@@ -22,7 +22,7 @@ export class PostgresSchemaVersionError extends SchemaVersionError {
     );
   }
 
-  /** @deprecated The same as {@link PostgresSchemaVersionError.foundVersion}, its name in 0.1. */
+  /** @deprecated The same as {@link PostgresSchemaVersionError.foundVersion} (its former name). */
   get databaseVersion(): number {
     return this.foundVersion;
   }

@@ -61,11 +61,7 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
   async getSession(id: string): Promise<SessionRecord | undefined> {
     this.assertOpen();
     const sessionId = parseSessionId(id);
-    try {
-      return await this.#backend.readSession(sessionId);
-    } catch (error) {
-      throw this.#failure(error);
-    }
+    return this.#call(() => this.#backend.readSession(sessionId));
   }
 
   /** One page of records by ascending `(createdAt, id)`, ids in code-point order. */
@@ -73,27 +69,17 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
     this.assertOpen();
     const { cursor, limit } = parseListPageRequest(request);
     const after = cursor === undefined ? undefined : decodeSessionCursor(cursor);
-    let rows: SessionRecord[];
-    try {
-      rows = await this.#backend.scanSessions(after && { createdAt: after.afterCreatedAt, id: after.afterId }, limit + 1);
-    } catch (error) {
-      throw this.#failure(error);
-    }
-    if (rows.length <= limit) return { items: rows };
-    rows.length = limit;
-    const last = rows[limit - 1] as SessionRecord;
-    return { items: rows, nextCursor: encodeSessionCursor({ afterCreatedAt: last.createdAt, afterId: last.id }) };
+    const key = after && { createdAt: after.afterCreatedAt, id: after.afterId };
+    const found = this.#call(() => this.#backend.scanSessions(key, limit + 1));
+    const rows = isPromise(found) ? await found : found;
+    return page(rows, limit, (last) => encodeSessionCursor({ afterCreatedAt: last.createdAt, afterId: last.id }));
   }
 
   /** Insert or replace the record with `session.id` (upsert), every field. */
   async updateSession(session: SessionRecord): Promise<void> {
     this.assertOpen();
     const record = this.#checkRecord(session);
-    try {
-      await this.#backend.writeSession(record);
-    } catch (error) {
-      throw this.#failure(error);
-    }
+    return this.#call(() => this.#backend.writeSession(record));
   }
 
   /**
@@ -103,11 +89,7 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
   async insertSession(session: SessionRecord): Promise<boolean> {
     this.assertOpen();
     const record = this.#checkRecord(session);
-    try {
-      return await this.#backend.insertSession(record);
-    } catch (error) {
-      throw this.#failure(error);
-    }
+    return this.#call(() => this.#backend.insertSession(record));
   }
 
   /** One page of a session's events by ascending `eventIndex`. */
@@ -115,16 +97,9 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
     this.assertOpen();
     const { sessionId, cursor, limit } = parseListEventsRequest(request);
     const afterIndex = cursor === undefined ? -1 : decodeEventCursor(cursor, sessionId).afterIndex;
-    let rows: SessionEvent[];
-    try {
-      rows = await this.#backend.scanEvents(sessionId, afterIndex, limit + 1);
-    } catch (error) {
-      throw this.#failure(error);
-    }
-    if (rows.length <= limit) return { items: rows };
-    rows.length = limit;
-    const last = rows[limit - 1] as SessionEvent;
-    return { items: rows, nextCursor: encodeEventCursor({ sessionId, afterIndex: last.eventIndex }) };
+    const found = this.#call(() => this.#backend.scanEvents(sessionId, afterIndex, limit + 1));
+    const rows = isPromise(found) ? await found : found;
+    return page(rows, limit, (last) => encodeEventCursor({ sessionId, afterIndex: last.eventIndex }));
   }
 
   /**
@@ -160,22 +135,14 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
     this.assertOpen();
     const id = parseSessionId(sessionId, "sessionId");
     const n = parseTailLimit(limit);
-    try {
-      return await this.#backend.readTail(id, n);
-    } catch (error) {
-      throw this.#failure(error);
-    }
+    return this.#call(() => this.#backend.readTail(id, n));
   }
 
   /** Delete a session record and all its events; an unknown id is a no-op. */
   async deleteSession(id: string): Promise<void> {
     this.assertOpen();
     const sessionId = parseSessionId(id);
-    try {
-      await this.#backend.deleteSession(sessionId);
-    } catch (error) {
-      throw this.#failure(error);
-    }
+    return this.#call(() => this.#backend.deleteSession(sessionId));
   }
 
   /** Close the backend. Every later call rejects with `DriverClosedError`; closing again is a no-op. */
@@ -198,6 +165,22 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
     return this.#closed && !(error instanceof PersistError) ? new DriverClosedError(this.#name, { cause: error }) : error;
   }
 
+  /**
+   * Run one backend call, its failure as the caller sees it (see `#failure`). A backend that
+   * answers synchronously is not awaited: every call of the in-memory and SQLite drivers would
+   * otherwise pay for a promise it does not need.
+   */
+  #call<T>(run: () => MaybePromise<T>): MaybePromise<T> {
+    let result: MaybePromise<T>;
+    try {
+      result = run();
+    } catch (error) {
+      throw this.#failure(error);
+    }
+    return isPromise(result) ? result.catch((error: unknown) => Promise.reject(this.#failure(error))) : result;
+  }
+
+  /** Validate a record, with the backend's own checks. */
   #checkRecord(session: SessionRecord): SessionRecord {
     const record = parseSessionRecord(session);
     const issues = this.#backend.checkSession?.(record);
@@ -226,8 +209,11 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
     } catch (error) {
       throw this.#failure(error);
     }
-    if (isPromise(clashes)) return clashes.then((found) => this.#settle(sessionId, batch, found), (error: unknown) => Promise.reject(this.#failure(error)));
-    return clashes === undefined ? undefined : this.#settle(sessionId, batch, clashes);
+    if (!isPromise(clashes)) return clashes === undefined ? undefined : this.#settle(sessionId, batch, clashes);
+    return clashes.then(
+      (found) => this.#settle(sessionId, batch, found),
+      (error: unknown) => Promise.reject(this.#failure(error)),
+    );
   }
 
   /** After the backend refused `batch` with `clashes`: drop stored repeats and send the rest again, or throw the conflict. */
@@ -251,6 +237,16 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
       }
     }
   }
+}
+
+/**
+ * A page from `limit + 1` rows: the first `limit`, and a cursor after the last of them when
+ * the extra row shows that more follow (a page with a cursor is never empty, the last page has none).
+ */
+function page<T>(rows: T[], limit: number, cursorAfter: (last: T) => string): ListPage<T> {
+  if (rows.length <= limit) return { items: rows };
+  rows.length = limit;
+  return { items: rows, nextCursor: cursorAfter(rows[limit - 1] as T) };
 }
 
 function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {

@@ -17,7 +17,7 @@ import {
   type SessionEvent,
   type SessionPersistDriver,
   type SessionRecord,
-} from "../../src/persist/index.js";
+} from "../../src/driver.js";
 
 // A driver with only the five base methods, as an app written for the reference client
 // would bring: no capabilities, deliberately simple (sort on read), but following every
