@@ -1,5 +1,4 @@
 import type {
-  ContentBlock,
   LoadSessionResponse,
   NewSessionResponse,
   PromptResponse,
@@ -17,6 +16,7 @@ import type { ListEventsRequest, ListPage, SessionEvent, SessionPersistDriver, S
 import { RuntimeLostError } from "../transport/errors.js";
 import type { AgentConnection } from "./agent-connection.js";
 import { Deadline } from "./deadline.js";
+import { toPromptBlocks, type PromptInput } from "./prompt-input.js";
 import {
   AgentRequestError,
   InvalidOptionsError,
@@ -206,8 +206,9 @@ export class Session {
    * `PersistenceTimeoutError` when only the store was late, the turn being done); the agent
    * is sent `session/cancel` in the background.
    */
-  async prompt(prompt: string | ContentBlock | ContentBlock[], options: PromptOptions = {}): Promise<PromptResponse> {
+  async prompt(prompt: PromptInput, options: PromptOptions = {}): Promise<PromptResponse> {
     this.assertAlive();
+    const blocks = toPromptBlocks(prompt);
     if (this.busy) throw new SessionBusyError(this.id);
     this.busy = true;
     const deadline = new Deadline({
@@ -216,8 +217,6 @@ export class Session {
       what: `The prompt of session "${this.id}"`,
     });
     try {
-      const blocks: ContentBlock[] =
-        typeof prompt === "string" ? [{ type: "text", text: prompt }] : Array.isArray(prompt) ? prompt : [prompt];
       for (let attempt = 0; ; attempt++) {
         const connection = await deadline.race(this.bound());
         const replay = this.pendingReplay ? await deadline.race(this.buildReplay()) : null;

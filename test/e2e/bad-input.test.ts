@@ -55,9 +55,8 @@ describe("bad input on the real runtime: a typed error at once, nothing sent", (
     expect(spy.requests).toEqual([]);
   });
 
-  // Session.prompt checks its input with toPromptBlocks (src/client/prompt-input.ts) once it is
-  // wired there: until then this test fails, so it is marked `fails`; remove the mark then.
-  it.fails("a malformed prompt is refused before anything is sent, and the session goes on", async () => {
+  // Session.prompt checks its input with toPromptBlocks (src/client/prompt-input.ts).
+  it("a malformed prompt is refused before anything is sent, and the session goes on", async () => {
     const spy = recordingFetch();
     const sdk = await SandboxAgent.connect({ baseUrl: runtime.baseUrl, token: runtime.token, fetch: spy.fetch });
     try {
