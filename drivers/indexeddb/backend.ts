@@ -1,4 +1,3 @@
-import { unwrap } from "idb";
 import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { Connection } from "./connection.js";
@@ -6,7 +5,8 @@ import { allEventsOf, eventsBetween, eventsFrom, sessionsAfter } from "./keys.js
 import { EVENTS, EVENTS_BY_ID, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
 import type { ResolvedOptions } from "./options.js";
 import { eventToRow, rowToSession, sessionToRow } from "./rows.js";
-import { addAll, addUnlessPresent, transact } from "./transaction.js";
+import type { SessionRow } from "./schema.js";
+import { addAll, addUnlessPresent, collect, request, transact } from "./transaction.js";
 
 /**
  * IndexedDB storage: every read is a key-range query on a primary key or an index (see
@@ -24,7 +24,7 @@ export class IndexedDbBackend implements PersistBackend {
   /** A get by primary key. */
   readSession(id: string): Promise<SessionRecord | undefined> {
     return transact(this.#connection, "getSession", [SESSIONS], "readonly", async (tx) => {
-      const row = await tx.objectStore(SESSIONS).get(id);
+      const row = await request<SessionRow | undefined>(tx.objectStore(SESSIONS).get(id));
       return row && rowToSession(row);
     });
   }
@@ -32,16 +32,14 @@ export class IndexedDbBackend implements PersistBackend {
   /** A put. */
   async writeSession(record: SessionRecord): Promise<void> {
     const row = sessionToRow(record);
-    await transact(this.#connection, "updateSession", [SESSIONS], "readwrite", async (tx) => {
-      await tx.objectStore(SESSIONS).put(row);
-    });
+    await transact(this.#connection, "updateSession", [SESSIONS], "readwrite", (tx) => request(tx.objectStore(SESSIONS).put(row)));
   }
 
   /** An `add` in one readwrite transaction: of several tabs racing on one id, one stores. */
   insertSession(record: SessionRecord): Promise<boolean> {
     const row = sessionToRow(record);
     return transact(this.#connection, "insertSession", [SESSIONS], "readwrite", (tx) =>
-      addUnlessPresent(unwrap(tx.objectStore(SESSIONS)), row),
+      addUnlessPresent(tx.objectStore(SESSIONS), row),
     );
   }
 
@@ -49,7 +47,7 @@ export class IndexedDbBackend implements PersistBackend {
   async scanSessions(after: SessionKey | undefined, limit: number): Promise<SessionRecord[]> {
     const range = after === undefined ? undefined : sessionsAfter(after.createdAt, after.id);
     const rows = await transact(this.#connection, "listSessions", [SESSIONS], "readonly", (tx) =>
-      tx.objectStore(SESSIONS).index(SESSIONS_BY_ORDER).getAll(range, limit),
+      request<SessionRow[]>(tx.objectStore(SESSIONS).index(SESSIONS_BY_ORDER).getAll(range, limit)),
     );
     return rows.map(rowToSession);
   }
@@ -57,7 +55,7 @@ export class IndexedDbBackend implements PersistBackend {
   /** A bounded `getAll` on the primary key range `[sessionId, afterIndex + 1] .. [sessionId, Infinity]`. */
   scanEvents(sessionId: string, afterIndex: number, limit: number): Promise<SessionEvent[]> {
     return transact(this.#connection, "listEvents", [EVENTS], "readonly", (tx) =>
-      tx.objectStore(EVENTS).getAll(eventsFrom(sessionId, afterIndex + 1), limit),
+      request<SessionEvent[]>(tx.objectStore(EVENTS).getAll(eventsFrom(sessionId, afterIndex + 1), limit)),
     );
   }
 
@@ -68,21 +66,16 @@ export class IndexedDbBackend implements PersistBackend {
   readTail(sessionId: string, limit: number): Promise<SessionEvent[]> {
     return transact(this.#connection, "listLatestEvents", [EVENTS], "readonly", async (tx) => {
       const store = tx.objectStore(EVENTS);
-      const lastKey = await store.openKeyCursor(allEventsOf(sessionId), "prev");
+      const lastKey = await request(store.openKeyCursor(allEventsOf(sessionId), "prev"));
       if (!lastKey) return [];
-      const lastIndex = lastKey.key[1];
+      const lastIndex = (lastKey.key as [string, number])[1];
       // Client-written sessions have no gaps, so the last n events are usually exactly the
       // window [lastIndex - n + 1, lastIndex]: one bounded range read.
       const from = Math.max(0, lastIndex - limit + 1);
-      const window = await store.getAll(eventsBetween(sessionId, from, lastIndex));
+      const window = await request<SessionEvent[]>(store.getAll(eventsBetween(sessionId, from, lastIndex)));
       if (window.length >= limit || from === 0) return window;
       // Gaps: walk backwards from below the window for the rest.
-      const before: SessionEvent[] = [];
-      let cursor = await store.openCursor(eventsBetween(sessionId, 0, from - 1), "prev");
-      while (cursor && before.length < limit - window.length) {
-        before.push(cursor.value);
-        cursor = await cursor.continue();
-      }
+      const before = await collect<SessionEvent>(store.openCursor(eventsBetween(sessionId, 0, from - 1), "prev"), limit - window.length);
       return before.reverse().concat(window);
     });
   }
@@ -97,7 +90,7 @@ export class IndexedDbBackend implements PersistBackend {
     let refused = false;
     try {
       await transact(this.#connection, "insertEvents", [EVENTS], "readwrite", (tx) => {
-        addAll(unwrap(tx.objectStore(EVENTS)), rows, () => (refused = true));
+        addAll(tx.objectStore(EVENTS), rows, () => (refused = true));
       });
       return undefined;
     } catch (error) {
@@ -108,8 +101,8 @@ export class IndexedDbBackend implements PersistBackend {
       const byId = store.index(EVENTS_BY_ID);
       // All lookups are issued at once; the transaction serializes them with any writer.
       const [sameId, sameIndex] = await Promise.all([
-        Promise.all(events.map((event) => byId.get(event.id))),
-        Promise.all(events.map((event) => store.getKey([sessionId, event.eventIndex]))),
+        Promise.all(events.map((event) => request<SessionEvent | undefined>(byId.get(event.id)))),
+        Promise.all(events.map((event) => request(store.getKey([sessionId, event.eventIndex])))),
       ]);
       const clashes: EventClash[] = [];
       events.forEach((event, i) => {
@@ -123,9 +116,9 @@ export class IndexedDbBackend implements PersistBackend {
 
   /** The record and the key range of its events, in one transaction. */
   async deleteSession(id: string): Promise<void> {
-    await transact(this.#connection, "deleteSession", [SESSIONS, EVENTS], "readwrite", async (tx) => {
-      await Promise.all([tx.objectStore(SESSIONS).delete(id), tx.objectStore(EVENTS).delete(allEventsOf(id))]);
-    });
+    await transact(this.#connection, "deleteSession", [SESSIONS, EVENTS], "readwrite", (tx) =>
+      Promise.all([request(tx.objectStore(SESSIONS).delete(id)), request(tx.objectStore(EVENTS).delete(allEventsOf(id)))]),
+    );
   }
 
   /** Close the connection (also one still opening). */

@@ -1,12 +1,12 @@
-import { wrap, type StoreNames } from "idb";
 import { PersistError } from "../../src/persist/errors.js";
 import type { Connection } from "./connection.js";
 import { IndexedDbOperationError } from "./errors.js";
-import type { DurableAgentDb, DurableAgentDbSchema, Transaction } from "./schema.js";
 
 // The one way the driver runs a transaction: on the live connection (opened when needed, and
 // opened afresh once if it turns out to be closing), with the body's failure aborting the
-// transaction, and the call resolving only once the transaction has committed.
+// transaction, and the call resolving only once the transaction has committed. It works on
+// the raw IndexedDB API (no wrapper object per transaction, store or request): inserts are
+// the hot path, and a request is turned into a promise only where the body awaits it.
 
 function isDomException(error: unknown, name: string): boolean {
   return typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
@@ -19,18 +19,18 @@ function isDomException(error: unknown, name: string): boolean {
  * (`PersistError`s as they are, anything else as `IndexedDbOperationError` naming `operation`).
  * A connection that turns out to be closing is dropped and the call retried once on a new one.
  */
-export async function transact<T, Mode extends IDBTransactionMode>(
+export async function transact<T>(
   connection: Connection,
   operation: string,
-  stores: StoreNames<DurableAgentDbSchema>[],
-  mode: Mode,
-  body: (tx: Transaction<Mode>) => T | Promise<T>,
+  stores: string[],
+  mode: IDBTransactionMode,
+  body: (tx: IDBTransaction) => T | Promise<T>,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const db = connection.current ?? (await connection.open());
-    let tx: Transaction<Mode>;
+    let tx: IDBTransaction;
     try {
-      tx = (wrap(db) as unknown as DurableAgentDb).transaction(stores, mode, { durability: connection.durability });
+      tx = db.transaction(stores, mode, { durability: connection.durability });
     } catch (error) {
       if (attempt === 0 && isDomException(error, "InvalidStateError")) {
         connection.forget(db);
@@ -38,6 +38,10 @@ export async function transact<T, Mode extends IDBTransactionMode>(
       }
       throw new IndexedDbOperationError(operation, error);
     }
+    const done = new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onabort = () => reject(tx.error ?? new DOMException("The transaction was aborted", "AbortError"));
+    });
     let result: T;
     try {
       result = await body(tx);
@@ -47,16 +51,42 @@ export async function transact<T, Mode extends IDBTransactionMode>(
       } catch {
         // Already aborted by the failed request.
       }
-      await tx.done.catch(() => undefined);
+      await done.catch(() => undefined);
       throw error instanceof PersistError ? error : new IndexedDbOperationError(operation, error);
     }
     try {
-      await tx.done;
+      await done;
     } catch (error) {
       throw new IndexedDbOperationError(operation, error);
     }
     return result;
   }
+}
+
+/** The result of one request, as a promise (rejected with the request's error). */
+export function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new DOMException("The request failed", "UnknownError"));
+  });
+}
+
+/** Up to `limit` values of a cursor request, in the cursor's direction. */
+export function collect<T>(req: IDBRequest<IDBCursorWithValue | null>, limit: number): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const values: T[] = [];
+    req.onsuccess = () => {
+      const cursor = req.result;
+      if (cursor === null || values.length >= limit) {
+        resolve(values);
+        return;
+      }
+      values.push(cursor.value as T);
+      if (values.length < limit) cursor.continue();
+      else resolve(values);
+    };
+    req.onerror = () => reject(req.error ?? new DOMException("The cursor failed", "UnknownError"));
+  });
 }
 
 /**
@@ -68,11 +98,11 @@ export async function transact<T, Mode extends IDBTransactionMode>(
  */
 export function addUnlessPresent(store: IDBObjectStore, value: unknown): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const request = store.add(value);
-    request.onsuccess = () => resolve(true);
-    request.onerror = (event) => {
-      if (request.error?.name !== "ConstraintError") {
-        reject(request.error ?? new DOMException("The add request failed", "UnknownError"));
+    const req = store.add(value);
+    req.onsuccess = () => resolve(true);
+    req.onerror = (event) => {
+      if (req.error?.name !== "ConstraintError") {
+        reject(req.error ?? new DOMException("The add request failed", "UnknownError"));
         return;
       }
       event.preventDefault();
@@ -83,9 +113,9 @@ export function addUnlessPresent(store: IDBObjectStore, value: unknown): Promise
 }
 
 /**
- * Add every value to `store` on the raw API (no promise per request): the insert fast path.
- * A refused add aborts the whole transaction (its error is not prevented); `onRefused` is
- * told when the refusal is a `ConstraintError` (a key is taken).
+ * Add every value to `store`, issuing the requests without waiting for any: the insert fast
+ * path. A refused add aborts the whole transaction (its error is not prevented); `onRefused`
+ * is told when the refusal is a `ConstraintError` (a key is taken).
  */
 export function addAll(store: IDBObjectStore, values: readonly unknown[], onRefused: () => void): void {
   const onError = (event: Event) => {
