@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export { DurableAgentError } from "./errors.js";
+export { DURABLE_AGENT_ERROR_CODES, isDurableAgentErrorCode, type DurableAgentErrorCode } from "./error-codes.js";
 
 // The storage contract, its errors, and the default (in-memory) driver.
 export * from "./persist/types.js";
@@ -78,6 +79,42 @@ export {
 } from "./history/replay.js";
 export { isUndeliveredResponse, undeliveredResponse } from "./protocol/envelopes.js";
 export { EVENTS_LOST_METHOD, eventsLostDetails, isEventsLostMarker, type EventsLostDetails } from "./protocol/events-lost.js";
+
+// Reading recorded events without casts: session/update kinds and small readers.
+export {
+  SESSION_UPDATE_KINDS,
+  sessionUpdateOf,
+  isSessionUpdate,
+  isAgentMessageChunk,
+  isUserMessageChunk,
+  isAgentThoughtChunk,
+  isToolCall,
+  isToolCallUpdate,
+  isPlan,
+  isAvailableCommandsUpdate,
+  isCurrentModeUpdate,
+  isConfigOptionUpdate,
+  isSessionInfoUpdate,
+  isUsageUpdate,
+  type SessionUpdate,
+  type SessionUpdateKind,
+  type SessionUpdateOf,
+  type SessionUpdateNotification,
+  type SessionUpdateEvent,
+  type AgentMessageChunk,
+  type UserMessageChunk,
+  type AgentThoughtChunk,
+  type ToolCallStart,
+  type ToolCallProgress,
+  type PlanUpdate,
+  type AvailableCommandsUpdate,
+  type CurrentModeUpdate,
+  type ConfigOptionUpdate,
+  type SessionInfoUpdate,
+  type UsageUpdate,
+} from "./protocol/updates.js";
+export { promptOf, textOf } from "./protocol/event-readers.js";
+export { toPromptBlocks, type PromptInput } from "./client/prompt-input.js";
 
 // ACP's standard remote transports (WebSocket, Streamable HTTP) and transport selection.
 export { AcpWebSocketTransport, type AcpWebSocketTransportOptions } from "./transport/acp-websocket.js";

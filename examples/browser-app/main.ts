@@ -6,9 +6,17 @@
 // Built by build.ts from the SDK's sources; an app imports the same names from
 // "durable-agent" and "durable-agent/indexeddb".
 import { IndexedDbSessionPersistDriver } from "../../drivers/indexeddb.js";
-import { isUndeliveredResponse, REPLAY_HEADER, SandboxAgent, type Session, type SessionEvent, type SessionPersistDriver } from "../../src/index.js";
-import { promptOf, textOf } from "../../src/protocol/event-readers.js";
-import { isAgentMessageChunk } from "../../src/protocol/updates.js";
+import {
+  isAgentMessageChunk,
+  isUndeliveredResponse,
+  promptOf,
+  REPLAY_HEADER,
+  SandboxAgent,
+  textOf,
+  type Session,
+  type SessionEvent,
+  type SessionPersistDriver,
+} from "../../src/index.js";
 import { DATABASE_NAME, SESSION_ID_KEY, type AppConfig } from "./settings.js";
 
 const statusLine = element<HTMLParagraphElement>("status");

@@ -2,9 +2,7 @@
 // scripted agent's own report of the context it received.
 import { performance } from "node:perf_hooks";
 import { AGENT_CONTEXT_PREFIX, parseAgentContext, type AgentContextReport } from "../../harness/index.js";
-import type { Session, SessionEvent, SessionPersistDriver } from "../../src/index.js";
-import { textOf } from "../../src/protocol/event-readers.js";
-import { isAgentMessageChunk } from "../../src/protocol/updates.js";
+import { isAgentMessageChunk, textOf, type Session, type SessionEvent, type SessionPersistDriver } from "../../src/index.js";
 import { ms, type Narrator } from "./narrate.js";
 
 /** What one prompt produced. */

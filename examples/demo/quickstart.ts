@@ -7,9 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
 import { startRuntime } from "../../harness/index.js";
-import { RuntimeError, SandboxAgent } from "../../src/index.js";
-import { textOf } from "../../src/protocol/event-readers.js";
-import { isAgentMessageChunk } from "../../src/protocol/updates.js";
+import { isAgentMessageChunk, RuntimeError, SandboxAgent, textOf } from "../../src/index.js";
 
 const runtime = await startRuntime(); // sandbox-agent on a free port, scripted agent "mock"
 const dir = mkdtempSync(join(tmpdir(), "durable-agent-quickstart-"));

@@ -1,5 +1,6 @@
 import { DurableAgentError } from "../errors.js";
 import type { SessionEvent } from "../persist/types.js";
+import type { PermissionReply } from "./permissions.js";
 import type { UnavailableSetting } from "./settings.js";
 
 /** No session with this id is stored. */
@@ -74,13 +75,19 @@ export class AgentRequestError extends DurableAgentError {
 export class UnsupportedPermissionReplyError extends DurableAgentError {
   /** The permission request's id. */
   readonly permissionId: string;
+  /** The reply asked for. */
+  readonly requestedReply: PermissionReply;
+  /** The replies the request offers. */
+  readonly availableReplies: PermissionReply[];
 
-  constructor(permissionId: string, reply: string, available: readonly string[]) {
+  constructor(permissionId: string, reply: PermissionReply, available: readonly PermissionReply[]) {
     super(
       "permission.unsupported_reply",
       `Permission request "${permissionId}" does not offer "${reply}" (offered: ${available.join(", ") || "none"})`,
     );
     this.permissionId = permissionId;
+    this.requestedReply = reply;
+    this.availableReplies = [...available];
   }
 }
 

@@ -111,7 +111,7 @@ export class Session {
   /** How the session was last attached to an agent session; undefined until this client attached it. */
   lastRestoration: SessionRestoration | undefined;
 
-  /** @internal Created by `SandboxAgent`; use its `createSession` / `resumeSession`. */
+  /** Created by `SandboxAgent`; use its `createSession`, `resumeSession` or `getSession`. */
   constructor(
     private readonly host: SessionHost,
     record: SessionRecord,

@@ -127,10 +127,17 @@ export class EventsLostError extends RuntimeLostError {
 }
 
 /**
- * The reference client's name for an error the runtime answered with: here, every
- * {@link RuntimeError} (`status` and `problem` as there). `instanceof SandboxAgentError`
- * holds for all of them.
+ * The reference client's class of an error the runtime answered with an HTTP status. Here
+ * it is a view, not a separate kind: `error instanceof SandboxAgentError` holds for every
+ * {@link RuntimeError} that carries an HTTP `status` (`AuthenticationError`,
+ * `AgentInstallError`, `RuntimeHttpError`, a 502 `RuntimeUnavailableError`...), so code
+ * written for the reference client reads `status` and `problem` as it did.
  */
-export const SandboxAgentError = RuntimeError;
-/** See the value {@link SandboxAgentError}. */
-export type SandboxAgentError = RuntimeError;
+export abstract class SandboxAgentError extends RuntimeError {
+  /** The HTTP status the runtime answered with. */
+  declare readonly status: number;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof RuntimeError && typeof value.status === "number";
+  }
+}

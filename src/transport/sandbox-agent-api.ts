@@ -15,9 +15,9 @@ export interface AgentInfo {
   /** Agent id, e.g. `"claude"`. */
   id: string;
   /** Whether it is installed in the runtime. */
-  installed?: boolean;
+  installed: boolean;
   /** Whether the runtime found credentials for it. */
-  credentialsAvailable?: boolean;
+  credentialsAvailable: boolean;
   /** Installed version, with `config: true`. */
   version?: string;
   /** What the agent can do, as the runtime describes it. */
@@ -52,7 +52,7 @@ export interface AgentInstallRequest {
 /** Answer of an install. */
 export interface AgentInstallResponse {
   /** True when nothing had to be done. */
-  already_installed?: boolean;
+  already_installed: boolean;
   [key: string]: unknown;
 }
 

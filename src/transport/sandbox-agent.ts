@@ -2,6 +2,7 @@ import type { AnyMessage } from "@agentclientprotocol/sdk";
 import { requestOf } from "../protocol/envelopes.js";
 import { eventsLostMarker } from "../protocol/events-lost.js";
 import { EventsLostError, RuntimeLostError, type ProblemDetails } from "./errors.js";
+import { checkRuntimeBaseUrl } from "./base-url.js";
 import { ChannelBase } from "./channel-base.js";
 import { HttpEndpoint, errorFromProblem, isConnectionRefused, readProblem, type HttpEndpointOptions } from "./http.js";
 import { SandboxAgentEventStream, type EventStreamStats, type StreamGap } from "./sandbox-agent-events.js";
@@ -33,7 +34,9 @@ export class SandboxAgentTransport implements RuntimeTransport {
   /** What channels need; the credentials stay in the endpoint, out of sight. */
   readonly #channelOptions: ChannelOptions;
 
+  /** @throws TypeError when `baseUrl` is not an absolute URL, or points into the runtime's API (`.../v1`). */
   constructor(options: SandboxAgentTransportOptions) {
+    checkRuntimeBaseUrl(options.baseUrl);
     this.endpoint = new HttpEndpoint(options);
     this.#channelOptions = { closeTimeoutMs: options.closeTimeoutMs, maxStreamRetries: options.maxStreamRetries };
   }

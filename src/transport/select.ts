@@ -1,6 +1,5 @@
 import { AcpHttpTransport } from "./acp-http.js";
 import { AcpWebSocketTransport } from "./acp-websocket.js";
-import { checkRuntimeBaseUrl } from "./base-url.js";
 import { SandboxAgentTransport } from "./sandbox-agent.js";
 import type { RuntimeTransport } from "./types.js";
 
@@ -45,7 +44,6 @@ export function selectTransport(options: TransportSelection): RuntimeTransport {
   }
   const name = transport ?? nameForUrl(options.baseUrl);
   if (name === "sandbox-agent") {
-    if (options.baseUrl !== undefined) checkRuntimeBaseUrl(options.baseUrl);
     // Without a URL, a caller-supplied fetch may route every request itself.
     return new SandboxAgentTransport({ baseUrl: options.baseUrl ?? "http://localhost", token: options.token, headers: options.headers, fetch: options.fetch });
   }

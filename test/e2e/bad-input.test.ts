@@ -13,14 +13,24 @@ function recordingFetch() {
   return { fetch: spy, requests };
 }
 
-/** `run()`'s rejection and how long it took, in ms. */
+/**
+ * `run()`'s rejection and how long the check takes, in ms: the fastest of three runs, so a
+ * busy machine's scheduling or a garbage collection in one run does not count as the check.
+ */
 async function rejection(run: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  const error = await run().then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  return { error, ms: performance.now() - started };
+  let error: unknown;
+  let ms = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const caught = await run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    ms = Math.min(ms, performance.now() - started);
+    if (i === 0) error = caught;
+    else expect(caught?.constructor).toBe(error?.constructor);
+  }
+  return { error, ms };
 }
 
 describe("bad input on the real runtime: a typed error at once, nothing sent", () => {

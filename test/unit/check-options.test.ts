@@ -92,7 +92,6 @@ describe("SandboxAgent.connect refuses bad options at once, sending nothing", ()
     ["http://127.0.0.1:2468/v1", 'the path "/v1"', "the client adds /v1 itself"],
     ["http://127.0.0.1:2468/v1/", 'the path "/v1/"', "the client adds /v1 itself"],
     ["http://127.0.0.1:2468/v1/health", 'the path "/v1/health"', "the client adds /v1 itself"],
-    ["http://127.0.0.1:2468/runtime", 'the path "/runtime"', "fetch option that rewrites"],
     ["http://127.0.0.1:2468/?x=1", "a query", ""],
     ["http://127.0.0.1:2468/#top", "a fragment", ""],
   ])("refuses baseUrl %s for the sandbox-agent runtime", async (baseUrl, what, hint) => {
@@ -100,10 +99,18 @@ describe("SandboxAgent.connect refuses bad options at once, sending nothing", ()
     const { error, ms } = await refused({ baseUrl, fetch });
     expect(error).toBeInstanceOf(InvalidOptionsError);
     expect((error as Error).message).toContain(`has ${what}`);
-    expect((error as Error).message).toContain('give the root, e.g. "http://127.0.0.1:2468"');
+    expect((error as Error).message).toContain('give the server\'s root (or a proxy\'s path prefix), e.g. "http://127.0.0.1:2468"');
     expect((error as Error).message).toContain(hint);
     expect(ms).toBeLessThan(10);
     expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it("keeps a path prefix (a runtime behind a proxy at /sandbox), as the reference client does", async () => {
+    const fetch = fetchSpy();
+    const sdk = await SandboxAgent.connect({ baseUrl: `${base}/sandbox/`, fetch, healthTimeoutMs: 1000 });
+    expect(fetch.mock.calls[0]?.[0]).toBe(`${base}/sandbox/v1/health`);
+    await sdk.dispose();
+    expect(() => checkRuntimeBaseUrl("http://h:2468/sandbox/v1")).toThrow('e.g. "http://h:2468/sandbox"');
   });
 
   it("accepts a root with or without its trailing slash, and paths for the ACP transports", async () => {
