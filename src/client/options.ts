@@ -1,32 +1,16 @@
 import { DEFAULT_REPLAY_MAX_CHARS, DEFAULT_REPLAY_MAX_EVENTS, resolveReplayCaps } from "../history/replay.js";
 import type { SessionPersistDriver } from "../persist/types.js";
-import type { RuntimeTransport } from "../transport/types.js";
-import type { TransportName } from "../transport/select.js";
+import type { TransportSelection } from "../transport/select.js";
 import type { DurableAgentError } from "../errors.js";
 import { checkConnectOptionKeys } from "./check-options.js";
 import { InvalidOptionsError } from "./errors.js";
 
-/** Options of `SandboxAgent.connect`. The reference client's names are kept. */
-export interface SandboxAgentConnectOptions {
-  /**
-   * Where the runtime is: the sandbox-agent base URL (`http://127.0.0.1:2468`) or an ACP
-   * agent's endpoint (`ws://127.0.0.1:8080/acp`). Required unless `transport` is an instance.
-   */
-  baseUrl?: string;
-  /** Bearer token the runtime requires. */
-  token?: string;
-  /** Extra headers sent on every request. */
-  headers?: HeadersInit;
-  /** The `fetch` to use (default: the global one). */
-  fetch?: typeof fetch;
-  /**
-   * Which runtime link to use: a {@link RuntimeTransport} of your own, or the name of a
-   * built-in one to reach at `baseUrl`: `"sandbox-agent"` (the sandbox-agent runtime),
-   * `"acp-websocket"` (ACP's standard WebSocket transport) or `"acp-http"` (ACP's standard
-   * Streamable HTTP transport). Default: chosen by `baseUrl`, `ws://`/`wss://` meaning
-   * `"acp-websocket"` and `http(s)://` meaning `"sandbox-agent"`. See docs/runtimes.md.
-   */
-  transport?: RuntimeTransport | TransportName;
+/**
+ * Options of `SandboxAgent.connect`. The reference client's names are kept. Where the runtime
+ * is and how to reach it (`baseUrl`, `token`, `headers`, `fetch`, `transport`) are the
+ * {@link TransportSelection} fields.
+ */
+export interface SandboxAgentConnectOptions extends TransportSelection {
   /** Where sessions and events are stored (default: a new `InMemorySessionPersistDriver`). */
   persist?: SessionPersistDriver;
   /** Most transcript entries replayed when a session is restored without `session/load` (default 50). */

@@ -14,17 +14,27 @@ export type TransportName = "sandbox-agent" | "acp-websocket" | "acp-http";
 /** Every {@link TransportName}. */
 export const TRANSPORT_NAMES: readonly TransportName[] = ["sandbox-agent", "acp-websocket", "acp-http"];
 
-/** What {@link selectTransport} reads. */
+/** Where the runtime is and how to reach it: what {@link selectTransport} reads. */
 export interface TransportSelection {
-  /** Where the runtime or agent is. */
+  /**
+   * Where the runtime is: the sandbox-agent base URL (`http://127.0.0.1:2468`, or a proxy's
+   * path prefix) or an ACP agent's endpoint (`ws://127.0.0.1:8080/acp`). Required unless
+   * `transport` is an instance.
+   */
   baseUrl?: string;
-  /** Bearer token. */
+  /** Bearer token the runtime requires. */
   token?: string;
-  /** Extra headers on every request (on the upgrade request for WebSocket, Node only). */
+  /** Extra headers sent on every request (on the upgrade request for WebSocket, Node only). */
   headers?: HeadersInit;
-  /** The `fetch` to use (HTTP transports). */
+  /** The `fetch` to use (HTTP transports; default: the global one). */
   fetch?: typeof fetch;
-  /** A transport instance (used as is) or the name of one to build from `baseUrl`. */
+  /**
+   * Which runtime link to use: a {@link RuntimeTransport} of your own, or the name of a
+   * built-in one to reach at `baseUrl`: `"sandbox-agent"` (the sandbox-agent runtime),
+   * `"acp-websocket"` (ACP's standard WebSocket transport) or `"acp-http"` (ACP's standard
+   * Streamable HTTP transport). Default: chosen by `baseUrl`, `ws://`/`wss://` meaning
+   * `"acp-websocket"` and `http(s)://` meaning `"sandbox-agent"`. See docs/runtimes.md.
+   */
   transport?: RuntimeTransport | TransportName;
 }
 

@@ -9,16 +9,23 @@ import { checkRuntimeBaseUrl } from "../../src/transport/base-url.js";
 const fetchSpy = () => vi.fn<typeof fetch>(async () => new Response(JSON.stringify({ status: "ok" })));
 
 /** `connect(options)`'s rejection and how long it took, in ms. */
+/** `connect`'s rejection, and what the check costs: the fastest of three runs (a busy machine's scheduling is not the check). */
 async function refused(options: unknown): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  const error = await SandboxAgent.connect(options as SandboxAgentConnectOptions).then(
-    async (sdk) => {
-      await sdk.dispose();
-      return undefined;
-    },
-    (caught: unknown) => caught,
-  );
-  return { error, ms: performance.now() - started };
+  let error: unknown;
+  let ms = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const caught = await SandboxAgent.connect(options as SandboxAgentConnectOptions).then(
+      async (sdk) => {
+        await sdk.dispose();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    ms = Math.min(ms, performance.now() - started);
+    error ??= caught;
+  }
+  return { error, ms };
 }
 
 describe("closestName", () => {
