@@ -1,6 +1,9 @@
 // Claude Code's ACP adapter behind the official AcpServer: each accepted ACP connection (a
 // WebSocket, or a Streamable HTTP connection) gets its own adapter process, bridged to the
 // connection's message stream over the process's stdio. The process dies with its connection.
+import type { ChildProcess } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { ndJsonStream } from "@agentclientprotocol/sdk";
 import type { AgentFactory } from "@agentclientprotocol/sdk/experimental/server";
@@ -26,7 +29,14 @@ export interface AdapterProcesses {
 export function claudeAdapterConnector(setup: ClaudeAgentSetup, processes: AdapterProcesses): AgentConnector {
   return {
     connect(stream) {
-      const child = spawnClaudeAdapter(setup);
+      // The adapters' stderr (their logs) goes to <sandbox root>/adapter.log.
+      const log = openSync(join(setup.sandbox.root, "adapter.log"), "a");
+      let child: ChildProcess;
+      try {
+        child = spawnClaudeAdapter(setup, { stderr: log });
+      } finally {
+        closeSync(log);
+      }
       const pgid = child.pid;
       const exited = new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) resolve();

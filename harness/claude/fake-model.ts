@@ -107,22 +107,31 @@ const COMMANDS: Record<string, (arg: string) => ModelReply> = {
   stall: () => ({ kind: "stall" }),
 };
 
+const CLAUDE_CODE_NOTE = /^(<system-reminder>|<local-command-caveat>|<command-name>|<local-command-stdout>|\[Request interrupted)/;
+
+/** Whether a user message's text block is one Claude Code adds itself (a reminder, a local command's echo, an interruption note). */
+export function isClaudeCodeNote(text: string): boolean {
+  return CLAUDE_CODE_NOTE.test(text);
+}
+
 /**
- * The reply the prompt commands give: the last user message decides. A `tool_result` gets
- * `tool said: <its text>`; a text starting with a command (`fake:bash <command>`, `fake:chunks N`,
- * `fake:slowchunks N MS`, `fake:error [message]`, `fake:stall`) gets that; any other text
- * `echo: <text>`.
- * Commands are read from the last text block that is not a `<system-reminder>` (a replay
+ * The reply the prompt commands give: the last user message decides. A `tool_result` (with no
+ * text of the user's beside it) gets `tool said: <its text>`; a text starting with a command
+ * (`fake:bash <command>`, `fake:chunks N`, `fake:slowchunks N MS`, `fake:error [message]`,
+ * `fake:stall`) gets that; any other text `echo: <text>`.
+ * Commands are read from the last text block that Claude Code did not add itself (a replay
  * preamble comes first in the same message, so the user's own text is last).
  */
 export function replyFromPrompt(messages: readonly RecordedMessage[]): ModelReply {
   const last = messages.at(-1);
   if (last === undefined || last.role !== "user") return { kind: "text", text: "nothing to answer" };
+  // The user's own words win: after an interrupted tool call, its result and the next prompt
+  // come in one message.
+  const texts = last.blocks.filter((b) => b.type === "text" && b.text !== undefined && !isClaudeCodeNote(b.text));
   const result = last.blocks.find((b) => b.type === "tool_result");
-  if (result !== undefined) {
+  if (texts.length === 0 && result !== undefined) {
     return { kind: "text", text: `tool said${result.isError ? " (error)" : ""}: ${(result.text ?? "").trim().slice(0, 200)}` };
   }
-  const texts = last.blocks.filter((b) => b.type === "text" && b.text !== undefined && !b.text.startsWith("<system-reminder>"));
   const text = (texts.at(-1)?.text ?? "").trim();
   const match = /^fake:([a-z]+)(?:\s+([\s\S]*))?$/.exec(text);
   const command = match ? COMMANDS[match[1]!] : undefined;

@@ -20,6 +20,7 @@ export {
 } from "./agent.js";
 export { claudeAdapterConnector, type AdapterProcesses, type AgentConnector } from "./connector.js";
 export {
+  isClaudeCodeNote,
   replyFromPrompt,
   startFakeModel,
   type FakeModel,
