@@ -14,7 +14,7 @@ for (const file of readdirSync("drivers")) {
   if (file.endsWith(".ts")) entry[`drivers/${file.slice(0, -3)}`] = `drivers/${file}`;
 }
 
-const external = ["better-sqlite3", "pg", "idb", "ws"];
+const external = ["better-sqlite3", "pg", "idb", "ws", "ioredis"];
 
 // Members marked `@internal` are left out of the published declarations.
 const dts = { compilerOptions: { stripInternal: true } };
