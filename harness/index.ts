@@ -33,3 +33,4 @@ export {
 export { RawAcp, type RawPostResult, type RawSse, type SseMessage } from "./raw-acp.js";
 export { startAcpServer, type AcpServerHandle, type StartAcpServerOptions } from "./acp-server.js";
 export { startPostgres, type PostgresServer, type StartPostgresOptions } from "./postgres-server.js";
+export { startRedis, type RedisServer, type StartRedisOptions } from "./redis-server.js";

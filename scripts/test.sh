@@ -13,6 +13,7 @@ fi
 # System packages: PostgreSQL server binaries and Debian's Chromium for the browser suite.
 need=()
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

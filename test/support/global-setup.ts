@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startPostgres } from "../../harness/index.js";
+import { startPostgres, startRedis } from "../../harness/index.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -7,6 +7,10 @@ declare module "vitest" {
     pgUrl: string;
     /** Why PostgreSQL could not start, when it could not. */
     pgError: string;
+    /** URL of the run's Redis server; empty when it could not start (outside CI only). */
+    redisUrl: string;
+    /** Why Redis could not start, when it could not. */
+    redisError: string;
   }
 }
 
@@ -25,6 +29,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (process.env.CI === "true") throw error;
     project.provide("pgUrl", "");
     project.provide("pgError", String(error));
+  }
+  try {
+    const redis = await startRedis();
+    stops.push(() => redis.stop());
+    project.provide("redisUrl", redis.url);
+    project.provide("redisError", "");
+  } catch (error) {
+    // The same rule as PostgreSQL: fatal in CI, every Redis test fails with the reason elsewhere.
+    if (process.env.CI === "true") {
+      for (const stop of stops.reverse()) await stop();
+      throw error;
+    }
+    project.provide("redisUrl", "");
+    project.provide("redisError", String(error));
   }
   return async () => {
     for (const stop of stops.reverse()) await stop();

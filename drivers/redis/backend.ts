@@ -1,0 +1,118 @@
+import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
+import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
+import { closeClient, openClient, type Connection } from "./connection.js";
+import { PersistKeys } from "./names.js";
+import type { ResolvedRedisOptions } from "./options.js";
+import { DELETE_SESSION, INSERT_EVENTS, SCAN_SESSIONS, WRITE_SESSION } from "./persist-scripts.js";
+import { createdAtKey, eventValue, orderMember, recordValue, valueToEvent, valueToRecord } from "./rows.js";
+
+/**
+ * Redis storage: every write is one Lua script (atomic, so safe with any number of writers),
+ * every read of events one sorted-set range (`O(log n + page)`), listings one script over
+ * the lex-ordered index. See docs/drivers/redis.md for the key layout.
+ */
+export class RedisBackend implements PersistBackend {
+  readonly #connection: Connection;
+  readonly #keys: PersistKeys;
+
+  /** Nothing is awaited: an owned client connects in the background, commands queue meanwhile. */
+  constructor(options: ResolvedRedisOptions) {
+    this.#connection = openClient(options.source);
+    this.#keys = new PersistKeys(options.prefix);
+  }
+
+  get #client() {
+    return this.#connection.client;
+  }
+
+  /** One HGET. */
+  async readSession(id: string): Promise<SessionRecord | undefined> {
+    const value = await this.#client.hget(this.#keys.records, id);
+    return value === null ? undefined : valueToRecord(value);
+  }
+
+  /** One script: the record and its listing entry, replaced together. */
+  async writeSession(record: SessionRecord): Promise<void> {
+    await this.#write(record, "put");
+  }
+
+  /** The same script, storing only when the id is free: of any number of racing writers, one stores. */
+  async insertSession(record: SessionRecord): Promise<boolean> {
+    return (await this.#write(record, "add")) === 1;
+  }
+
+  /** One script: a lex range of the listing index, then the records it names. */
+  async scanSessions(after: SessionKey | undefined, limit: number): Promise<SessionRecord[]> {
+    const min = after === undefined ? "-" : `(${orderMember(after.createdAt, after.id)}`;
+    const values = (await SCAN_SESSIONS.run(this.#client, [this.#keys.order, this.#keys.records], [min, limit])) as (string | null)[];
+    const records: SessionRecord[] = [];
+    for (const value of values) if (value !== null) records.push(valueToRecord(value));
+    return records;
+  }
+
+  /** One ZRANGEBYSCORE after `afterIndex`. */
+  async scanEvents(sessionId: string, afterIndex: number, limit: number): Promise<SessionEvent[]> {
+    const values = await this.#client.zrangebyscore(this.#keys.events(sessionId), `(${afterIndex}`, "+inf", "LIMIT", 0, limit);
+    return values.map(valueToEvent);
+  }
+
+  /** One ZRANGE by rank from the end: the last `limit` members, ascending. */
+  async readTail(sessionId: string, limit: number): Promise<SessionEvent[]> {
+    const values = await this.#client.zrange(this.#keys.events(sessionId), String(-limit), "-1");
+    return values.map(valueToEvent);
+  }
+
+  /**
+   * One script that checks every key of the batch and writes all of it, or nothing; a
+   * refusal is explained by reading the events that hold the ids.
+   */
+  async insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    const args: string[] = [sessionId];
+    const single = events.length === 1;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as SessionEvent;
+      args.push(event.id, String(event.eventIndex), eventValue(event, single ? "event" : `events[${i}]`));
+    }
+    const keys = [this.#keys.events(sessionId), this.#keys.ids(sessionId), this.#keys.eventIds];
+    const refused = (await INSERT_EVENTS.run(this.#client, keys, args)) as (number | string)[];
+    if (refused.length === 0) return undefined;
+    const clashes: EventClash[] = [];
+    for (let i = 0; i < refused.length; i += 2) {
+      const event = events[Number(refused[i])] as SessionEvent;
+      const owner = String(refused[i + 1]);
+      if (owner === "") {
+        clashes.push({ event, indexTaken: true });
+        continue;
+      }
+      const stored = await this.#eventAt(owner);
+      // Gone (deleted since) or no longer that id: say nothing, the kit retries.
+      if (stored !== undefined && stored.id === event.id) clashes.push({ event, storedWithId: stored });
+    }
+    return clashes;
+  }
+
+  /** One script: record, listing entry, events and registry entries, in one atomic step. */
+  async deleteSession(id: string): Promise<void> {
+    const k = this.#keys;
+    await DELETE_SESSION.run(this.#client, [k.events(id), k.ids(id), k.records, k.order, k.eventIds], [id]);
+  }
+
+  /** QUIT the client when the backend opened it; the caller's client stays open. */
+  async close(): Promise<void> {
+    await closeClient(this.#connection);
+  }
+
+  /** Run the record script in `mode`. */
+  async #write(record: SessionRecord, mode: "put" | "add"): Promise<number> {
+    const keys = [this.#keys.records, this.#keys.order];
+    return Number(await WRITE_SESSION.run(this.#client, keys, [record.id, createdAtKey(record.createdAt), recordValue(record), mode]));
+  }
+
+  /** The event a registry entry (`<eventIndex>:<session id>`) points at, if it is still there. */
+  async #eventAt(owner: string): Promise<SessionEvent | undefined> {
+    const colon = owner.indexOf(":");
+    const index = owner.slice(0, colon);
+    const [value] = await this.#client.zrangebyscore(this.#keys.events(owner.slice(colon + 1)), index, index);
+    return value === undefined ? undefined : valueToEvent(value);
+  }
+}
