@@ -7,8 +7,7 @@
 //            session of its own, mixing single inserts and batches.
 // Prints one JSON line with what it wrote (after a "ready" line when asked to wait).
 import { PostgresSessionPersistDriver } from "../../drivers/postgres.js";
-import { EventConflictError } from "../../src/persist/errors.js";
-import type { SessionEvent } from "../../src/persist/types.js";
+import { appendPlan, barrier } from "./append-loop.js";
 
 /** Arguments the parent passes as one JSON string. */
 export interface WorkerArgs {
@@ -34,54 +33,6 @@ const driver = new PostgresSessionPersistDriver({
   notify: args.notify,
 });
 
-function event(sessionId: string, id: string, eventIndex: number): SessionEvent {
-  return {
-    id,
-    eventIndex,
-    sessionId,
-    createdAt: Date.now(),
-    connectionId: `worker-${args.worker}`,
-    sender: "client",
-    payload: { jsonrpc: "2.0", method: "session/update", params: { worker: args.worker, id } },
-  };
-}
-
-async function nextIndex(sessionId: string): Promise<number> {
-  const [last] = await driver.listLatestEvents(sessionId, 1);
-  return last === undefined ? 0 : last.eventIndex + 1;
-}
-
-/** Append `ids` to `sessionId` as one unit (an insert, or a batch), retrying when another writer took the index first. */
-async function append(sessionId: string, ids: string[]): Promise<number> {
-  for (let conflicts = 0; ; conflicts++) {
-    const start = await nextIndex(sessionId);
-    const events = ids.map((id, i) => event(sessionId, id, start + i));
-    try {
-      if (events.length === 1) await driver.insertEvent(sessionId, events[0] as SessionEvent);
-      else await driver.insertEvents(sessionId, events);
-      return conflicts;
-    } catch (error) {
-      if (!(error instanceof EventConflictError) || error.reason !== "eventIndex") throw error;
-    }
-  }
-}
-
-/** Print "ready" and resolve on the parent's "go". */
-async function barrier(): Promise<void> {
-  process.stdout.write("ready\n");
-  await new Promise<void>((resolve) => {
-    let input = "";
-    const onData = (chunk: Buffer) => {
-      input += chunk.toString();
-      if (!input.includes("go")) return;
-      process.stdin.off("data", onData);
-      process.stdin.pause();
-      resolve();
-    };
-    process.stdin.on("data", onData);
-  });
-}
-
 async function main(): Promise<unknown> {
   // Appenders connect (and migrate) before the barrier, so the race starts on the first insert;
   // migrators must not, their race is the migration.
@@ -92,19 +43,7 @@ async function main(): Promise<unknown> {
     return { ok: true };
   }
   const { worker, sharedSession, ownSession, count } = args as Required<WorkerArgs>;
-  const written: string[] = [];
-  let conflicts = 0;
-  let i = 0;
-  while (i < count) {
-    // Every fourth unit is a batch of (up to) three events; the rest are single inserts.
-    const size = i % 4 === 3 ? Math.min(3, count - i) : 1;
-    const ids = Array.from({ length: size }, (_, k) => `w${worker}-shared-${i + k}`);
-    conflicts += await append(sharedSession, ids);
-    written.push(...ids);
-    conflicts += await append(ownSession, ids.map((id) => id.replace("shared", "own")));
-    i += size;
-  }
-  return { ok: true, written, conflicts };
+  return { ok: true, ...(await appendPlan(driver, { worker, sharedSession, ownSession, count })) };
 }
 
 main()

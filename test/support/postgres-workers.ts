@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { WorkerArgs } from "./postgres-worker.js";
 
-// Parent side of postgres-worker.ts: start worker processes, release them together once
-// all are ready, and collect the JSON line each prints at the end.
+// Parent side of the worker processes (postgres-worker.ts, append-worker.ts): start them,
+// release them together once all are ready, and collect the JSON line each prints at the end.
 
 const WORKER = fileURLToPath(new URL("./postgres-worker.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -20,15 +20,20 @@ export interface WorkerResult {
   conflicts?: number;
 }
 
-/** Run one worker per args entry; with more than one, they all start working at the same moment. */
-export async function runWorkers(argsList: WorkerArgs[]): Promise<WorkerResult[]> {
+/** Run one PostgreSQL worker per args entry; with more than one, they all start working at the same moment. */
+export function runWorkers(argsList: WorkerArgs[]): Promise<WorkerResult[]> {
   const barrier = argsList.length > 1;
+  return spawnWorkers(WORKER, argsList.map((args) => ({ ...args, barrier })));
+}
+
+/**
+ * Run the worker script `file` once per args entry (passed as one JSON argument); each
+ * prints "ready" when it waits at its barrier, and all get "go" once all are ready.
+ */
+export async function spawnWorkers(file: string, argsList: unknown[]): Promise<WorkerResult[]> {
   let ready = 0;
   const children = argsList.map((args) =>
-    spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify({ ...args, barrier })], {
-      cwd: ROOT,
-      stdio: ["pipe", "pipe", "pipe"],
-    }),
+    spawn(process.execPath, ["--import", "tsx", file, JSON.stringify(args)], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }),
   );
   const results = children.map(
     (child) =>
