@@ -4,7 +4,8 @@ import { closeClient, openClient, type Connection } from "./connection.js";
 import { PersistKeys } from "./names.js";
 import type { ResolvedRedisOptions } from "./options.js";
 import { DELETE_SESSION, INSERT_EVENTS, SCAN_SESSIONS, WRITE_SESSION } from "./persist-scripts.js";
-import { createdAtKey, eventValue, orderMember, recordValue, valueToEvent, valueToRecord } from "./rows.js";
+import { eventJson } from "../shared/event-json.js";
+import { createdAtKey, orderMember, recordValue, valueToEvent, valueToRecord } from "./rows.js";
 
 /**
  * Redis storage: every write is one Lua script (atomic, so safe with any number of writers),
@@ -71,7 +72,7 @@ export class RedisBackend implements PersistBackend {
     const single = events.length === 1;
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as SessionEvent;
-      args.push(event.id, String(event.eventIndex), eventValue(event, single ? "event" : `events[${i}]`));
+      args.push(event.id, String(event.eventIndex), eventJson(event, single ? "event" : `events[${i}]`));
     }
     const keys = [this.#keys.events(sessionId), this.#keys.ids(sessionId), this.#keys.eventIds];
     const refused = (await INSERT_EVENTS.run(this.#client, keys, args)) as (number | string)[];

@@ -1,10 +1,9 @@
-import { PersistValidationError } from "../../src/persist/errors.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 
 // How records and events are written into Redis values, and read back as fresh objects.
 // Records are stored as `<createdAt key><JSON>`, so that the script that replaces or deletes
 // a record finds its old listing entry without parsing JSON. Events are stored as JSON
-// with a fixed field order.
+// with a fixed field order (eventJson in ../shared/event-json.ts).
 
 /** Length of {@link createdAtKey}'s result. */
 export const CREATED_AT_KEY_LENGTH = 16;
@@ -34,28 +33,6 @@ export function recordValue(record: SessionRecord): string {
 /** A fresh record from its stored form. */
 export function valueToRecord(value: string): SessionRecord {
   return JSON.parse(value.slice(CREATED_AT_KEY_LENGTH)) as SessionRecord;
-}
-
-/**
- * The stored form of a (validated) event, fields in a fixed order.
- * @throws PersistValidationError when the payload cannot be serialized (a BigInt, a cycle).
- */
-export function eventValue(event: SessionEvent, path: string): string {
-  try {
-    return JSON.stringify({
-      id: event.id,
-      eventIndex: event.eventIndex,
-      sessionId: event.sessionId,
-      createdAt: event.createdAt,
-      connectionId: event.connectionId,
-      sender: event.sender,
-      payload: event.payload,
-    });
-  } catch (error) {
-    throw new PersistValidationError("session event", [
-      { path: `${path}.payload`, message: `must be JSON-serializable (${(error as Error).message})` },
-    ]);
-  }
 }
 
 /** A fresh event from its stored form. */
