@@ -47,6 +47,7 @@ export const DURABLE_AGENT_ERROR_CODES = [
   "persist.indexeddb.schema",
   "persist.indexeddb.unavailable",
   "persist.indexeddb.failed",
+  "persist.file.busy",
 ] as const;
 
 /**

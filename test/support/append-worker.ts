@@ -8,15 +8,15 @@ import { appendPlan, barrier, type AppendPlan } from "./append-loop.js";
 /** Arguments the parent passes as one JSON string. */
 export interface AppendWorkerArgs extends AppendPlan {
   /** Which driver, and its options. */
-  driver: { kind: "redis"; url: string; keyPrefix: string };
+  driver: { kind: "redis"; url: string; keyPrefix: string } | { kind: "file"; directory: string };
 }
 
 const args = JSON.parse(process.argv[2] ?? "{}") as AppendWorkerArgs;
 const spec = args.driver;
-const driver: PersistDriver = new (await import("../../drivers/redis.js")).RedisSessionPersistDriver({
-  url: spec.url,
-  keyPrefix: spec.keyPrefix,
-});
+const driver: PersistDriver =
+  spec.kind === "redis"
+    ? new (await import("../../drivers/redis.js")).RedisSessionPersistDriver({ url: spec.url, keyPrefix: spec.keyPrefix })
+    : new (await import("../../drivers/file.js")).FileSessionPersistDriver({ directory: spec.directory });
 
 async function main(): Promise<unknown> {
   await driver.listLatestEvents(args.sharedSession, 1); // connect before the race starts

@@ -18,7 +18,8 @@ export function runAppendWorkers(argsList: AppendWorkerArgs[]): Promise<WorkerRe
 /**
  * Check what `workers` processes appending `count` events each left in `driver`: the shared
  * session holds exactly indexes 0..n-1, every reported id once, each worker's in its order;
- * each worker's own session holds its events at 0..count-1.
+ * each worker's own session holds its events at 0..count-1; and the workers really raced
+ * (some lost an index to another and retried).
  */
 export async function assertAppended(driver: SessionPersistDriver, results: WorkerResult[], workers: number, count: number): Promise<void> {
   for (const result of results) assert.equal(result.ok, true, result.error);
@@ -39,4 +40,5 @@ export async function assertAppended(driver: SessionPersistDriver, results: Work
       Array.from({ length: count }, (_, i) => [i, `w${worker}-own-${i}`]),
     );
   }
+  assert.ok(results.reduce((n, r) => n + (r.conflicts ?? 0), 0) > 0, "the workers never collided");
 }

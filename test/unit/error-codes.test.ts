@@ -176,6 +176,7 @@ describe("error codes", () => {
         case "persist.indexeddb.schema":
         case "persist.indexeddb.unavailable":
         case "persist.indexeddb.failed":
+        case "persist.file.busy":
           return true;
         default: {
           const unhandled: never = code;

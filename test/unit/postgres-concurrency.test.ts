@@ -45,8 +45,6 @@ describe("PostgresSessionPersistDriver across processes", () => {
     const driver = new PostgresSessionPersistDriver({ connectionString: url, schema });
     try {
       await assertAppended(driver, results, WORKERS, count);
-      // The writers really raced: some lost an index to another and retried.
-      assert.ok(results.reduce((n, r) => n + (r.conflicts ?? 0), 0) > 0, "the workers never collided");
     } finally {
       await driver.close();
     }
