@@ -344,8 +344,13 @@ export class AgentConnection {
       sessionId = this.sessionOfParams(message.params);
       if (sessionId !== undefined && "id" in message && message.id !== undefined) this.sessionOfIncoming.set(message.id, sessionId);
     } else {
-      sessionId = this.sessionOfOutgoing.get(message.id)?.sessionId;
+      const outgoing = this.sessionOfOutgoing.get(message.id);
+      sessionId = outgoing?.sessionId;
       this.sessionOfOutgoing.delete(message.id);
+      // Route the new agent session's messages at once: an agent may send updates right after
+      // answering session/new, before the caller has the answer and binds the session itself.
+      const created = outgoing?.method === "session/new" && "result" in message ? (message.result as { sessionId?: unknown } | null)?.sessionId : undefined;
+      if (sessionId !== undefined && typeof created === "string") this.localByAgentSession.set(created, sessionId);
       // Synthetic failure responses are written by this client's transport, not the agent.
       if ("error" in message && message.error?.code === TRANSPORT_FAILURE_CODE) sender = "client";
     }

@@ -81,14 +81,39 @@ describeClaudeSuite("sandbox-agent", async (model) => {
     stop: () => runtime.stop(),
   };
 }, (suite) => {
-  // BUG (src/client/agent-connection.ts, observeIncoming/bind): the local session is bound to
-  // the agent's session id only when the code awaiting `session/new` resumes (Session.startNew
-  // calls connection.bind after the answer resolved). An update for that session read in the
-  // same batch as the answer (Claude sends available_commands_update right after it) finds no
-  // binding and is dropped: neither stored nor given to onEvent. Without the coalescing fetch
-  // this happens on sandbox-agent about 2 times in 3 here. Fix: bind when the answer to
-  // session/new is observed. Then this test passes: drop `.fails`.
-  it.fails("an update sent right after the answer to session/new is recorded (known bug: dropped when both arrive in one read)", async () => {
+  // The runtime publishes a request's answer on the event stream and answers its POST; when it
+  // dies in between, the POST fails after the answer was delivered. That failure must not
+  // answer the request a second time (the ACP SDK printed "Got response to unknown request").
+  it("a POST that fails after its answer came on the event stream does not answer the request again", async () => {
+    let failNextPrompt = false;
+    const failingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (failNextPrompt && init?.method === "POST" && String(init.body ?? "").includes('"method":"session/prompt"')) {
+        failNextPrompt = false;
+        await response.body?.cancel();
+        // Let the answer arrive on the event stream first, then lose the POST's connection.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        throw new TypeError("fetch failed", { cause: new Error("other side closed") });
+      }
+      return response;
+    };
+    const sdk = await suite.connect({ fetch: failingFetch });
+    const session = await sdk.createSession({ id: "c-post-fails", agent: "claude", cwd: suite.target.sandbox.workspace });
+    failNextPrompt = true;
+    const response = await session.prompt("answered on the stream");
+    expect(response.stopReason).toBe("end_turn");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const stored = await allEvents(sdk.persist, session.id);
+    // Only the agent's answer is recorded for the prompt; no failure response after it.
+    expect(stored.filter((e) => e.sender === "client" && "error" in e.payload)).toEqual([]);
+    // The failed POST said the runtime may be gone: the next prompt checks and goes on.
+    expect((await session.prompt("and the next one")).stopReason).toBe("end_turn");
+  });
+
+  // The local session is bound to the agent's session id as soon as the answer to session/new
+  // is observed, so an update read in the same batch (Claude sends available_commands_update
+  // right after it) is recorded and reaches onEvent; the coalescing fetch makes that batch.
+  it("an update sent right after the answer to session/new is recorded, also when both arrive in one read", async () => {
     const sdk = await suite.connect({ fetch: coalescingFetch(100) });
     const session = await sdk.createSession({ id: "c-after-new", agent: "claude", cwd: suite.target.sandbox.workspace });
     // The adapter writes it a moment after its answer; give it time to be read.
