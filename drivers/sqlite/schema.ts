@@ -7,14 +7,27 @@ import type { TableNames } from "./names.js";
 // Statements deliberately omit IF NOT EXISTS: a migration that ran twice would fail loudly
 // instead of passing unnoticed.
 
-/** One step of the schema's history. */
-export interface Migration {
+/** One step of a schema's history; `N` holds the names its statements are built from. */
+export interface Migration<N = TableNames> {
   /** Position in the history, from 1, without gaps. */
   readonly version: number;
   /** What the step does, for humans. */
   readonly name: string;
   /** The DDL of the step for one set of table names, in order. */
-  readonly statements: (t: TableNames) => string[];
+  readonly statements: (t: N) => string[];
+}
+
+/**
+ * A schema history with a version table of its own: the driver's ({@link MIGRATIONS} in
+ * `<prefix>schema_version`), or another one sharing the file (the session store's).
+ */
+export interface MigrationTrack<N> {
+  /** The table recording the applied versions (unquoted). */
+  readonly table: string;
+  /** What the statements are built from. */
+  readonly names: N;
+  /** Every migration, oldest first. */
+  readonly migrations: readonly Migration<N>[];
 }
 
 /**
@@ -62,15 +75,15 @@ export const MIGRATIONS: readonly Migration[] = [
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** The highest version recorded in the migrations table; 0 when the table does not exist yet. */
-function recordedVersion(db: Database.Database, t: TableNames): number {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t.migrations);
-  if (table === undefined) return 0;
-  const row = db.prepare(`SELECT MAX(version) AS v FROM "${t.migrations}"`).get() as { v: number | null };
+function recordedVersion(db: Database.Database, table: string): number {
+  const found = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
+  if (found === undefined) return 0;
+  const row = db.prepare(`SELECT MAX(version) AS v FROM "${table}"`).get() as { v: number | null };
   return row.v ?? 0;
 }
 
-function refuseNewer(t: TableNames, version: number): void {
-  if (version > SQLITE_SCHEMA_VERSION) throw new SQLiteSchemaVersionError(t.migrations, version, SQLITE_SCHEMA_VERSION);
+function refuseNewer(table: string, version: number, latest: number): void {
+  if (version > latest) throw new SQLiteSchemaVersionError(table, version, latest);
 }
 
 /**
@@ -82,22 +95,30 @@ function refuseNewer(t: TableNames, version: number): void {
  * @throws SQLiteSchemaVersionError when the database is newer than this release.
  */
 export function migrate(db: Database.Database, t: TableNames, now: () => number = Date.now): void {
+  migrateTrack(db, { table: t.migrations, names: t, migrations: MIGRATIONS }, now);
+}
+
+/**
+ * Bring one {@link MigrationTrack} up to its newest version, as {@link migrate} does for the driver's.
+ * @throws SQLiteSchemaVersionError when the track's table records a version newer than its newest migration.
+ */
+export function migrateTrack<N>(db: Database.Database, track: MigrationTrack<N>, now: () => number = Date.now): void {
+  const { table, migrations } = track;
+  const latest = migrations.length;
   // Up-to-date databases (the usual case) are checked without taking the write lock.
-  const seen = recordedVersion(db, t);
-  refuseNewer(t, seen);
-  if (seen === SQLITE_SCHEMA_VERSION) return;
+  const seen = recordedVersion(db, table);
+  refuseNewer(table, seen, latest);
+  if (seen === latest) return;
 
   db.transaction(() => {
-    db.exec(
-      `CREATE TABLE IF NOT EXISTS "${t.migrations}" (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`,
-    );
+    db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`);
     // Re-read under the lock: another connection may have migrated meanwhile.
-    const current = recordedVersion(db, t);
-    refuseNewer(t, current);
-    const record = db.prepare(`INSERT INTO "${t.migrations}" (version, applied_at) VALUES (?, ?)`);
-    for (const migration of MIGRATIONS) {
+    const current = recordedVersion(db, table);
+    refuseNewer(table, current, latest);
+    const record = db.prepare(`INSERT INTO "${table}" (version, applied_at) VALUES (?, ?)`);
+    for (const migration of migrations) {
       if (migration.version <= current) continue;
-      for (const statement of migration.statements(t)) db.exec(statement);
+      for (const statement of migration.statements(track.names)) db.exec(statement);
       record.run(migration.version, now());
     }
   }).immediate();
