@@ -77,6 +77,22 @@ export function claudeTranscripts(sandbox: ClaudeSandbox): string[] {
 }
 
 /**
+ * Resolves once Claude Code's transcript of `agentSessionId` in the sandbox holds `text`.
+ * Claude Code appends to it lazily: a process killed within moments of a turn's end may not
+ * have written the turn's end yet, and a later `session/load` then shows that turn interrupted.
+ * Rejects after `timeoutMs` (default 10 s).
+ */
+export async function waitForTranscript(sandbox: ClaudeSandbox, agentSessionId: string, text: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const file = claudeTranscripts(sandbox).find((path) => path.endsWith(`/${agentSessionId}.jsonl`));
+    if (file !== undefined && readFileSync(file, "utf8").includes(text)) return;
+    if (Date.now() > deadline) throw new Error(`Claude Code's transcript of ${agentSessionId} does not hold ${JSON.stringify(text)} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
  * The variables the adapter needs on top of its parent's environment. `IS_SANDBOX` must be
  * unset (see {@link claudeAgentEnv}); it cannot be expressed here.
  */

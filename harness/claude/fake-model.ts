@@ -139,6 +139,24 @@ export function replyFromPrompt(messages: readonly RecordedMessage[]): ModelRepl
   return { kind: "text", text: `echo: ${text}` };
 }
 
+/**
+ * The conversation a request held, as the model saw it: one line per message, `role: texts`
+ * (tool calls as `[tool_use Bash]`, tool results as `[tool_result <text>]`), without the notes
+ * Claude Code adds itself.
+ */
+export function conversation(messages: readonly RecordedMessage[]): string[] {
+  return messages.map((m) => {
+    const parts = m.blocks
+      .filter((b) => !(b.type === "text" && isClaudeCodeNote(b.text ?? "")))
+      .map((b) => {
+        if (b.type === "text") return b.text ?? "";
+        if (b.type === "tool_result") return `[tool_result ${(b.text ?? "").trim()}]`;
+        return `[${b.type}${b.name ? ` ${b.name}` : ""}]`;
+      });
+    return `${m.role}: ${parts.join(" | ")}`;
+  });
+}
+
 /** Starts the fake model on 127.0.0.1; resolves once it listens. */
 export async function startFakeModel(options: StartFakeModelOptions = {}): Promise<FakeModel> {
   const model = new FakeModelServer();

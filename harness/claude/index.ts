@@ -12,6 +12,7 @@ export {
   killProcessGroup,
   makeClaudeSandbox,
   spawnClaudeAdapter,
+  waitForTranscript,
   wipeClaudeSandbox,
   writeClaudeEnvFile,
   writeClaudeLauncher,
@@ -20,6 +21,7 @@ export {
 } from "./agent.js";
 export { claudeAdapterConnector, type AdapterProcesses, type AgentConnector } from "./connector.js";
 export {
+  conversation,
   isClaudeCodeNote,
   replyFromPrompt,
   startFakeModel,

@@ -12,14 +12,13 @@ import { zSessionNotification } from "../../node_modules/@agentclientprotocol/sd
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
 import {
-  claudeTranscripts,
-  isClaudeCodeNote,
+  conversation,
   startFakeModel,
+  waitForTranscript,
   wipeClaudeSandbox,
   type ClaudeSandbox,
   type FakeModel,
   type ModelRequest,
-  type RecordedMessage,
 } from "../../harness/claude/index.js";
 import { REPO_ROOT } from "../../harness/paths.js";
 import { findPids } from "../../harness/process-freeze.js";
@@ -102,17 +101,6 @@ interface Figures {
   updateKinds: Set<string>;
 }
 
-/** The conversation as the model saw it: one line per message, its role and texts, without Claude Code's own reminder blocks. */
-export function conversation(messages: readonly RecordedMessage[]): string[] {
-  return messages.map(
-    (m) =>
-      `${m.role}: ${m.blocks
-        .filter((b) => !(b.type === "text" && isClaudeCodeNote(b.text ?? "")))
-        .map((b) => (b.type === "text" ? (b.text ?? "") : b.type === "tool_result" ? `[tool_result ${(b.text ?? "").trim()}]` : `[${b.type}${b.name ? ` ${b.name}` : ""}]`))
-        .join(" | ")}`,
-  );
-}
-
 function methodOf(event: SessionEvent): string | undefined {
   const payload = event.payload as { method?: unknown };
   return typeof payload.method === "string" ? payload.method : undefined;
@@ -169,19 +157,6 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-/**
- * Claude Code appends to its transcript lazily: a process killed right after a turn may not
- * have written the turn's end yet (a later `session/load` then shows it as interrupted). The
- * tests that keep the sandbox wait for `text` to be on disk first, as a real sandbox would have
- * had time to.
- */
-async function transcriptHolds(sandbox: ClaudeSandbox, agentSessionId: string, text: string): Promise<void> {
-  await until(
-    () => claudeTranscripts(sandbox).some((file) => file.endsWith(`${agentSessionId}.jsonl`) && readFileSync(file, "utf8").includes(text)),
-    `the transcript of ${agentSessionId} to hold ${JSON.stringify(text)}`,
-  );
 }
 
 function toolUpdates(events: readonly SessionEvent[]): Record<string, unknown>[] {
@@ -490,7 +465,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
       expect(asked).not.toHaveBeenCalled();
       expect(denied.reply).toContain("don't ask mode");
       expect(denied.requests.every((r) => /haiku/.test(r.model))).toBe(true);
-      await transcriptHolds(target.sandbox, session.agentSessionId, "don't ask mode");
+      await waitForTranscript(target.sandbox, session.agentSessionId, "don't ask mode");
 
       await target.crash();
       await target.start();
@@ -509,7 +484,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
       const agentSessionId = session.agentSessionId;
       await okTurn(model, session, "remember the word pineapple");
       const before = await okTurn(model, session, "fake:bash echo kept");
-      await transcriptHolds(target.sandbox, agentSessionId, "tool said: kept");
+      await waitForTranscript(target.sandbox, agentSessionId, "tool said: kept");
       const earlier = conversation(before.requests.at(-1)!.messages);
 
       await target.crash();
@@ -577,7 +552,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
         const first = await connect(drivers[0]);
         const session = await create(first, "c-fresh");
         const before = await okTurn(model, session, "note the colour teal");
-        await transcriptHolds(target.sandbox, session.agentSessionId, "echo: note the colour teal");
+        await waitForTranscript(target.sandbox, session.agentSessionId, "echo: note the colour teal");
         await first.dispose();
 
         drivers.push(new SQLiteSessionPersistDriver({ filename }));
@@ -606,7 +581,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
       const sdk = await connect();
       const session = await create(sdk, "c-crash");
       const before = await okTurn(model, session, "a turn before the crash");
-      await transcriptHolds(target.sandbox, session.agentSessionId, "echo: a turn before the crash");
+      await waitForTranscript(target.sandbox, session.agentSessionId, "echo: a turn before the crash");
       const asked = model.requests.length;
       const stalled = turn(model, session, "fake:stall");
       await until(() => model.requests.slice(asked).some((r) => r.reply.kind === "stall"), "the model to get the stalled request");
