@@ -1,9 +1,10 @@
 import type { AnyMessage } from "@agentclientprotocol/sdk";
-import { requestOf } from "../protocol/envelopes.js";
+import { requestOf, type RequestHead } from "../protocol/envelopes.js";
 import { eventsLostMarker } from "../protocol/events-lost.js";
 import { EventsLostError, RuntimeLostError, type ProblemDetails } from "./errors.js";
 import { checkRuntimeBaseUrl } from "./base-url.js";
 import { ChannelBase } from "./channel-base.js";
+import type { TransportFailure } from "./failures.js";
 import { HttpEndpoint, errorFromProblem, isConnectionRefused, readProblem, type HttpEndpointOptions } from "./http.js";
 import { SandboxAgentEventStream, type EventStreamStats, type StreamGap } from "./sandbox-agent-events.js";
 import type { RuntimeTransport, TransportChannel } from "./types.js";
@@ -83,6 +84,12 @@ class SandboxAgentChannel extends ChannelBase {
   private readonly posts = new Set<AbortController>();
   /** Request POSTs still running; a loss waits for them to tell delivered from undelivered. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Ids of the requests whose POST is running, each with whether its answer already came on
+   * the event stream: the runtime can publish the answer there and die before the POST's own
+   * response is read. Such a POST's failure must not answer the request a second time.
+   */
+  private readonly posting = new Map<string | number | null, boolean>();
   private bootstrap: Promise<boolean> | undefined;
 
   constructor(
@@ -153,11 +160,20 @@ class SandboxAgentChannel extends ChannelBase {
   private async post(message: AnyMessage, first: boolean): Promise<boolean> {
     const abort = new AbortController();
     this.posts.add(abort);
+    const request = requestOf(message);
+    if (request) this.posting.set(request.id, false);
     try {
       return await this.postWith(message, first, abort.signal);
     } finally {
       this.posts.delete(abort);
+      if (request) this.posting.delete(request.id);
     }
+  }
+
+  /** Answer a request whose POST failed, unless its answer already came on the event stream. */
+  private failPosted(request: RequestHead, failure: TransportFailure): void {
+    if (this.posting.get(request.id) === true) return;
+    this.fail(request, failure);
   }
 
   private async postWith(message: AnyMessage, first: boolean, signal: AbortSignal): Promise<boolean> {
@@ -180,7 +196,7 @@ class SandboxAgentChannel extends ChannelBase {
         `Lost the runtime at ${this.endpoint.baseUrl} while sending ${describe(message)}: ${(error as Error).message}`,
         { undelivered, cause: error },
       );
-      if (request) this.fail(request, { undelivered, error: lost });
+      if (request) this.failPosted(request, { undelivered, error: lost });
       this.markLost(lost);
       return false;
     }
@@ -191,14 +207,14 @@ class SandboxAgentChannel extends ChannelBase {
           `The runtime no longer has agent connection ${this.connectionId} (it restarted or the instance vanished)`,
           { undelivered: true, status: response.status, problem },
         );
-        if (request) this.fail(request, { undelivered: true, error: lost });
+        if (request) this.failPosted(request, { undelivered: true, error: lost });
         this.markLost(lost);
         return false;
       }
       const error = errorFromProblem(response.status, problem, `${describe(message)} to agent "${this.agent}"`, this.agent);
       // A refused request never reached the agent, except when the runtime timed out waiting for it.
       const undelivered = response.status !== 504 && response.status !== 408;
-      if (request) this.fail(request, { undelivered, error });
+      if (request) this.failPosted(request, { undelivered, error });
       return false;
     }
     // The runtime also publishes every response on the event stream, after the updates the
@@ -211,6 +227,7 @@ class SandboxAgentChannel extends ChannelBase {
   /** A message read from the event stream. */
   private received(message: AnyMessage): void {
     if (this.state !== "open") return;
+    if (!("method" in message) && "id" in message && this.posting.has(message.id)) this.posting.set(message.id, true);
     if ("method" in message && message.method === AGENT_EXITED) {
       // The agent process is gone and the runtime will not answer its pending requests.
       // Its running POSTs will never be answered: no need to wait for them to settle.
