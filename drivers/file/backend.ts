@@ -169,6 +169,7 @@ export class FileBackend implements PersistBackend {
       mkdirSync(this.#paths.sessions, { recursive: true });
       await this.#lock.acquire();
       try {
+        this.#lock.sweepTokens();
         if (needsRebuild(this.#paths.meta, this.#options.fsync)) {
           rebuildDerivedFiles(this.#paths, this.#options.fsync);
           this.#registry.clear();

@@ -1,4 +1,5 @@
-import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { currentBoot, isAlive, processStart } from "./boot.js";
@@ -106,6 +107,23 @@ export class DirectoryLock {
       unlinkSync(this.#token);
     } catch {
       // already gone
+    }
+  }
+
+  /** Remove the token files that drivers of dead processes left beside the lock (a SIGKILL skips `close()`). */
+  sweepTokens(): void {
+    const dir = dirname(this.#path);
+    const prefix = `${basename(this.#path)}.`;
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(prefix) || name === `${prefix}break`) continue;
+      const owner = readOwner(join(dir, name));
+      if (owner !== undefined && !isAlive(owner.pid, owner.start, owner.boot)) {
+        try {
+          unlinkSync(join(dir, name));
+        } catch {
+          // removed by another sweeper
+        }
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { SessionRecord } from "../../src/persist/types.js";
 import { ENTRY, writeEntry } from "./event-log.js";
@@ -28,6 +28,7 @@ export function rebuildDerivedFiles(paths: StorePaths, policy: FsyncPolicy): voi
       buckets.set(bucket, [...(buckets.get(bucket) ?? []), `${JSON.stringify([line.id, line.sessionId, line.eventIndex])}\n`]);
     }
   }
+  mkdirSync(paths.eventIds, { recursive: true });
   for (const [bucket, lines] of buckets) writeFileAtomic(paths.bucket(bucket), lines.join(""), policy);
   writeFileAtomic(paths.sessionsIndex, listing.join(""), policy);
   markRebuilt(paths.meta, policy);
