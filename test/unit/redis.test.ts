@@ -5,6 +5,7 @@ import { DEFAULT_KEY_PREFIX, RedisSessionPersistDriver } from "../../drivers/red
 import { PersistValidationError } from "../../src/persist/errors.js";
 import { conformanceFixtures } from "../../src/testing.js";
 import { allEvents } from "../support/client.js";
+import { seedSmallAndLarge, tailTimes } from "../support/tail-cost.js";
 import { adminClient, keysUnder, prefixesRemovedAfterAll, redisUrl } from "../support/redis.js";
 
 const { makeEvents, minimalRecord } = conformanceFixtures;
@@ -152,21 +153,8 @@ describe("RedisSessionPersistDriver commands", () => {
   it("reads the tail of a 100,000-event session at the cost of a 1,000-event one", async () => {
     const driver = new RedisSessionPersistDriver({ url: redisUrl(), keyPrefix: freshPrefix("tail") });
     try {
-      for (const [id, size] of [["small", 1000], ["large", 100_000]] as const) {
-        for (let at = 0; at < size; at += 1000) await driver.insertEvents(id, makeEvents(id, at, at + 1000));
-      }
-      const time = async (id: string) => {
-        const times: number[] = [];
-        for (let i = 0; i < 30; i++) {
-          const t0 = performance.now();
-          const tail = await driver.listLatestEvents(id, 50);
-          times.push(performance.now() - t0);
-          assert.equal(tail.length, 50);
-        }
-        return times.sort((a, b) => a - b)[15] as number;
-      };
-      const small = await time("small");
-      const large = await time("large");
+      await seedSmallAndLarge(driver);
+      const { small, large } = await tailTimes(driver);
       // Generous bound for a busy machine; a read that walked the session would be ~100x.
       expect(large).toBeLessThan(small * 3 + 2);
     } finally {
