@@ -1,5 +1,5 @@
-// One prompt, shown as it happens: the reply streamed from the session's events, then the
-// scripted agent's own report of the context it received.
+// One prompt, shown as it happens: the reply streamed from the session's events, then (for the
+// scripted agent) its own report of the context it received.
 import { performance } from "node:perf_hooks";
 import { AGENT_CONTEXT_PREFIX, parseAgentContext, type AgentContextReport } from "../../harness/index.js";
 import { isAgentMessageChunk, textOf, type Session, type SessionEvent, type SessionPersistDriver } from "../../src/index.js";
@@ -22,11 +22,19 @@ export function chunkText(event: SessionEvent): string | undefined {
   return isAgentMessageChunk(event) ? textOf(event) : undefined;
 }
 
+/** What one streamed turn produced, whatever the agent. */
+export interface StreamedTurn {
+  /** The agent's whole reply text (its message chunks joined). */
+  reply: string;
+  /** Every event of the turn, as delivered to the listener. */
+  events: SessionEvent[];
+}
+
 /**
- * Sends `text`, printing the reply as its chunks arrive (the scripted agent's trailing
- * `[agent-context]` line is held back and summarised instead), and the turn's figures.
+ * Sends `text`, printing the reply as its chunks arrive, then the turn's figures. `holdBack`:
+ * a marker whose line (to the end of the reply) is not printed.
  */
-export async function promptAndShow(narrator: Narrator, session: Session, text: string): Promise<PromptOutcome> {
+export async function streamTurn(narrator: Narrator, session: Session, text: string, holdBack?: string): Promise<StreamedTurn> {
   narrator.detail(`you>   ${text}`);
   const events: SessionEvent[] = [];
   let reply = "";
@@ -35,18 +43,29 @@ export async function promptAndShow(narrator: Narrator, session: Session, text: 
   let firstChunkMs: number | undefined;
   const started = performance.now();
   const stream = narrator.beginStream("agent>");
-  // Print what is certainly not part of the context line; hold back a possible start of it.
+  // Print what is certainly not part of the held-back line; hold back a possible start of it.
   const flush = (final: boolean) => {
-    const cut = reply.indexOf(MARKER);
-    let safe = cut >= 0 ? cut : final ? reply.length : reply.length - heldBack(reply);
+    const cut = holdBack === undefined ? -1 : reply.indexOf(holdBack);
+    let safe = cut >= 0 ? cut : final || holdBack === undefined ? reply.length : reply.length - heldBack(reply, holdBack);
     if (final || cut >= 0) safe = reply.slice(0, safe).trimEnd().length;
     if (safe > printed) {
       stream.write(reply.slice(printed, safe));
       printed = safe;
     }
   };
+  // A restoration by session/load inside prompt() streams the agent's own history first: count
+  // it, but print only the reply.
+  let loadId: unknown;
+  let historyUpdates = 0;
   const off = session.onEvent((event) => {
     events.push(event);
+    const payload = event.payload as { id?: unknown; method?: unknown };
+    if (event.sender === "client" && payload.method === "session/load") loadId = payload.id;
+    else if (loadId !== undefined && event.sender === "agent" && payload.method === undefined && payload.id === loadId) loadId = undefined;
+    if (loadId !== undefined) {
+      if (payload.method === "session/update") historyUpdates++;
+      return;
+    }
     const chunk = chunkText(event);
     if (chunk === undefined) return;
     chunks++;
@@ -61,13 +80,23 @@ export async function promptAndShow(narrator: Narrator, session: Session, text: 
     flush(true);
     narrator.endLine();
   }
-  const report = parseAgentContext(reply);
-  if (!report) throw new Error(`the agent's reply has no ${MARKER} line: ${JSON.stringify(reply)}`);
   const indexes = events.map((event) => event.eventIndex);
+  if (historyUpdates > 0) narrator.detail(`(before the reply, session/load streamed the agent's history back: ${historyUpdates} updates, recorded, not shown)`);
   narrator.detail(
     `${chunks} message chunks streamed (first after ${ms(firstChunkMs ?? 0)}); ${events.length} envelopes recorded ` +
       `(eventIndex ${Math.min(...indexes)}..${Math.max(...indexes)}), all stored when prompt() resolved`,
   );
+  return { reply, events };
+}
+
+/**
+ * Sends `text` to the scripted agent, printing the reply as its chunks arrive (its trailing
+ * `[agent-context]` line is held back and summarised instead), and the turn's figures.
+ */
+export async function promptAndShow(narrator: Narrator, session: Session, text: string): Promise<PromptOutcome> {
+  const { reply, events } = await streamTurn(narrator, session, text, MARKER);
+  const report = parseAgentContext(reply);
+  if (!report) throw new Error(`the agent's reply has no ${MARKER} line: ${JSON.stringify(reply)}`);
   return { reply, report, events };
 }
 
@@ -79,10 +108,10 @@ export function describeReport(report: AgentContextReport): string {
   );
 }
 
-/** Length of the longest end of `text` that could be the start of the context marker. */
-function heldBack(text: string): number {
-  for (let n = Math.min(MARKER.length, text.length); n > 0; n--) {
-    if (MARKER.startsWith(text.slice(text.length - n))) return n;
+/** Length of the longest end of `text` that could be the start of `marker`. */
+function heldBack(text: string, marker: string): number {
+  for (let n = Math.min(marker.length, text.length); n > 0; n--) {
+    if (marker.startsWith(text.slice(text.length - n))) return n;
   }
   return 0;
 }

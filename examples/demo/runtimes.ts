@@ -1,7 +1,18 @@
 // `--runtime`: what the demo's client talks to. Each kind is one small function returning the
 // same handle, so adding a runtime means adding one function and one entry in RUNTIMES.
-import { existsSync } from "node:fs";
-import { SANDBOX_AGENT_BIN, SCRIPTED_AGENT_ID, startRuntime } from "../../harness/index.js";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CLAUDE_ADAPTER_VERSION,
+  CLAUDE_AGENT_ID,
+  makeClaudeSandbox,
+  startFakeModel,
+  wipeClaudeSandbox,
+  type ClaudeSandbox,
+  type FakeModel,
+} from "../../harness/claude/index.js";
+import { pidsInGroup, SANDBOX_AGENT_BIN, SCRIPTED_AGENT_ID, startRuntime } from "../../harness/index.js";
 import type { RuntimeTransport } from "../../src/index.js";
 
 /** A runtime the demo started, with the scripted agent behind it. */
@@ -44,20 +55,61 @@ export function isRuntimeKind(value: string): value is RuntimeKind {
   return Object.hasOwn(RUNTIMES, value);
 }
 
+/** A runtime serving Claude Code (its ACP adapter), which talks to a fake model on loopback. */
+export interface DemoClaudeRuntime extends DemoRuntime {
+  /** The fake Anthropic Messages API: what each model request held is in `model.requests`. */
+  readonly model: FakeModel;
+  /** Claude Code's sandbox: its config dir (transcripts), home and the sessions' workspace. */
+  readonly sandbox: ClaudeSandbox;
+  /** Kills the runtime, deletes Claude Code's config dir (as a replaced sandbox would), starts it again. */
+  loseSandbox(): Promise<void>;
+}
+
 /** Starts the runtime of this kind with the scripted agent installed. */
 export function startRuntimeFor(kind: RuntimeKind): Promise<DemoRuntime> {
   return kind === "acp-ws" ? startAcpWebSocket() : startSandboxAgent();
 }
 
-/** The real `sandbox-agent` binary (a dev dependency) on a free loopback port, in its own process group. */
-async function startSandboxAgent(): Promise<DemoRuntime> {
+/** Starts the fake model, then the runtime of this kind serving Claude Code against it. */
+export async function startClaudeRuntimeFor(kind: RuntimeKind): Promise<DemoClaudeRuntime> {
+  const model = await startFakeModel();
+  try {
+    const runtime = kind === "acp-ws" ? await startAcpWebSocket(model) : await startSandboxAgent(model);
+    const sandbox = runtime.claudeSandbox!;
+    return {
+      ...runtime,
+      describe: () => `${runtime.describe()}; Claude Code (claude-agent-acp ${CLAUDE_ADAPTER_VERSION}) as agent "${CLAUDE_AGENT_ID}"`,
+      agent: CLAUDE_AGENT_ID,
+      model,
+      sandbox,
+      loseSandbox: async () => {
+        await runtime.kill();
+        wipeClaudeSandbox(sandbox);
+        await runtime.start();
+      },
+      stop: async () => {
+        await runtime.stop();
+        await model.close();
+      },
+    };
+  } catch (error) {
+    await model.close();
+    throw error;
+  }
+}
+
+/**
+ * The real `sandbox-agent` binary (a dev dependency) on a free loopback port, in its own process
+ * group; with `claude`, Claude Code is installed as agent `claude`, talking to that model.
+ */
+async function startSandboxAgent(claude?: FakeModel): Promise<DemoRuntime & { claudeSandbox?: ClaudeSandbox }> {
   if (!existsSync(SANDBOX_AGENT_BIN)) {
     throw new Error(
       `the bundled runtime binary is missing (${SANDBOX_AGENT_BIN}); it comes with the @sandbox-agent/cli-linux-x64 ` +
         "dev dependency (Linux x64 only): run `npm ci` on a Linux x64 machine",
     );
   }
-  const runtime = await startRuntime({ loadSession: false });
+  const runtime = await startRuntime({ loadSession: false, ...(claude ? { claude: { modelBaseUrl: claude.baseUrl } } : {}) });
   return {
     describe: () => `sandbox-agent 0.4.2 (bundled binary) at ${runtime.baseUrl}, pid ${runtime.pid}`,
     baseUrl: runtime.baseUrl,
@@ -70,14 +122,23 @@ async function startSandboxAgent(): Promise<DemoRuntime> {
     // The runtime spawns a new agent process for each new client connection; it reads this.
     enableLoadSession: async () => runtime.configureAgent({ loadSession: true }),
     stop: () => runtime.stop(),
+    ...(runtime.claude ? { claudeSandbox: runtime.claude } : {}),
   };
 }
 
-/** The scripted agent behind the ACP SDK's own server, over WebSocket, in this process. */
-async function startAcpWebSocket(): Promise<DemoRuntime> {
+/**
+ * The scripted agent behind the ACP SDK's own server, over WebSocket, in this process; with
+ * `claude`, Claude Code's adapter instead (a process per connection), talking to that model.
+ */
+async function startAcpWebSocket(claude?: FakeModel): Promise<DemoRuntime & { claudeSandbox?: ClaudeSandbox }> {
   const { startAcpServer } = await import("../../harness/acp-server.js");
   const { AcpWebSocketTransport } = await import("../../src/transport/acp-websocket.js");
-  const server = await startAcpServer({ loadSession: false });
+  const root = claude ? mkdtempSync(join(tmpdir(), "durable-agent-demo-claude-")) : undefined;
+  const sandbox = root === undefined ? undefined : makeClaudeSandbox(root);
+  const server = await startAcpServer({
+    loadSession: false,
+    ...(claude && sandbox ? { claude: { modelBaseUrl: claude.baseUrl, sandbox } } : {}),
+  });
   const token = server.token ?? "";
   return {
     describe: () => `ACP WebSocket server (ACP SDK's AcpServer, in this process) at ${server.wsUrl}`,
@@ -85,7 +146,7 @@ async function startAcpWebSocket(): Promise<DemoRuntime> {
     token,
     agent: SCRIPTED_AGENT_ID,
     transport: () => new AcpWebSocketTransport({ url: server.wsUrl, token }),
-    pids: () => [],
+    pids: () => server.agentProcessGroups().flatMap((pgid) => pidsInGroup(pgid)),
     kill: () => server.kill(),
     start: () => server.restart(),
     restart: () => server.restart(),
@@ -94,6 +155,10 @@ async function startAcpWebSocket(): Promise<DemoRuntime> {
       server.configureAgent({ loadSession: true });
       await server.restart();
     },
-    stop: () => server.close(),
+    stop: async () => {
+      await server.close();
+      if (root !== undefined) rmSync(root, { recursive: true, force: true });
+    },
+    ...(sandbox ? { claudeSandbox: sandbox } : {}),
   };
 }
