@@ -316,16 +316,12 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
         let recorded: unknown[] = [];
         await until(async () => {
           recorded = (await allEvents(sdk.persist, "c-stream")).filter((e) => e.sender === "agent").map((e) => e.payload);
-          return recorded.length >= sent.length - 1;
+          return recorded.length >= sent.length;
         }, "every message the agent sent to be stored");
-        // Known client bug (the test "an update sent right after the answer to session/new is
-        // recorded" shows it): the update Claude sends right after answering session/new may be
-        // dropped when both arrive in one read. Everything else must be there, in order.
-        const dropped = sent.findIndex((m) => (m as { params?: { update?: { sessionUpdate?: string } } }).params?.update?.sessionUpdate === "available_commands_update");
-        const expected = recorded.length === sent.length - 1 && dropped >= 0 ? sent.filter((_, i) => i !== dropped) : sent;
-        expect(recorded).toEqual(expected);
+        expect(recorded).toEqual(sent);
+        // The update Claude sends right after answering session/new included.
         const kinds = new Set(stored.map(updateOf).map((u) => u?.sessionUpdate));
-        for (const k of ["agent_message_chunk", "usage_update"]) expect(kinds).toContain(k);
+        for (const k of ["available_commands_update", "agent_message_chunk", "usage_update"]) expect(kinds).toContain(k);
         noteKinds(stored);
       }
     });
