@@ -1,6 +1,7 @@
 /**
  * `durable-agent/sqlite`: a session persistence driver on SQLite, through better-sqlite3
- * (an optional peer dependency that only this entry point imports).
+ * (an optional peer dependency that only this entry point imports), and the Claude Agent
+ * SDK's `SessionStore` on the same machinery (`SQLiteSessionStore`).
  * @packageDocumentation
  */
 import { PersistDriver } from "../src/persist/persist-driver.js";
@@ -11,6 +12,11 @@ export type { SQLiteCommonOptions, SQLiteSessionPersistDriverOptions } from "./s
 export { SQLiteSchemaVersionError } from "./sqlite/errors.js";
 export { DEFAULT_TABLE_PREFIX } from "./sqlite/names.js";
 export { SQLITE_SCHEMA_VERSION } from "./sqlite/schema.js";
+export { SQLiteSessionStore } from "./sqlite/session-store/store.js";
+export type { SQLiteSessionStoreOptions } from "./sqlite/session-store/options.js";
+export { SQLITE_SESSION_STORE_SCHEMA_VERSION } from "./sqlite/session-store/schema.js";
+export type { PruneSessionsOptions } from "../src/session-store/store.js";
+export type { FoldSessionSummary } from "../src/session-store/types.js";
 
 const DRIVER_NAME = "SQLiteSessionPersistDriver";
 

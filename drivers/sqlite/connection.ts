@@ -29,3 +29,17 @@ export function openDatabase(options: ResolvedOptions): Connection {
   }
   return { db, owned };
 }
+
+/**
+ * Open (or adopt) the database and run `setUp` on it (migrate, prepare); a database the
+ * caller opened here is closed again when `setUp` throws.
+ */
+export function openAndSetUp<T>(options: ResolvedOptions, setUp: (db: Database.Database) => T): Connection & { prepared: T } {
+  const connection = openDatabase(options);
+  try {
+    return { ...connection, prepared: setUp(connection.db) };
+  } catch (error) {
+    if (connection.owned) connection.db.close();
+    throw error;
+  }
+}
