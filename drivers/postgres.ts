@@ -1,6 +1,7 @@
 /**
  * `durable-agent/postgres`: session persistence on PostgreSQL, through pg (an optional peer
- * dependency that only this entry point imports).
+ * dependency that only this entry point imports), and the Claude Agent SDK's `SessionStore`
+ * on the same machinery (`PostgresSessionStore`).
  * @packageDocumentation
  */
 import { PersistDriver } from "../src/persist/persist-driver.js";
@@ -15,6 +16,11 @@ export type { FollowSessionOptions, SessionFollower } from "./postgres/live.js";
 export { DEFAULT_SCHEMA, DEFAULT_TABLE_PREFIX } from "./postgres/names.js";
 export type { PostgresSessionPersistDriverOptions } from "./postgres/options.js";
 export { POSTGRES_SCHEMA_VERSION } from "./postgres/schema.js";
+export { PostgresSessionStore } from "./postgres/session-store/store.js";
+export type { PostgresSessionStoreOptions } from "./postgres/session-store/options.js";
+export { POSTGRES_SESSION_STORE_SCHEMA_VERSION } from "./postgres/session-store/schema.js";
+export type { PruneSessionsOptions } from "../src/session-store/store.js";
+export type { FoldSessionSummary } from "../src/session-store/types.js";
 
 const DRIVER_NAME = "PostgresSessionPersistDriver";
 

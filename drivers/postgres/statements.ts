@@ -13,7 +13,8 @@ export interface Statement {
   text: string;
 }
 
-function statement(text: string): Statement {
+/** A statement for `text`, whitespace collapsed, named after its hash (so equal texts share one name). */
+export function statement(text: string): Statement {
   const normalized = text.replace(/\s+/g, " ").trim();
   return { name: `durable_agent_${createHash("sha1").update(normalized).digest("hex").slice(0, 24)}`, text: normalized };
 }

@@ -1,0 +1,137 @@
+import { statement, type Statement } from "../statements.js";
+import type { SessionStoreNames } from "./names.js";
+
+// Every statement of the session store, for one schema and prefix, as named prepared
+// statements. Times are the server's clock in integer epoch ms, so every app server stamps
+// mtimes on one clock. Bigints come back as float8 (exact for epoch ms and sequence numbers)
+// or as text for ids, which are only ever sent back.
+
+/** `clock_timestamp()` as integer epoch milliseconds. */
+const NOW_MS = "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+/** The batch as rows: entries' JSON text and uuids, two arrays of one length, numbered from 1. */
+const BATCH = "unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(entry, uuid, ord)";
+
+/** The store's statements; each says its parameters. */
+export interface SessionStoreStatements {
+  /**
+   * Append after a known state, in one statement: bump the transcript row `(id, last_seq)`
+   * (only when it still has that `last_seq`) and insert the batch after it. No row: the state
+   * changed (or the row is gone). A unique violation: an entry's uuid is stored already.
+   * Params: entries, uuids, id, expected last_seq, count, summary. Returns mtime.
+   */
+  readonly appendAfter: Statement;
+  /**
+   * Append to a transcript not stored yet: create its row and insert the batch, or do nothing
+   * (no row) when the row exists. Params: entries, uuids, project, session, subpath, count, summary. Returns id, mtime.
+   */
+  readonly appendNew: Statement;
+  /**
+   * Append without a summary (a subpath) in one statement: create or bump the row, insert the
+   * batch after it skipping uuids stored already. Params: entries, uuids, project, session, subpath, count.
+   */
+  readonly appendUnsummarized: Statement;
+  /**
+   * Lock a transcript row inside a transaction, creating it (empty) when missing. Params:
+   * project, session, subpath. Returns id, last_seq, mtime, summary.
+   */
+  readonly lockTranscript: Statement;
+  /** Which of these uuids are stored in a transcript. Params: id, uuids. */
+  readonly storedUuids: Statement;
+  /**
+   * A transcript's id and its first page of entries (none: no row). Params: project,
+   * session, subpath, page size. Returns id, seq, entry (row mode array).
+   */
+  readonly loadFirst: Statement;
+  /** The next page of entries. Params: id, after seq, page size. Returns id, seq, entry (row mode array). */
+  readonly loadAfter: Statement;
+  /** The project's main transcripts. Param: project. */
+  readonly sessions: Statement;
+  /** The project's summaries. Param: project. */
+  readonly summaries: Statement;
+  /** A session's subpaths. Params: project, session. */
+  readonly subkeys: Statement;
+  /** Lock every transcript row of a session (in a transaction). Params: project, session. Returns id. */
+  readonly lockSession: Statement;
+  /** Lock one transcript row (in a transaction). Params: project, session, subpath. Returns id. */
+  readonly lockOne: Statement;
+  /** Delete transcript rows and their entries, all locked beforehand. Param: ids. */
+  readonly deleteTranscripts: Statement;
+  /** Lock the rows of every session idle since a time (in a transaction). Params: before, project or NULL. Returns id. */
+  readonly lockStale: Statement;
+  /** Delete the locked sessions still idle since the time; returns how many. Params: ids, before. */
+  readonly deleteStale: Statement;
+}
+
+/** Build the statements for `t`. */
+export function buildSessionStoreStatements(t: SessionStoreNames): SessionStoreStatements {
+  const { transcripts, entries } = t;
+  const insertEntries = `INSERT INTO ${entries} (transcript_id, seq, uuid, entry)`;
+  const newRow = `INSERT INTO ${transcripts} (project_key, session_id, subpath, mtime, last_seq, summary)`;
+  const key = "project_key = $1 AND session_id = $2";
+  return {
+    appendAfter: statement(
+      `WITH t AS (
+         UPDATE ${transcripts} SET last_seq = last_seq + $5, mtime = greatest(${NOW_MS}, mtime + 1), summary = $6
+         WHERE id = $3 AND last_seq = $4 RETURNING id, mtime
+       ), e AS (${insertEntries} SELECT t.id, $4 + x.ord, x.uuid, x.entry FROM t, ${BATCH})
+       SELECT mtime::float8 AS mtime FROM t`,
+    ),
+    appendNew: statement(
+      `WITH t AS (
+         ${newRow} VALUES ($3, $4, $5, ${NOW_MS}, $6, $7)
+         ON CONFLICT (project_key, session_id, subpath) DO NOTHING RETURNING id, mtime
+       ), e AS (${insertEntries} SELECT t.id, x.ord, x.uuid, x.entry FROM t, ${BATCH})
+       SELECT id::text AS id, mtime::float8 AS mtime FROM t`,
+    ),
+    appendUnsummarized: statement(
+      `WITH t AS (
+         ${newRow} VALUES ($3, $4, $5, ${NOW_MS}, $6, NULL)
+         ON CONFLICT (project_key, session_id, subpath) DO UPDATE
+           SET last_seq = ${transcripts}.last_seq + EXCLUDED.last_seq, mtime = greatest(EXCLUDED.mtime, ${transcripts}.mtime + 1)
+         RETURNING id, last_seq - $6 AS base
+       )
+       ${insertEntries} SELECT t.id, t.base + x.ord, x.uuid, x.entry FROM t, ${BATCH}
+       ON CONFLICT (transcript_id, uuid) WHERE uuid IS NOT NULL DO NOTHING`,
+    ),
+    lockTranscript: statement(
+      `${newRow} VALUES ($1, $2, $3, ${NOW_MS}, 0, NULL)
+       ON CONFLICT (project_key, session_id, subpath) DO UPDATE SET last_seq = ${transcripts}.last_seq
+       RETURNING id::text AS id, last_seq::float8 AS last_seq, mtime::float8 AS mtime, summary`,
+    ),
+    storedUuids: statement(`SELECT uuid FROM ${entries} WHERE transcript_id = $1 AND uuid = ANY($2::text[])`),
+    loadFirst: statement(
+      `SELECT t.id::text, e.seq::float8, e.entry FROM ${transcripts} t
+       LEFT JOIN LATERAL (SELECT seq, entry FROM ${entries} WHERE transcript_id = t.id ORDER BY seq LIMIT $4) e ON true
+       WHERE t.${key} AND t.subpath = $3`,
+    ),
+    loadAfter: statement(`SELECT transcript_id::text, seq::float8, entry FROM ${entries} WHERE transcript_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`),
+    sessions: statement(`SELECT session_id AS "sessionId", mtime::float8 AS mtime FROM ${transcripts} WHERE project_key = $1 AND subpath = ''`),
+    summaries: statement(
+      `SELECT session_id, mtime::float8 AS mtime, summary FROM ${transcripts}
+       WHERE project_key = $1 AND subpath = '' AND summary IS NOT NULL`,
+    ),
+    subkeys: statement(`SELECT subpath FROM ${transcripts} WHERE ${key} AND subpath <> '' ORDER BY subpath`),
+    lockSession: statement(`SELECT id::text AS id FROM ${transcripts} WHERE ${key} FOR UPDATE`),
+    lockOne: statement(`SELECT id::text AS id FROM ${transcripts} WHERE ${key} AND subpath = $3 FOR UPDATE`),
+    deleteTranscripts: statement(
+      `WITH t AS (DELETE FROM ${transcripts} WHERE id = ANY($1::bigint[])) DELETE FROM ${entries} WHERE transcript_id = ANY($1::bigint[])`,
+    ),
+    lockStale: statement(
+      `SELECT id::text AS id FROM ${transcripts} WHERE (project_key, session_id) IN (
+         SELECT project_key, session_id FROM ${transcripts} WHERE $2::text IS NULL OR project_key = $2
+         GROUP BY project_key, session_id HAVING max(mtime) < $1
+       ) FOR UPDATE`,
+    ),
+    deleteStale: statement(
+      `WITH stale AS (
+         SELECT project_key, session_id FROM ${transcripts} WHERE id = ANY($1::bigint[])
+         GROUP BY project_key, session_id HAVING max(mtime) < $2
+       ), gone AS (
+         DELETE FROM ${transcripts} t USING stale WHERE t.id = ANY($1::bigint[])
+           AND t.project_key = stale.project_key AND t.session_id = stale.session_id
+         RETURNING t.id, t.project_key, t.session_id
+       ), e AS (DELETE FROM ${entries} WHERE transcript_id IN (SELECT id FROM gone))
+       SELECT count(DISTINCT (project_key, session_id))::float8 AS n FROM gone`,
+    ),
+  };
+}
