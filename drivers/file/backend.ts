@@ -143,6 +143,8 @@ export class FileBackend implements PersistBackend {
     await this.#ready?.catch(() => undefined);
     for (const log of this.#logs.values()) log.close();
     this.#logs.clear();
+    this.#registry.clear();
+    this.#listing.close();
     this.#lock.dispose();
   }
 

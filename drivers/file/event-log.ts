@@ -32,7 +32,13 @@ export class SessionLog {
   #logEnd = 0;
   /** The index file's inode: a new one means the session was deleted and made again. */
   #ino = -1;
+  /** The index file's size at the last refresh (torn entry included). */
+  #indexSize = 0;
+  /** Read handle of the log. */
   #logFd: number | undefined;
+  /** Write handles (writers only): the log opened for appending, the index for positional writes. */
+  #appendFd: number | undefined;
+  #indexFd: number | undefined;
 
   /** @param dir the session's directory. */
   constructor(readonly dir: string) {}
@@ -54,6 +60,7 @@ export class SessionLog {
       return false;
     }
     if (ino !== this.#ino) this.#reset(ino);
+    this.#indexSize = size;
     const whole = size - (size % ENTRY);
     if (whole > this.#indexBytes) {
       const fd = openSync(join(this.dir, SESSION_FILES.index), "r");
@@ -73,7 +80,6 @@ export class SessionLog {
    */
   recover(policy: FsyncPolicy): void {
     const logPath = join(this.dir, SESSION_FILES.log);
-    const indexPath = join(this.dir, SESSION_FILES.index);
     let logSize: number;
     try {
       logSize = statSync(logPath).size;
@@ -81,27 +87,26 @@ export class SessionLog {
       if (errno(error) === "ENOENT") return;
       throw error;
     }
-    const indexFd = openSync(indexPath, constants.O_RDWR | constants.O_CREAT);
+    if (logSize === this.#logEnd && this.#indexSize === this.#indexBytes) return; // the usual case: nothing to do
+    const indexFd = this.#writeIndexFd();
+    if (fstatSync(indexFd).size !== this.#indexBytes) ftruncateSync(indexFd, this.#indexBytes);
+    this.#indexSize = this.#indexBytes;
+    if (logSize === this.#logEnd) return;
+    const logFd = openSync(logPath, "r+");
     try {
-      if (fstatSync(indexFd).size !== this.#indexBytes) ftruncateSync(indexFd, this.#indexBytes);
-      if (logSize === this.#logEnd) return;
-      const logFd = openSync(logPath, "r+");
-      try {
-        const tail = readAt(logFd, this.#logEnd, logSize - this.#logEnd);
-        const { lines, end } = scanLines(tail);
-        const entries = Buffer.alloc(lines.length * ENTRY);
-        lines.forEach((line, i) => writeEntry(entries, i * ENTRY, line.eventIndex, this.#logEnd + line.offset, line.length));
-        if (end < tail.length) {
-          ftruncateSync(logFd, this.#logEnd + end);
-          syncData(logFd, policy);
-        }
-        if (entries.length > 0) writeAll(indexFd, entries, this.#indexBytes);
-        this.#addEntries(entries);
-      } finally {
-        closeSync(logFd);
+      const tail = readAt(logFd, this.#logEnd, logSize - this.#logEnd);
+      const { lines, end } = scanLines(tail);
+      const entries = Buffer.alloc(lines.length * ENTRY);
+      lines.forEach((line, i) => writeEntry(entries, i * ENTRY, line.eventIndex, this.#logEnd + line.offset, line.length));
+      if (end < tail.length) {
+        ftruncateSync(logFd, this.#logEnd + end);
+        syncData(logFd, policy);
       }
+      if (entries.length > 0) writeAll(indexFd, entries, this.#indexBytes);
+      this.#addEntries(entries);
+      this.#indexSize = this.#indexBytes;
     } finally {
-      closeSync(indexFd);
+      closeSync(logFd);
     }
   }
 
@@ -162,27 +167,27 @@ export class SessionLog {
       writeEntry(entries, i * ENTRY, (events[i] as SessionEvent).eventIndex, offset, length);
       offset += length + 1;
     }
-    const logFd = openSync(join(this.dir, SESSION_FILES.log), "a");
-    try {
-      writeAll(logFd, data, null);
-      syncData(logFd, policy);
-    } finally {
-      closeSync(logFd);
-    }
-    const indexFd = openSync(join(this.dir, SESSION_FILES.index), "r+");
-    try {
-      writeAll(indexFd, entries, this.#indexBytes);
-    } finally {
-      closeSync(indexFd);
-    }
+    this.#appendFd ??= openSync(join(this.dir, SESSION_FILES.log), "a");
+    writeAll(this.#appendFd, data, null);
+    syncData(this.#appendFd, policy);
+    writeAll(this.#writeIndexFd(), entries, this.#indexBytes);
     if (created) syncDirectory(this.dir, policy);
     this.#addEntries(entries);
+    this.#indexSize = this.#indexBytes;
   }
 
-  /** Close the log's read handle. */
+  /** Close the file handles. */
   close(): void {
-    if (this.#logFd !== undefined) closeSync(this.#logFd);
+    for (const fd of [this.#logFd, this.#appendFd, this.#indexFd]) if (fd !== undefined) closeSync(fd);
     this.#logFd = undefined;
+    this.#appendFd = undefined;
+    this.#indexFd = undefined;
+  }
+
+  /** The index opened for positional writes (created when missing). */
+  #writeIndexFd(): number {
+    this.#indexFd ??= openSync(join(this.dir, SESSION_FILES.index), constants.O_RDWR | constants.O_CREAT);
+    return this.#indexFd;
   }
 
   /** Create the directory and both files when missing; `true` when the files were created. */

@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, openSync, statSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, openSync, statSync } from "node:fs";
 import { errno, readAt, writeAll } from "./io.js";
 
 /**
@@ -12,6 +12,10 @@ export class JsonlFile {
   #ino = -1;
   /** Bytes handed over so far (whole lines). */
   #consumed = 0;
+  /** The file's size at the last refresh. */
+  #size = 0;
+  /** Handle for reading and appending, while the file is the one of `#ino`. */
+  #fd: number | undefined;
 
   /**
    * @param path the file.
@@ -36,18 +40,14 @@ export class JsonlFile {
       size = 0;
     }
     if (ino !== this.#ino || size < this.#consumed) {
+      this.close();
       this.#ino = ino;
       this.#consumed = 0;
       this.onReset();
     }
+    this.#size = size;
     if (size === this.#consumed) return;
-    const fd = openSync(this.path, "r");
-    let chunk: Buffer;
-    try {
-      chunk = readAt(fd, this.#consumed, size - this.#consumed);
-    } finally {
-      closeSync(fd);
-    }
+    const chunk = readAt(this.#handle(), this.#consumed, size - this.#consumed);
     const end = chunk.lastIndexOf(10) + 1;
     let at = 0;
     while (at < end) {
@@ -58,20 +58,32 @@ export class JsonlFile {
     this.#consumed += end;
   }
 
-  /** Writer only, under the store's lock: cut a torn last line, then append `values` as lines in one write. */
+  /**
+   * Writer only, under the store's lock: catch up, cut a torn last line, then append
+   * `values` as lines in one write and hand them over.
+   */
   append(values: readonly unknown[]): void {
     this.refresh();
-    const fd = openSync(this.path, "a+");
-    try {
-      const size = statSync(this.path).size;
-      if (size > this.#consumed) ftruncateSync(fd, this.#consumed);
-      const text = values.map((value) => `${JSON.stringify(value)}\n`).join("");
-      writeAll(fd, Buffer.from(text, "utf8"), null);
-    } finally {
-      closeSync(fd);
-    }
-    if (this.#ino === -1) this.#ino = statSync(this.path).ino;
-    // Hand the new lines over like any other, so that every process sees one history.
-    this.refresh();
+    const fd = this.#handle();
+    if (this.#size > this.#consumed) ftruncateSync(fd, this.#consumed);
+    const text = values.map((value) => `${JSON.stringify(value)}\n`).join("");
+    const bytes = Buffer.from(text, "utf8");
+    writeAll(fd, bytes, null);
+    if (this.#ino === -1) this.#ino = fstatSync(fd).ino;
+    for (const value of values) this.onLine(value);
+    this.#consumed += bytes.length;
+    this.#size = this.#consumed;
+  }
+
+  /** Close the handle. */
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  /** The handle (opened for appending, created when missing). */
+  #handle(): number {
+    this.#fd ??= openSync(this.path, "a+");
+    return this.#fd;
   }
 }

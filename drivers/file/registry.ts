@@ -18,6 +18,7 @@ export interface RegistryEntry {
  */
 export class EventIdRegistry {
   readonly #buckets = new Map<string, { file: JsonlFile; ids: Map<string, RegistryEntry> }>();
+  #dirMade = false;
 
   /** @param paths the store's paths. */
   constructor(private readonly paths: StorePaths) {}
@@ -36,13 +37,16 @@ export class EventIdRegistry {
       const name = bucketOf(id);
       byBucket.set(name, [...(byBucket.get(name) ?? []), [id, sessionId, eventIndex]]);
     }
-    mkdirSync(this.paths.eventIds, { recursive: true });
+    if (!this.#dirMade) mkdirSync(this.paths.eventIds, { recursive: true });
+    this.#dirMade = true;
     for (const [name, lines] of byBucket) this.#bucket(name).file.append(lines);
   }
 
-  /** Forget every bucket (after the registry was rebuilt). */
+  /** Forget every bucket (after the registry was rebuilt), closing their handles. */
   clear(): void {
+    for (const bucket of this.#buckets.values()) bucket.file.close();
     this.#buckets.clear();
+    this.#dirMade = false;
   }
 
   #bucket(name: string) {

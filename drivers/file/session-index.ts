@@ -59,6 +59,11 @@ export class SessionIndex {
     if (this.createdAtOf(id) !== createdAt) this.#file.append([[createdAt, id]]);
   }
 
+  /** Close the file's handle. */
+  close(): void {
+    this.#file.close();
+  }
+
   /** Writer only, under the store's lock: record that `id` is gone. */
   remove(id: string): void {
     if (this.createdAtOf(id) !== undefined) this.#file.append([[null, id]]);
