@@ -16,6 +16,8 @@ const MEMORY_FILE = "src/persist/memory.ts";
 const SQLITE_FILE = "drivers/sqlite.ts";
 const POSTGRES_FILE = "drivers/postgres.ts";
 const INDEXEDDB_FILE = "drivers/indexeddb.ts";
+const REDIS_FILE = "drivers/redis.ts";
+const FILE_FILE = "drivers/file.ts";
 
 const missing = (file: string) => (repoFileExists(file) ? undefined : `${file} is not in the tree yet`);
 
@@ -107,8 +109,63 @@ const indexeddb: DriverFactory = {
   },
 };
 
+/** The Redis driver under a fresh key prefix on the bench's server; its keys are removed afterwards. */
+const redis: DriverFactory = {
+  name: "redis",
+  title: "RedisSessionPersistDriver",
+  engine: "redis",
+  needsRedis: true,
+  unavailable: () => missing(REDIS_FILE),
+  async create(env: BenchEnvironment): Promise<DriverInstance> {
+    if (!env.redisUrl) throw new Error("the redis driver needs the bench's Redis server");
+    const Driver = await loadExport<Ctor<{ url: string; keyPrefix: string }>>(REDIS_FILE, "RedisSessionPersistDriver");
+    const keyPrefix = `bench:${randomBytes(6).toString("hex")}:`;
+    const driver = new Driver({ url: env.redisUrl, keyPrefix });
+    const url = env.redisUrl;
+    return {
+      driver,
+      async cleanup() {
+        await closeVia(driver);
+        const { Redis } = await import("ioredis");
+        const client = new Redis(url);
+        try {
+          // Bench housekeeping only: the driver itself never scans.
+          let cursor = "0";
+          do {
+            const [next, keys] = await client.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 1000);
+            if (keys.length > 0) await client.unlink(...keys);
+            cursor = next;
+          } while (cursor !== "0");
+        } finally {
+          await client.quit();
+        }
+      },
+    };
+  },
+};
+
+/** The file driver in a fresh temp directory, fsync "always" (every write synced before it is acknowledged). */
+const file: DriverFactory = {
+  name: "file",
+  title: "FileSessionPersistDriver",
+  engine: "file",
+  unavailable: () => missing(FILE_FILE),
+  async create(): Promise<DriverInstance> {
+    const Driver = await loadExport<Ctor<{ directory: string }>>(FILE_FILE, "FileSessionPersistDriver");
+    const dir = mkdtempSync(join(tmpdir(), "durable-agent-bench-"));
+    const driver = new Driver({ directory: join(dir, "store") });
+    return {
+      driver,
+      async cleanup() {
+        await closeVia(driver);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
 /** Every driver the bench knows, in table order. */
-export const DRIVER_FACTORIES: readonly DriverFactory[] = [memory, sqlite, postgres, indexeddb];
+export const DRIVER_FACTORIES: readonly DriverFactory[] = [memory, sqlite, postgres, indexeddb, redis, file];
 
 /** The factory named `name`, or `undefined`. */
 export function driverFactory(name: string): DriverFactory | undefined {

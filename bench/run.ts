@@ -9,7 +9,7 @@ import { renderMarkdown, renderText, formatValue } from "./report.js";
 import { addError, addRun, computeRatios, type BaselineIndex, type BenchResults } from "./results.js";
 import { repoPath } from "./support/load.js";
 import { median } from "./support/stats.js";
-import { startPostgres, type PostgresServer } from "../harness/index.js";
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from "../harness/index.js";
 import type { BenchEnvironment, DriverFactory, DriverWorkload, Metric, RawEngine, StandaloneWorkload } from "./types.js";
 
 // The bench runner (`npm run bench`): every selected workload against every available
@@ -47,13 +47,15 @@ async function main(): Promise<void> {
 
   const env: BenchEnvironment = {};
   let postgres: PostgresServer | undefined;
-  const stopPostgres = async () => {
-    const server = postgres;
+  let redis: RedisServer | undefined;
+  const stopServers = async () => {
+    const servers = [postgres, redis];
     postgres = undefined;
-    await server?.stop();
+    redis = undefined;
+    for (const server of servers) await server?.stop();
   };
   const onSignal = () => {
-    void stopPostgres().finally(() => process.exit(130));
+    void stopServers().finally(() => process.exit(130));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
@@ -66,6 +68,16 @@ async function main(): Promise<void> {
     } catch (error) {
       notes.push(`postgres skipped: could not start a server (${message(error)})`);
       for (let i = drivers.length - 1; i >= 0; i--) if (drivers[i]?.needsPostgres) drivers.splice(i, 1);
+    }
+  }
+  if (drivers.some((d) => d.needsRedis)) {
+    try {
+      redis = await startRedis({ appendfsync: "everysec" });
+      env.redisUrl = redis.url;
+      log(`Redis for the bench: ${redis.url} (AOF on, appendfsync everysec)`);
+    } catch (error) {
+      notes.push(`redis skipped: could not start a server (${message(error)})`);
+      for (let i = drivers.length - 1; i >= 0; i--) if (drivers[i]?.needsRedis) drivers.splice(i, 1);
     }
   }
 
@@ -164,7 +176,7 @@ async function main(): Promise<void> {
         for (const workload of driverWorkloads.filter((w) => w.memory)) {
           for (let run = 1; run <= config.runs; run++) {
             try {
-              const metrics = await measureMemory(factory.name, workload.id, config.scale.factor, env.postgresUrl);
+              const metrics = await measureMemory(factory.name, workload.id, config.scale.factor, env);
               addRun(byWorkload, workload.id, metrics);
               log(`[memory ${run}/${config.runs}] ${factory.name} ${workload.id}: ${summarize(metrics)}`);
             } catch (error) {
@@ -177,7 +189,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await stopPostgres();
+    await stopServers();
   }
 
   computeRatios(results, baselines);

@@ -44,6 +44,8 @@ export interface DriverInstance {
 export interface BenchEnvironment {
   /** Connection string of the benchmark's PostgreSQL server, when one runs. */
   postgresUrl?: string;
+  /** URL of the benchmark's Redis server, when one runs. */
+  redisUrl?: string;
 }
 
 /** One driver the bench can run: how to build a fresh store of it. */
@@ -53,9 +55,11 @@ export interface DriverFactory {
   /** The class under test, for the table. */
   title: string;
   /** Raw engine its ingest figures are compared with, if any. */
-  engine?: "sqlite" | "postgres" | "indexeddb";
+  engine?: RawEngine["name"];
   /** Whether the bench needs a PostgreSQL server for it. */
   needsPostgres?: boolean;
+  /** Whether the bench needs a Redis server for it. */
+  needsRedis?: boolean;
   /** `undefined` when the driver can run here, otherwise why not (printed as a note). */
   unavailable(): string | undefined;
   /** A fresh, empty store. */
@@ -113,7 +117,7 @@ export type Workload = DriverWorkload<unknown> | StandaloneWorkload;
 /** A raw engine doing the ingest work without any driver, for the ratios. */
 export interface RawEngine {
   /** Matches {@link DriverFactory.engine}. */
-  name: "sqlite" | "postgres" | "indexeddb";
+  name: "sqlite" | "postgres" | "indexeddb" | "redis" | "file";
   /** What each figure is, for the table. */
   describe(scale: BenchScale): Record<RawBaselineKey, string>;
   /** `undefined` when it can run here, otherwise why not. */

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   if (!gc) throw new Error("run with --expose-gc");
 
   const scale = makeScale(Number(factorText));
-  const instance = await factory.create({ postgresUrl: process.env.BENCH_PG_URL });
+  const instance = await factory.create({ postgresUrl: process.env.BENCH_PG_URL, redisUrl: process.env.BENCH_REDIS_URL });
   try {
     const ctx = { driver: instance.driver, scale, probe: () => {} };
     const state = await (workload as DriverWorkload).prepare(ctx);

@@ -1,17 +1,21 @@
 import { spawn } from "node:child_process";
-import type { Metric } from "../types.js";
+import type { BenchEnvironment, Metric } from "../types.js";
 import { repoPath } from "../support/load.js";
 import { MEMORY_RESULT_PREFIX } from "./protocol.js";
 
 /** Run the memory child for one driver and workload and return its figures. */
-export function measureMemory(driver: string, workload: string, factor: number, postgresUrl?: string): Promise<Metric[]> {
+export function measureMemory(driver: string, workload: string, factor: number, env: BenchEnvironment): Promise<Metric[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ["--expose-gc", "--import", "tsx", repoPath("bench/memory/child.ts"), driver, workload, String(factor)],
       {
         cwd: repoPath("."),
-        env: { ...process.env, ...(postgresUrl ? { BENCH_PG_URL: postgresUrl } : {}) },
+        env: {
+          ...process.env,
+          ...(env.postgresUrl ? { BENCH_PG_URL: env.postgresUrl } : {}),
+          ...(env.redisUrl ? { BENCH_REDIS_URL: env.redisUrl } : {}),
+        },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
