@@ -38,6 +38,9 @@ export interface AcpWebSocketTransportOptions {
   closeTimeoutMs?: number;
 }
 
+/** The Node WebSocket package, loaded on first use in Node only. */
+const WS_MODULE: string = "ws";
+
 const WS_CONNECTING = 0;
 const WS_OPEN = 1;
 
@@ -48,7 +51,8 @@ function isNode(): boolean {
 /** The `ws` package's WebSocket, loaded only when this transport runs in Node without a constructor given. */
 async function loadNodeWebSocket(): Promise<WebSocketConstructor> {
   try {
-    const mod = (await import("ws")) as unknown as { WebSocket?: WebSocketConstructor; default?: WebSocketConstructor };
+    // Named by a variable so that browser bundles never pull `ws` in (browsers have WebSocket).
+    const mod = (await import(/* webpackIgnore: true */ /* @vite-ignore */ WS_MODULE)) as { WebSocket?: WebSocketConstructor; default?: WebSocketConstructor };
     const ctor = mod.WebSocket ?? mod.default;
     if (typeof ctor === "function") return ctor;
   } catch {
