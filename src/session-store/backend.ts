@@ -10,11 +10,12 @@ import type { PreparedEntry, SessionListing, SessionStoreEntry, SessionSummaryEn
 export interface SessionStoreBackend {
   /**
    * Store `entries` (non-empty, their `uuid`s distinct) after those stored under `key`, in
-   * order, leaving out every entry whose `uuid` is already stored under `key`, all in one
-   * atomic step; when something was stored, stamp the transcript's mtime (integer epoch ms,
-   * increasing per transcript). With `summary` (the main transcript only), fold exactly the
-   * entries stored into the session's summary in the same step, serialized against every
-   * other writer of the session, in any process.
+   * order, in one atomic step, leaving out what `entriesToStore` leaves out given the `uuid`s
+   * stored under `key` (decided under the transcript's lock, so racing writers agree); when
+   * something was stored, stamp the transcript's mtime (integer epoch ms, increasing per
+   * transcript). With `summary` (the main transcript only), fold exactly the entries stored
+   * into the session's summary in the same step, serialized against every other writer of the
+   * session, in any process.
    */
   append(key: TranscriptKey, entries: readonly PreparedEntry[], summary: SummaryFold | undefined): MaybePromise<void>;
   /** Every entry stored under `key`, in order, as fresh objects; `null` when nothing is. */

@@ -55,3 +55,23 @@ export function prepareEntries(entries: unknown, path = "entries"): PreparedEntr
   if (issues.length > 0) throw new PersistValidationError("session store entries", issues);
   return prepared;
 }
+
+/**
+ * What of a batch to store, given which `uuid`s are stored under its key already: every
+ * entry whose `uuid` is not stored, and the entries without `uuid`, in order. A batch whose
+ * every `uuid` is stored is a replay (a retry of an append that did land, an import run again)
+ * and stores nothing, its entries without `uuid` included: they were stored with it the first
+ * time. A batch without any `uuid` is always stored whole.
+ */
+export function entriesToStore(entries: readonly PreparedEntry[], isStored: (uuid: string) => boolean): readonly PreparedEntry[] {
+  let withUuid = 0;
+  let stored = 0;
+  for (const entry of entries) {
+    if (entry.uuid === null) continue;
+    withUuid++;
+    if (isStored(entry.uuid)) stored++;
+  }
+  if (stored === 0) return entries;
+  if (stored === withUuid) return [];
+  return entries.filter((entry) => entry.uuid === null || !isStored(entry.uuid));
+}

@@ -13,6 +13,7 @@ describeSessionStoreConformance({
   expectedFailures: {
     "append.empty": "append(key, []) stores an empty transcript: load gives [] instead of null and listSessions lists the session",
     "uuid.retried-batch": "it does not de-duplicate by uuid: a retried batch is stored twice",
+    "uuid.replayed-markers": "it does not de-duplicate by uuid: the whole batch is stored again",
     "uuid.overlap": "it does not de-duplicate by uuid: the overlap is stored twice",
     "uuid.in-batch": "it does not de-duplicate by uuid, not even inside one batch",
     "uuid.summary": "a replayed batch is folded again, so last-wins fields (lastPrompt) go back to the replayed values",

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryArrayResult, QueryResult } from "pg";
 import type { SessionStoreBackend } from "../../../src/session-store/backend.js";
+import { entriesToStore } from "../../../src/session-store/entries.js";
 import { transcriptKeyString } from "../../../src/session-store/keys.js";
 import { foldSummaryData, summaryEntry } from "../../../src/session-store/summary.js";
 import type {
@@ -58,14 +59,20 @@ export class PostgresSessionStoreBackend implements SessionStoreBackend {
   }
 
   /**
-   * A subpath: one statement (create or bump the row, insert what is not stored). The main
-   * transcript: one statement after a known state, the locked path otherwise.
+   * A subpath: one statement (create or bump the row, insert the batch), the locked path when
+   * a uuid of the batch is stored already. The main transcript: one statement after a known
+   * state, the locked path otherwise.
    */
   async append(key: TranscriptKey, entries: readonly PreparedEntry[], summary: SummaryFold | undefined): Promise<void> {
     const batch = [entries.map((e) => e.json), entries.map((e) => e.uuid)];
     if (summary === undefined) {
-      await this.#query(this.#sql.appendUnsummarized, [...batch, key.projectKey, key.sessionId, key.subpath, entries.length]);
-      return;
+      try {
+        await this.#query(this.#sql.appendUnsummarized, [...batch, key.projectKey, key.sessionId, key.subpath, entries.length]);
+        return;
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+      return this.#appendLocked(key, entries, undefined);
     }
     const cacheKey = transcriptKeyString(key);
     const known = this.#known.get(cacheKey);
@@ -84,7 +91,7 @@ export class PostgresSessionStoreBackend implements SessionStoreBackend {
           if (!isUniqueViolation(error)) throw error; // else: a uuid of the batch is stored already
         }
       }
-      await this.#appendLocked(key, entries, summary, cacheKey);
+      await this.#appendLocked(key, entries, { summary, cacheKey });
     } catch (error) {
       this.#known.delete(cacheKey);
       throw error;
@@ -159,10 +166,15 @@ export class PostgresSessionStoreBackend implements SessionStoreBackend {
   }
 
   /**
-   * The locked path: lock (or create) the row, leave out the entries whose uuid is stored,
-   * fold what is left onto the row's summary and write it all, in one transaction.
+   * The locked path: lock (or create) the row, decide what to store from the uuids stored
+   * (`entriesToStore`), fold it onto the row's summary (main transcript) and write it all, in
+   * one transaction.
    */
-  async #appendLocked(key: TranscriptKey, entries: readonly PreparedEntry[], summary: SummaryFold, cacheKey: string): Promise<void> {
+  async #appendLocked(
+    key: TranscriptKey,
+    entries: readonly PreparedEntry[],
+    main: { summary: SummaryFold; cacheKey: string } | undefined,
+  ): Promise<void> {
     await this.#transaction(async (client) => {
       const { rows } = await this.#run<LockedRow>(client, this.#sql.lockTranscript, [key.projectKey, key.sessionId, key.subpath]);
       const row = rows[0] as LockedRow;
@@ -172,16 +184,23 @@ export class PostgresSessionStoreBackend implements SessionStoreBackend {
       if (uuids.length > 0 && row.last_seq > 0) {
         const stored = await this.#run<{ uuid: string }>(client, this.#sql.storedUuids, [row.id, uuids]);
         const taken = new Set(stored.rows.map((r) => r.uuid));
-        if (taken.size > 0) fresh = entries.filter((e) => e.uuid === null || !taken.has(e.uuid));
+        fresh = entriesToStore(entries, (uuid) => taken.has(uuid));
       }
-      if (fresh.length === 0) {
-        if (previous !== undefined) this.#known.set(cacheKey, { id: row.id, lastSeq: row.last_seq, data: previous });
-        return;
-      }
-      const data = foldSummaryData(summary, previous, fresh, Math.max(Date.now(), row.mtime + 1));
-      const values = [fresh.map((e) => e.json), fresh.map((e) => e.uuid), row.id, row.last_seq, fresh.length, JSON.stringify(data)];
+      const remember = (lastSeq: number, data: Record<string, unknown> | undefined) => {
+        if (main !== undefined && data !== undefined) this.#known.set(main.cacheKey, { id: row.id, lastSeq, data });
+      };
+      if (fresh.length === 0) return remember(row.last_seq, previous); // a replay: nothing to write
+      const data = main === undefined ? undefined : foldSummaryData(main.summary, previous, fresh, Math.max(Date.now(), row.mtime + 1));
+      const values = [
+        fresh.map((e) => e.json),
+        fresh.map((e) => e.uuid),
+        row.id,
+        row.last_seq,
+        fresh.length,
+        data === undefined ? null : JSON.stringify(data),
+      ];
       await this.#run(client, this.#sql.appendAfter, values);
-      this.#known.set(cacheKey, { id: row.id, lastSeq: row.last_seq + fresh.length, data });
+      remember(row.last_seq + fresh.length, data);
     });
   }
 

@@ -15,9 +15,10 @@ const BATCH = "unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(entry, uuid, 
 export interface SessionStoreStatements {
   /**
    * Append after a known state, in one statement: bump the transcript row `(id, last_seq)`
-   * (only when it still has that `last_seq`) and insert the batch after it. No row: the state
-   * changed (or the row is gone). A unique violation: an entry's uuid is stored already.
-   * Params: entries, uuids, id, expected last_seq, count, summary. Returns mtime.
+   * (only when it still has that `last_seq`), set its summary (NULL for a subpath) and insert
+   * the batch after it. No row: the state changed (or the row is gone). A unique violation: an
+   * entry's uuid is stored already. Params: entries, uuids, id, expected last_seq, count,
+   * summary. Returns mtime.
    */
   readonly appendAfter: Statement;
   /**
@@ -27,7 +28,8 @@ export interface SessionStoreStatements {
   readonly appendNew: Statement;
   /**
    * Append without a summary (a subpath) in one statement: create or bump the row, insert the
-   * batch after it skipping uuids stored already. Params: entries, uuids, project, session, subpath, count.
+   * batch after it. A unique violation: an entry's uuid is stored already. Params: entries,
+   * uuids, project, session, subpath, count.
    */
   readonly appendUnsummarized: Statement;
   /**
@@ -90,8 +92,7 @@ export function buildSessionStoreStatements(t: SessionStoreNames): SessionStoreS
            SET last_seq = ${transcripts}.last_seq + EXCLUDED.last_seq, mtime = greatest(EXCLUDED.mtime, ${transcripts}.mtime + 1)
          RETURNING id, last_seq - $6 AS base
        )
-       ${insertEntries} SELECT t.id, t.base + x.ord, x.uuid, x.entry FROM t, ${BATCH}
-       ON CONFLICT (transcript_id, uuid) WHERE uuid IS NOT NULL DO NOTHING`,
+       ${insertEntries} SELECT t.id, t.base + x.ord, x.uuid, x.entry FROM t, ${BATCH}`,
     ),
     lockTranscript: statement(
       `${newRow} VALUES ($1, $2, $3, ${NOW_MS}, 0, NULL)

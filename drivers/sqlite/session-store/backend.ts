@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { SessionStoreBackend } from "../../../src/session-store/backend.js";
+import { entriesToStore } from "../../../src/session-store/entries.js";
 import { foldSummaryJson, summaryEntry } from "../../../src/session-store/summary.js";
 import type {
   PreparedEntry,
@@ -115,6 +116,18 @@ export class SQLiteSessionStoreBackend implements SessionStoreBackend {
     if (this.#owned) this.#db.close();
   }
 
+  /**
+   * The entries of a batch to store in an existing transcript (see `entriesToStore`). The
+   * usual batch is new, and its first uuid tells so in one lookup: its entries then all go to
+   * the inserts, which skip any later uuid that is stored. Otherwise every uuid is looked up.
+   */
+  #toStore(transcriptId: number, entries: readonly PreparedEntry[]): readonly PreparedEntry[] {
+    const first = entries.find((e) => e.uuid !== null);
+    const isStored = (uuid: string) => this.#s.storedUuid.get(transcriptId, uuid) !== undefined;
+    if (first === undefined || !isStored(first.uuid as string)) return entries;
+    return entriesToStore(entries, isStored);
+  }
+
   /** The body of an append, under the write lock. */
   #appendLocked(key: TranscriptKey, entries: readonly PreparedEntry[], summary: SummaryFold | undefined): void {
     const s = this.#s;
@@ -132,13 +145,13 @@ export class SQLiteSessionStoreBackend implements SessionStoreBackend {
     }
     let seq = row.last_seq;
     const stored: PreparedEntry[] = [];
-    for (const entry of entries) {
+    for (const entry of this.#toStore(row.id, entries)) {
       if (s.insertEntry.run(row.id, seq + 1, entry.uuid, entry.json).changes === 1) {
         seq++;
         stored.push(entry);
       }
     }
-    if (stored.length === 0) return; // every entry was stored already: nothing changes
+    if (stored.length === 0) return; // a replay: nothing changes
     const mtime = Math.max(now, row.mtime + 1);
     const folded = summary === undefined ? row.summary : foldSummaryJson(summary, row.summary, stored, mtime);
     s.updateTranscript.run(seq, mtime, folded, row.id);

@@ -30,6 +30,8 @@ export interface SessionStoreStatements {
   readonly updateTranscript: Statement<[lastSeq: number, mtime: number, summary: string | null, id: number]>;
   /** One entry, skipped (no change) when its uuid is stored in the transcript. */
   readonly insertEntry: Statement<[transcriptId: number, seq: number, uuid: string | null, entry: string]>;
+  /** Whether a uuid is stored in a transcript (plucked: 1 or undefined). */
+  readonly storedUuid: Statement<[transcriptId: number, uuid: string], 1>;
   /** A transcript's entries as JSON text, in order (plucked). */
   readonly entries: Statement<[transcriptId: number], string>;
   /** The project's main transcripts and their mtimes. */
@@ -63,6 +65,7 @@ export function sessionStoreSql(t: SessionStoreNames): Record<keyof SessionStore
     updateTranscript: `UPDATE ${transcripts} SET last_seq = ?, mtime = ?, summary = ? WHERE id = ?`,
     insertEntry: `INSERT INTO ${entries} (transcript_id, seq, uuid, entry) VALUES (?, ?, ?, ?)
       ON CONFLICT (transcript_id, uuid) WHERE uuid IS NOT NULL DO NOTHING`,
+    storedUuid: `SELECT 1 FROM ${entries} WHERE transcript_id = ? AND uuid = ?`,
     entries: `SELECT entry FROM ${entries} WHERE transcript_id = ? ORDER BY seq`,
     sessions: `SELECT session_id AS sessionId, mtime FROM ${transcripts} INDEXED BY "${t.sessions}" WHERE project_key = ? AND subpath = ''`,
     summaries: `SELECT session_id, mtime, summary FROM ${transcripts} INDEXED BY "${t.sessions}"
@@ -83,6 +86,7 @@ export function prepareSessionStoreStatements(db: Database.Database, t: SessionS
   const sql = sessionStoreSql(t);
   const prepared = {} as Record<keyof SessionStoreStatements, Database.Statement>;
   for (const name of Object.keys(sql) as (keyof SessionStoreStatements)[]) prepared[name] = db.prepare(sql[name]);
+  prepared.storedUuid.pluck();
   prepared.entries.pluck();
   prepared.subkeys.pluck();
   return prepared as unknown as SessionStoreStatements;

@@ -19,6 +19,17 @@ export function idempotencyTests(ctx: StoreSuiteContext): void {
     assert.deepStrictEqual(await ctx.store().load({ ...key, subpath: "subagents/agent-1" }), asStored(batch));
   });
 
+  ctx.it("uuid.replayed-markers", "a replayed batch stores nothing, its entries without uuid included (they came with it)", async () => {
+    const key = freshKey();
+    const sub = { ...key, subpath: "subagents/agent-1" };
+    const batch = [markerEntry("queue-operation", { operation: "enqueue" }), ...turnEntries(2), markerEntry("last-prompt", { lastPrompt: "x" })];
+    for (const k of [key, sub]) {
+      await ctx.store().append(k, batch);
+      await ctx.store().append(k, batch);
+      assert.deepStrictEqual(await ctx.store().load(k), asStored(batch), JSON.stringify(k));
+    }
+  });
+
   ctx.it("uuid.overlap", "a batch overlapping what is stored adds only its new entries, in order", async () => {
     const key = freshKey();
     const all = turnEntries(6);
