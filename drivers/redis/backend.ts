@@ -74,7 +74,7 @@ export class RedisBackend implements PersistBackend {
       const event = events[i] as SessionEvent;
       args.push(event.id, String(event.eventIndex), eventJson(event, single ? "event" : `events[${i}]`));
     }
-    const keys = [this.#keys.events(sessionId), this.#keys.ids(sessionId), this.#keys.eventIds];
+    const keys = [this.#keys.events(sessionId), this.#keys.eventIds];
     const refused = (await INSERT_EVENTS.run(this.#client, keys, args)) as (number | string)[];
     if (refused.length === 0) return undefined;
     const clashes: EventClash[] = [];
@@ -95,7 +95,7 @@ export class RedisBackend implements PersistBackend {
   /** One script: record, listing entry, events and registry entries, in one atomic step. */
   async deleteSession(id: string): Promise<void> {
     const k = this.#keys;
-    await DELETE_SESSION.run(this.#client, [k.events(id), k.ids(id), k.records, k.order, k.eventIds], [id]);
+    await DELETE_SESSION.run(this.#client, [k.events(id), k.records, k.order, k.eventIds], [id]);
   }
 
   /** QUIT the client when the backend opened it; the caller's client stays open. */

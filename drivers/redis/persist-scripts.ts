@@ -5,7 +5,7 @@ import { Script } from "./scripts.js";
 
 /**
  * Insert a batch of events, all or nothing.
- * KEYS: events, ids (of the session), event-ids (the registry).
+ * KEYS: events (of the session), event-ids (the registry).
  * ARGV: sessionId, then (id, eventIndex, JSON) for each event.
  * Returns `{}` when stored; otherwise, for each refused event, its position in the batch
  * and what holds its key: the registry entry of its id (`<eventIndex>:<session id>`), or
@@ -17,7 +17,7 @@ local n = (#ARGV - 1) / 3
 local clashes = {}
 for i = 0, n - 1 do
   local id, idx = ARGV[2 + i * 3], ARGV[3 + i * 3]
-  local owner = redis.call('HGET', KEYS[3], id)
+  local owner = redis.call('HGET', KEYS[2], id)
   if owner then
     clashes[#clashes + 1] = i
     clashes[#clashes + 1] = owner
@@ -30,8 +30,7 @@ if #clashes > 0 then return clashes end
 for i = 0, n - 1 do
   local id, idx = ARGV[2 + i * 3], ARGV[3 + i * 3]
   redis.call('ZADD', KEYS[1], idx, ARGV[4 + i * 3])
-  redis.call('HSET', KEYS[2], id, idx)
-  redis.call('HSET', KEYS[3], id, idx .. ':' .. sid)
+  redis.call('HSET', KEYS[2], id, idx .. ':' .. sid)
 end
 return {}
 `);
@@ -67,19 +66,27 @@ return redis.call('HMGET', KEYS[2], unpack(ids))
 
 /**
  * Delete a session: its record and listing entry, its events, and its event ids in the
- * registry, in one step.
- * KEYS: events, ids, records, order, event-ids. ARGV: session id.
+ * registry, in one step. The ids are read from the events themselves, 1,000 at a time: each
+ * event's JSON starts with `{"id":<id as a JSON string>,"eventIndex":` (see eventJson), and a
+ * JSON string cannot hold `,"eventIndex":` unescaped, so the id ends where that first appears.
+ * KEYS: events, records, order, event-ids. ARGV: session id.
  */
 export const DELETE_SESSION = new Script(`
-local record = redis.call('HGET', KEYS[3], ARGV[1])
+local record = redis.call('HGET', KEYS[2], ARGV[1])
 if record then
-  redis.call('ZREM', KEYS[4], string.sub(record, 1, 16) .. ARGV[1])
-  redis.call('HDEL', KEYS[3], ARGV[1])
+  redis.call('ZREM', KEYS[3], string.sub(record, 1, 16) .. ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
 end
-local ids = redis.call('HKEYS', KEYS[2])
-for i = 1, #ids, 1000 do
-  redis.call('HDEL', KEYS[5], unpack(ids, i, math.min(i + 999, #ids)))
+local total = redis.call('ZCARD', KEYS[1])
+for start = 0, total - 1, 1000 do
+  local events = redis.call('ZRANGE', KEYS[1], start, start + 999)
+  local ids = {}
+  for i, event in ipairs(events) do
+    local stop = string.find(event, ',"eventIndex":', 1, true)
+    ids[i] = cjson.decode(string.sub(event, 7, stop - 1))
+  end
+  if #ids > 0 then redis.call('HDEL', KEYS[4], unpack(ids)) end
 end
-redis.call('UNLINK', KEYS[1], KEYS[2])
+redis.call('UNLINK', KEYS[1])
 return 1
 `);

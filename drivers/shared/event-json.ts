@@ -2,7 +2,8 @@ import { PersistValidationError } from "../../src/persist/errors.js";
 import type { SessionEvent } from "../../src/persist/types.js";
 
 // The JSON text of an event as the key-value backends (Redis, files) store it: the fields in
-// one fixed order, so equal events are equal text.
+// one fixed order, so equal events are equal text, and `id` first (the Redis delete script
+// reads it from the start of the text).
 
 /**
  * The JSON text of a (validated) event.
