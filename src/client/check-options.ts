@@ -1,33 +1,8 @@
 import { closestName } from "./closest-name.js";
 import { InvalidOptionsError } from "./errors.js";
-import type { SandboxAgentConnectOptions } from "./options.js";
 
 // A misspelled option is an error, not a silent default: `persistence:` instead of `persist:`
 // would otherwise leave every session in memory.
-
-// Every option of `SandboxAgent.connect`. Typed over the interface's keys, so an option added
-// there and not here (or the reverse) does not compile.
-const CONNECT_OPTIONS: { readonly [K in keyof Required<SandboxAgentConnectOptions>]: true } = {
-  baseUrl: true,
-  token: true,
-  headers: true,
-  fetch: true,
-  transport: true,
-  persist: true,
-  replayMaxEvents: true,
-  replayMaxChars: true,
-  signal: true,
-  skipHealthCheck: true,
-  healthTimeoutMs: true,
-  waitForHealth: true,
-  requestTimeoutMs: true,
-  promptTimeoutMs: true,
-  onError: true,
-  connectionScope: true,
-};
-
-/** The option names `SandboxAgent.connect` takes. */
-export const CONNECT_OPTION_NAMES: readonly string[] = Object.keys(CONNECT_OPTIONS);
 
 /**
  * Throw {@link InvalidOptionsError} when `options` is not an object or has a key outside
@@ -50,7 +25,3 @@ export function checkOptionKeys(what: string, options: unknown, known: readonly 
   throw new InvalidOptionsError(`${what}: unknown option${unknown.length > 1 ? "s" : ""} ${named.join(", ")}${list}`);
 }
 
-/** {@link checkOptionKeys} for the options of `SandboxAgent.connect`. */
-export function checkConnectOptionKeys(options: unknown): void {
-  checkOptionKeys("SandboxAgent.connect", options, CONNECT_OPTION_NAMES);
-}

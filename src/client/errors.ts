@@ -1,6 +1,6 @@
 import { DurableAgentError } from "../errors.js";
 import type { SessionEvent } from "../persist/types.js";
-import type { PermissionReply } from "./permissions.js";
+import type { PermissionReply } from "./permission-reply.js";
 import type { UnavailableSetting } from "./settings.js";
 
 /** No session with this id is stored. */

@@ -2,7 +2,7 @@ import { DEFAULT_REPLAY_MAX_CHARS, DEFAULT_REPLAY_MAX_EVENTS, resolveReplayCaps 
 import type { SessionPersistDriver } from "../persist/types.js";
 import type { TransportSelection } from "../transport/select.js";
 import type { DurableAgentError } from "../errors.js";
-import { checkConnectOptionKeys } from "./check-options.js";
+import { checkOptionKeys } from "./check-options.js";
 import { InvalidOptionsError } from "./errors.js";
 
 /**
@@ -75,7 +75,7 @@ function scope(value: ConnectionScope | undefined): ConnectionScope {
  * unknown (misspelled) one included.
  */
 export function resolveOptions(options: SandboxAgentConnectOptions): ResolvedOptions {
-  checkConnectOptionKeys(options);
+  checkOptionKeys("SandboxAgent.connect", options, CONNECT_OPTION_NAMES);
   if (!options.transport && !options.baseUrl && !options.fetch) {
     throw new InvalidOptionsError("SandboxAgent.connect needs a baseUrl (or a transport)");
   }
@@ -100,3 +100,27 @@ export function resolveOptions(options: SandboxAgentConnectOptions): ResolvedOpt
     connectionScope: scope(options.connectionScope),
   };
 }
+
+// Every option of `SandboxAgent.connect`. Typed over the interface's keys, so an option added
+// there and not here (or the reverse) does not compile.
+const CONNECT_OPTIONS: { readonly [K in keyof Required<SandboxAgentConnectOptions>]: true } = {
+  baseUrl: true,
+  token: true,
+  headers: true,
+  fetch: true,
+  transport: true,
+  persist: true,
+  replayMaxEvents: true,
+  replayMaxChars: true,
+  signal: true,
+  skipHealthCheck: true,
+  healthTimeoutMs: true,
+  waitForHealth: true,
+  requestTimeoutMs: true,
+  promptTimeoutMs: true,
+  onError: true,
+  connectionScope: true,
+};
+
+/** The option names `SandboxAgent.connect` takes. */
+export const CONNECT_OPTION_NAMES: readonly string[] = Object.keys(CONNECT_OPTIONS);

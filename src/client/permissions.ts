@@ -1,8 +1,8 @@
 import type { PermissionOptionKind, RequestPermissionRequest, RequestPermissionResponse } from "@agentclientprotocol/sdk";
 import { PermissionRequestNotFoundError, UnsupportedPermissionReplyError } from "./errors.js";
+import type { PermissionReply } from "./permission-reply.js";
 
-/** How the user answers a permission request: allow this once, allow always, or reject. */
-export type PermissionReply = "once" | "always" | "reject";
+export type { PermissionReply };
 
 /** One choice the agent offers. */
 export interface SessionPermissionRequestOption {

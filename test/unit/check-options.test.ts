@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { checkOptionKeys, CONNECT_OPTION_NAMES } from "../../src/client/check-options.js";
+import { checkOptionKeys } from "../../src/client/check-options.js";
+import { CONNECT_OPTION_NAMES } from "../../src/client/options.js";
 import { closestName, editDistance } from "../../src/client/closest-name.js";
 import { InvalidOptionsError, SandboxAgent, type SandboxAgentConnectOptions } from "../../src/index.js";
 import { checkRuntimeBaseUrl } from "../../src/transport/base-url.js";
