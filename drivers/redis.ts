@@ -8,6 +8,7 @@ import { RedisBackend } from "./redis/backend.js";
 import { resolveRedisOptions, type RedisOptions } from "./redis/options.js";
 
 export { DEFAULT_KEY_PREFIX } from "./redis/names.js";
+export { RedisSessionStore, type RedisSessionStoreOptions } from "./redis/session-store.js";
 export type { RedisOptions } from "./redis/options.js";
 export type { RedisClient } from "./redis/connection.js";
 

@@ -4,7 +4,7 @@ import { PersistValidationError } from "../../src/persist/errors.js";
 // from its id (`{s:<id>}`), so they share one hash slot: a Redis Cluster keeps a session on
 // one node, and the scripts that touch a session name keys of one slot. The keys every
 // session shares (the record hash, the listing index, the event-id registry) carry the tag
-// `{g}`. Session ids are escaped inside the tag (`%`, `{`, `}`), so an id can never end the
+// `{g}`. Ids are escaped inside a tag (`%`, `{`, `}`, `:`), so an id can never end the
 // tag early or collide with another id's keys.
 
 /** Prefix of every key when none is given. */
@@ -16,9 +16,9 @@ export const DEFAULT_KEY_PREFIX = "durable-agent:";
  */
 const PREFIX_PATTERN = /^[!-z|~]{1,64}$/;
 
-/** Escape a session id for use inside a hash tag: `%`, `{` and `}` become `%25`, `%7B`, `%7D`. */
-export function tagOf(sessionId: string): string {
-  return sessionId.replace(/[%{}]/g, (c) => (c === "%" ? "%25" : c === "{" ? "%7B" : "%7D"));
+/** Escape a string for use inside a hash tag: `%`, `{`, `}` and `:` become `%25`, `%7B`, `%7D`, `%3A`. */
+export function tagOf(text: string): string {
+  return text.replace(/[%{}:]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
 }
 
 /**
@@ -57,9 +57,58 @@ export class PersistKeys {
   events(sessionId: string): string {
     return `${this.prefix}{s:${tagOf(sessionId)}}:events`;
   }
+}
 
-  /** A session's event ids: a hash, event id → `eventIndex` (what a delete frees in the registry). */
-  ids(sessionId: string): string {
-    return `${this.prefix}{s:${tagOf(sessionId)}}:ids`;
+/**
+ * The keys of the session store (the Claude Agent SDK's `SessionStore`) under one prefix.
+ * A session's keys (its transcripts and their mtimes) share the tag
+ * `{c:<project>:<session>}`; a project's indexes (sessions and their mtimes, summaries,
+ * last activity for retention) share `{p:<project>}`; the list of projects is under `{g}`.
+ */
+export class StoreKeys {
+  /** Every project that has stored something (for pruning across projects). */
+  readonly projects: string;
+
+  /** @param prefix a prefix checked by {@link checkKeyPrefix}. */
+  constructor(readonly prefix: string) {
+    this.projects = `${prefix}{g}:claude-projects`;
+  }
+
+  /** A session's transcripts: a hash, subpath (`""` for the main transcript) → mtime (epoch ms). */
+  mtimes(projectKey: string, sessionId: string): string {
+    return `${this.#session(projectKey, sessionId)}:mtimes`;
+  }
+
+  /** A transcript's entries: a list of JSON texts, in order. */
+  entries(projectKey: string, sessionId: string, subpath: string): string {
+    return `${this.#session(projectKey, sessionId)}:e:${subpath}`;
+  }
+
+  /** A transcript's stored uuids: a set. */
+  uuids(projectKey: string, sessionId: string, subpath: string): string {
+    return `${this.#session(projectKey, sessionId)}:u:${subpath}`;
+  }
+
+  /** A project's sessions with a main transcript: a hash, session id → mtime of the main transcript. */
+  sessions(projectKey: string): string {
+    return `${this.#project(projectKey)}:sessions`;
+  }
+
+  /** A project's summaries: a hash, session id → `<version>:<mtime>:<summary data JSON>`. */
+  summaries(projectKey: string): string {
+    return `${this.#project(projectKey)}:summaries`;
+  }
+
+  /** A project's sessions by last activity (newest mtime of any transcript): a sorted set, for pruning. */
+  activity(projectKey: string): string {
+    return `${this.#project(projectKey)}:activity`;
+  }
+
+  #session(projectKey: string, sessionId: string): string {
+    return `${this.prefix}{c:${tagOf(projectKey)}:${tagOf(sessionId)}}`;
+  }
+
+  #project(projectKey: string): string {
+    return `${this.prefix}{p:${tagOf(projectKey)}}`;
   }
 }
