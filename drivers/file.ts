@@ -8,6 +8,7 @@ import { FileBackend } from "./file/backend.js";
 import { resolveFileOptions, type FileOptions } from "./file/options.js";
 
 export { FileStoreBusyError, FileStoreVersionError } from "./file/errors.js";
+export { FileSessionStore, type FileSessionStoreOptions } from "./file/session-store.js";
 export { FILE_FORMAT_VERSION } from "./file/store-meta.js";
 export type { FileOptions } from "./file/options.js";
 export type { FsyncPolicy } from "./file/io.js";

@@ -6,7 +6,7 @@ import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { SessionLog } from "./event-log.js";
 import { errno, syncDirectory, writeFileAtomic } from "./io.js";
 import { eventLines } from "./lines.js";
-import { DirectoryLock } from "./lock.js";
+import { DirectoryLock, withLock } from "./lock.js";
 import { SESSION_FILES, StorePaths } from "./names.js";
 import type { ResolvedFileOptions } from "./options.js";
 import { rebuildDerivedFiles } from "./rebuild.js";
@@ -157,28 +157,20 @@ export class FileBackend implements PersistBackend {
   /** Run a write under the store's lock (set up first, when it is the first call). */
   async #write<T>(run: () => T): Promise<T> {
     if (!this.#isReady) await this.#setUp();
-    await this.#lock.acquire();
-    try {
-      return run();
-    } finally {
-      this.#lock.release();
-    }
+    return withLock(this.#lock, run);
   }
 
   /** Once: create the directory, check store.json, rebuild the derived files after a reboot. */
   #setUp(): Promise<void> {
     this.#ready ??= (async () => {
       mkdirSync(this.#paths.sessions, { recursive: true });
-      await this.#lock.acquire();
-      try {
+      await withLock(this.#lock, () => {
         this.#lock.sweepTokens();
         if (needsRebuild(this.#paths.meta, this.#options.fsync)) {
           rebuildDerivedFiles(this.#paths, this.#options.fsync);
           this.#registry.clear();
         }
-      } finally {
-        this.#lock.release();
-      }
+      });
       this.#isReady = true;
     })();
     const attempt = this.#ready;

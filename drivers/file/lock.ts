@@ -152,3 +152,13 @@ export class DirectoryLock {
     }
   }
 }
+
+/** Run `run` (synchronous: nothing else of this process interleaves) holding `lock`. */
+export async function withLock<T>(lock: DirectoryLock, run: () => T): Promise<T> {
+  await lock.acquire();
+  try {
+    return run();
+  } finally {
+    lock.release();
+  }
+}

@@ -19,19 +19,28 @@ import { join } from "node:path";
 /** Longest file name this driver makes for a session (well under the usual 255-byte limit). */
 const MAX_NAME = 120;
 
-/** The file name of a session: `s-` then the id with every byte outside [a-z0-9_-] written `~xx`. */
-export function sessionName(sessionId: string): string {
+/**
+ * A file name for any string: `kind` (a few letters and `-`) then the text with every byte
+ * outside [a-z0-9_-] written `~xx`; a text too long for that is cut and completed with
+ * `~~` and a hash of the whole text, so names stay distinct and under {@link MAX_NAME}.
+ */
+export function safeName(kind: string, text: string): string {
   let encoded = "";
-  for (const byte of Buffer.from(sessionId, "utf8")) {
+  for (const byte of Buffer.from(text, "utf8")) {
     const c = String.fromCharCode(byte);
     encoded += /[a-z0-9_-]/.test(c) ? c : `~${byte.toString(16).padStart(2, "0")}`;
   }
-  if (encoded.length + 2 <= MAX_NAME) return `s-${encoded}`;
-  const hash = createHash("sha256").update(sessionId, "utf8").digest("hex").slice(0, 40);
-  let head = encoded.slice(0, MAX_NAME - 2 - 2 - hash.length);
+  if (encoded.length + kind.length <= MAX_NAME) return `${kind}${encoded}`;
+  const hash = createHash("sha256").update(text, "utf8").digest("hex").slice(0, 40);
+  let head = encoded.slice(0, MAX_NAME - kind.length - 2 - hash.length);
   const cut = head.lastIndexOf("~");
   if (cut > head.length - 3) head = head.slice(0, cut); // never cut an escape in two
-  return `s-${head}~~${hash}`;
+  return `${kind}${head}~~${hash}`;
+}
+
+/** The file name of a session of the persistence driver: {@link safeName} with `s-`. */
+export function sessionName(sessionId: string): string {
+  return safeName("s-", sessionId);
 }
 
 /** The registry bucket of an event id: two hex digits of FNV-1a over its UTF-16 code units. */
