@@ -4,6 +4,7 @@ import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { ensureDebianPackage } from "./debian.js";
 import { childPids, signalPids, waitStopped } from "./process-freeze.js";
 import { freePort } from "./runtime.js";
 
@@ -48,23 +49,10 @@ function findBinDir(): string | undefined {
   return newest === undefined ? undefined : join(root, newest, "bin");
 }
 
-/** The PostgreSQL server binaries, installing the Debian package when absent and allowed. */
-async function binDir(): Promise<string> {
-  const found = findBinDir();
-  if (found) return found;
-  if (!isRoot()) throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql and not root to install them");
-  const options = { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, maxBuffer: 64 * 1024 * 1024 };
-  const install = () => run("apt-get", ["install", "-y", "--no-install-recommends", "postgresql"], options);
-  try {
-    await install();
-  } catch {
-    // A fresh machine may have no package lists yet.
-    await run("apt-get", ["update"], options);
-    await install();
-  }
-  const installed = findBinDir();
-  if (!installed) throw new Error("apt-get install postgresql did not provide /usr/lib/postgresql/*/bin");
-  return installed;
+/** The PostgreSQL server binaries, installing the Debian package when absent and allowed (harness/debian.ts). */
+function binDir(): string {
+  ensureDebianPackage("postgresql", () => findBinDir() !== undefined);
+  return findBinDir() as string;
 }
 
 /** Run a server binary as the `postgres` user when root (PostgreSQL refuses to run as root). */
@@ -117,7 +105,7 @@ class Freezer {
 
 /** Start a fresh server on a free loopback port; resolves once it accepts connections. */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
-  const bin = await binDir();
+  const bin = binDir();
   const dir = await mkdtemp(join(tmpdir(), "durable-agent-pg-"));
   const data = join(dir, "data");
   const log = join(dir, "log");

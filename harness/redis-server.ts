@@ -1,9 +1,9 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { ensureDebianPackage } from "./debian.js";
 import { freePort } from "./runtime.js";
 
 // A throwaway Redis server for the test run and the bench: `redis-server` (Debian package,
@@ -11,7 +11,6 @@ import { freePort } from "./runtime.js";
 // loopback port, its pid tracked, stopped with SIGTERM (SIGKILL if it lingers) and its
 // directory removed afterwards. Never daemonized: the child's pid is the server's pid.
 
-const run = promisify(execFile);
 const BINARY = "/usr/bin/redis-server";
 
 /** A running test server. */
@@ -33,21 +32,9 @@ export interface StartRedisOptions {
   appendfsync?: "always" | "everysec";
 }
 
-const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
-
-/** The server binary, installing the Debian package when absent and allowed. */
-async function binary(): Promise<string> {
-  if (existsSync(BINARY)) return BINARY;
-  if (!isRoot()) throw new Error(`${BINARY} not found and not root to install redis-server`);
-  const options = { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, maxBuffer: 64 * 1024 * 1024 };
-  const install = () => run("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"], options);
-  try {
-    await install();
-  } catch {
-    await run("apt-get", ["update"], options); // a fresh machine may have no package lists yet
-    await install();
-  }
-  if (!existsSync(BINARY)) throw new Error(`apt-get install redis-server did not provide ${BINARY}`);
+/** The server binary, installing the Debian package when absent and allowed (harness/debian.ts). */
+function binary(): string {
+  ensureDebianPackage("redis-server", () => existsSync(BINARY));
   return BINARY;
 }
 
@@ -83,7 +70,7 @@ function exited(child: ChildProcess, ms: number): Promise<void> {
 
 /** Start a fresh server on a free loopback port; resolves once it accepts connections. */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
-  const bin = await binary();
+  const bin = binary();
   const dir = await mkdtemp(join(tmpdir(), "durable-agent-redis-"));
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {

@@ -5,40 +5,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ]; then
-  echo "bench: installing dependencies (npm ci)"
-  npm ci
-fi
+source scripts/lib.sh
+ensure_npm_deps
 
-# The Postgres driver is benched on a real server the runner starts (fsync on) and stops;
-# install PostgreSQL when that driver is selected and present but the server is not.
-wants_postgres() {
-  [ -f drivers/postgres.ts ] || return 1
+# The Postgres and Redis drivers are benched on real servers the runner starts and stops
+# (PostgreSQL with fsync on; redis-server with AOF, appendfsync everysec). Install a server
+# when its driver is selected and present; when that is not possible the runner skips the
+# driver with a note.
+wants() {
+  [ -f "drivers/$1.ts" ] || return 1
   [ -z "${BENCH_DRIVERS:-}" ] && return 0
-  case ",${BENCH_DRIVERS}," in *,postgres,*) return 0 ;; *) return 1 ;; esac
+  case ",${BENCH_DRIVERS}," in *,"$1",*) return 0 ;; *) return 1 ;; esac
 }
-if wants_postgres && ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
-  echo "bench: installing PostgreSQL for the postgres driver"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get install -y postgresql >/dev/null || echo "bench: PostgreSQL install failed; the postgres driver will be skipped"
-  else
-    echo "bench: not root, cannot install PostgreSQL; the postgres driver will be skipped"
-  fi
+if wants postgres; then
+  ensure_debian_packages postgresql || echo "bench: without PostgreSQL the postgres driver will be skipped" >&2
 fi
-
-# The Redis driver likewise, on a redis-server the runner starts (AOF, appendfsync everysec).
-wants_redis() {
-  [ -f drivers/redis.ts ] || return 1
-  [ -z "${BENCH_DRIVERS:-}" ] && return 0
-  case ",${BENCH_DRIVERS}," in *,redis,*) return 0 ;; *) return 1 ;; esac
-}
-if wants_redis && [ ! -x /usr/bin/redis-server ]; then
-  echo "bench: installing redis-server for the redis driver"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get install -y redis-server >/dev/null || echo "bench: redis-server install failed; the redis driver will be skipped"
-  else
-    echo "bench: not root, cannot install redis-server; the redis driver will be skipped"
-  fi
+if wants redis; then
+  ensure_debian_packages redis-server || echo "bench: without redis-server the redis driver will be skipped" >&2
 fi
 
 exec node --import tsx bench/run.ts

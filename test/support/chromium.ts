@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,6 +6,7 @@ import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { ensureDebianPackage } from "../../harness/debian.js";
 
 // The real-browser harness: Debian's Chromium driven by playwright-core, a static file
 // server on loopback (IndexedDB needs a real origin), and the SDK built for the browser.
@@ -38,23 +38,12 @@ const CHROMIUM_ARGS = [
 
 /**
  * Make sure Chromium is installed: when it is missing and we are root, install Debian's
- * package (about 35 s). Never downloads a browser from anywhere else.
+ * package (about 35 s) the way every script does (harness/debian.ts). Never downloads a
+ * browser from anywhere else.
  * @returns the executable path.
  */
 export function ensureChromium(): string {
-  if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`${CHROMIUM_PATH} is missing; install Debian's chromium package (apt-get install -y chromium)`);
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  let result = spawnSync("apt-get", ["install", "-y", "chromium"], { env, encoding: "utf8" });
-  if (result.status !== 0) {
-    spawnSync("apt-get", ["update"], { env, encoding: "utf8" });
-    result = spawnSync("apt-get", ["install", "-y", "chromium"], { env, encoding: "utf8" });
-  }
-  if (result.status !== 0 || !existsSync(CHROMIUM_PATH)) {
-    throw new Error(`could not install chromium: ${result.stderr || result.stdout}`);
-  }
+  ensureDebianPackage("chromium", () => existsSync(CHROMIUM_PATH));
   return CHROMIUM_PATH;
 }
 
