@@ -6,7 +6,11 @@ import type { SessionStoreEntry } from "@anthropic-ai/claude-agent-sdk";
 /** Arguments the parent passes as one JSON string. */
 export interface SessionStoreWorkerArgs {
   /** Which store, and where. */
-  store: { kind: "sqlite"; filename: string } | { kind: "postgres"; url: string; schema: string };
+  store:
+    | { kind: "sqlite"; filename: string }
+    | { kind: "postgres"; url: string; schema: string }
+    | { kind: "redis"; url: string; keyPrefix: string }
+    | { kind: "file"; directory: string };
   /** The shared session. */
   key: { projectKey: string; sessionId: string; subpath?: string };
   /** This writer's number, written into its entries. */

@@ -10,6 +10,8 @@ import { workerBatch, type SessionStoreWorkerArgs } from "./session-store-batche
 async function open(args: SessionStoreWorkerArgs): Promise<SessionStore & { close(): Promise<void> }> {
   const spec = args.store;
   if (spec.kind === "sqlite") return new (await import("../../drivers/sqlite.js")).SQLiteSessionStore({ filename: spec.filename });
+  if (spec.kind === "redis") return new (await import("../../drivers/redis.js")).RedisSessionStore({ url: spec.url, keyPrefix: spec.keyPrefix });
+  if (spec.kind === "file") return new (await import("../../drivers/file.js")).FileSessionStore({ directory: spec.directory });
   return new (await import("../../drivers/postgres.js")).PostgresSessionStore({ connectionString: spec.url, schema: spec.schema });
 }
 

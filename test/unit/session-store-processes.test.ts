@@ -4,9 +4,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { FileSessionStore } from "../../drivers/file.js";
 import { PostgresSessionStore } from "../../drivers/postgres.js";
+import { RedisSessionStore } from "../../drivers/redis.js";
 import { SQLiteSessionStore } from "../../drivers/sqlite.js";
 import { postgresUrl, schemasDroppedAfterAll } from "../support/postgres.js";
+import { prefixesRemovedAfterAll, redisUrl } from "../support/redis.js";
 import { appendThenKill, expectEveryBatchOnceInOrder, expectSummaryIsFold, expectWholeBatches, raceWriters } from "../support/session-store-processes.js";
 import type { SessionStoreWorkerArgs } from "../support/session-store-batches.js";
 
@@ -16,10 +19,12 @@ import type { SessionStoreWorkerArgs } from "../support/session-store-batches.js
 
 const dir = mkdtempSync(join(tmpdir(), "durable-agent-session-store-processes-"));
 const freshSchema = schemasDroppedAfterAll();
+const freshPrefix = prefixesRemovedAfterAll();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Spec = SessionStoreWorkerArgs["store"];
-const backends: [string, () => Spec, (spec: Spec) => SQLiteSessionStore | PostgresSessionStore][] = [
+type AnyStore = SQLiteSessionStore | PostgresSessionStore | RedisSessionStore | FileSessionStore;
+const backends: [string, () => Spec, (spec: Spec) => AnyStore][] = [
   [
     "SQLiteSessionStore (one file)",
     () => ({ kind: "sqlite", filename: join(dir, `${randomUUID()}.db`) }),
@@ -29,6 +34,16 @@ const backends: [string, () => Spec, (spec: Spec) => SQLiteSessionStore | Postgr
     "PostgresSessionStore (one schema)",
     () => ({ kind: "postgres", url: postgresUrl(), schema: freshSchema("proc") }),
     (spec) => new PostgresSessionStore({ connectionString: postgresUrl(), schema: (spec as { schema: string }).schema }),
+  ],
+  [
+    "RedisSessionStore (one key prefix)",
+    () => ({ kind: "redis", url: redisUrl(), keyPrefix: freshPrefix("proc") }),
+    (spec) => new RedisSessionStore({ url: redisUrl(), keyPrefix: (spec as { keyPrefix: string }).keyPrefix }),
+  ],
+  [
+    "FileSessionStore (one directory)",
+    () => ({ kind: "file", directory: join(dir, randomUUID()) }),
+    (spec) => new FileSessionStore({ directory: (spec as { directory: string }).directory }),
   ],
 ];
 
