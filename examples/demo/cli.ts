@@ -48,7 +48,7 @@ export function helpText(): string {
     ...STORE_FORMS.map((form) => `                         ${form}`),
     "  --runtime <kind>     what the client talks to:",
     ...runtimes.map((line) => `                         ${line}`),
-    "  --keep               keep the temporary SQLite file and print its path",
+    "  --keep               keep the temporary SQLite file (or file store directory) and print its path",
     "  --skip-load          scripted agent: skip the session/load round (show only restoration by replay)",
     "  -h, --help           show this help",
     "",

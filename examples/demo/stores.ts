@@ -1,5 +1,5 @@
 // `--store`: which persistence driver the demo records into. Each backend's driver is loaded
-// only when chosen, as an app would (better-sqlite3 and pg are optional peer dependencies).
+// only when chosen, as an app would (better-sqlite3, pg and ioredis are optional peer dependencies).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -10,7 +10,9 @@ import { InMemorySessionPersistDriver, type SessionPersistDriver } from "../../s
 export type StoreSpec =
   | { kind: "sqlite"; filename: string | undefined }
   | { kind: "memory" }
-  | { kind: "postgres"; connectionString: string };
+  | { kind: "postgres"; connectionString: string }
+  | { kind: "redis"; url: string }
+  | { kind: "file"; directory: string | undefined };
 
 /** A `--store` value the demo cannot use; the message says what would work. */
 export class StoreSpecError extends Error {
@@ -25,6 +27,9 @@ export const STORE_FORMS = [
   "sqlite               a temporary SQLite file, removed at exit unless --keep (default)",
   "memory               the in-memory driver (nothing survives the process)",
   "postgres://...       a PostgreSQL database (tables created when missing)",
+  "redis://...          a Redis server (keys under durable-agent:)",
+  "file:<dir>           a directory of plain files (created when missing, kept afterwards)",
+  "file                 a temporary directory of plain files, removed at exit unless --keep",
 ];
 
 /** Parses a `--store` value; throws {@link StoreSpecError} with a helpful message. */
@@ -36,6 +41,9 @@ export function parseStoreSpec(value: string | undefined): StoreSpec {
     if (!existsSync(join(REPO_ROOT, "drivers/postgres.ts"))) throw new StoreSpecError("this checkout has no PostgreSQL driver (drivers/postgres.ts)");
     return { kind: "postgres", connectionString: value };
   }
+  if (/^rediss?:\/\//.test(value)) return { kind: "redis", url: value };
+  if (value === "file" || value === "file:") return { kind: "file", directory: undefined };
+  if (value.startsWith("file:")) return { kind: "file", directory: resolve(value.slice("file:".length)) };
   if (/^(indexeddb|idb)(:|$)/i.test(value)) {
     throw new StoreSpecError(
       "the IndexedDB driver runs only in a browser, not in this Node demo. Run the browser demo instead: " +
@@ -94,6 +102,22 @@ export async function openStore(spec: StoreSpec, keep: boolean): Promise<DemoSto
     }
     const file = filename;
     make = async () => new SQLiteSessionPersistDriver({ filename: file });
+  } else if (spec.kind === "file") {
+    const { FileSessionPersistDriver } = await import("../../drivers/file.js");
+    let directory = spec.directory;
+    if (directory === undefined) {
+      tempDir = mkdtempSync(join(tmpdir(), "durable-agent-demo-"));
+      directory = join(tempDir, "sessions");
+      label = `file:${directory} (temporary${keep ? ", kept" : ", removed at exit"})`;
+    } else {
+      label = `file:${directory}`;
+    }
+    const dir = directory;
+    make = async () => new FileSessionPersistDriver({ directory: dir });
+  } else if (spec.kind === "redis") {
+    const { RedisSessionPersistDriver } = await import("../../drivers/redis.js");
+    label = redactPassword(spec.url);
+    make = async () => new RedisSessionPersistDriver({ url: spec.url });
   } else {
     const { PostgresSessionPersistDriver } = await import("../../drivers/postgres.js");
     label = redactPassword(spec.connectionString);
@@ -131,6 +155,6 @@ function redactPassword(connectionString: string): string {
     if (url.password) url.password = "***";
     return url.toString();
   } catch {
-    return "postgres://(unparsable URL)";
+    return `${connectionString.slice(0, connectionString.indexOf(":"))}://(unparsable URL)`;
   }
 }

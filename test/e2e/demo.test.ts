@@ -3,9 +3,12 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { FileSessionPersistDriver } from "../../drivers/file.js";
+import { RedisSessionPersistDriver } from "../../drivers/redis.js";
 import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
 import { isProcessAlive, pidsInGroup, REPO_ROOT } from "../../harness/index.js";
 import { allEvents, isGapFree } from "../support/client.js";
+import { redisUrl } from "../support/redis.js";
 
 // `npm run demo` as a user (or CI) runs it: bash scripts/demo.sh in a child process, no terminal.
 
@@ -100,6 +103,27 @@ describe("npm run demo (scripts/demo.sh)", () => {
       expect(events.length).toBe(stored);
       expect(isGapFree(events)).toBe(true);
       expect(new Set(events.map((e) => e.connectionId)).size).toBe(4);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it.each([
+    ["a directory of plain files", () => `file:${join(tempDir(), "sessions")}`, (store: string) => new FileSessionPersistDriver({ directory: store.slice("file:".length) })],
+    ["Redis", () => redisUrl(), (store: string) => new RedisSessionPersistDriver({ url: store })],
+  ])("runs every step on %s and leaves the whole history there", { timeout: RUN_TIMEOUT_MS + 10_000 }, async (_name, makeStore, open) => {
+    const store = makeStore();
+    const run = await runDemo(["--store", store, "--skip-load"]);
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.stdout).toMatch(/resumed in a fresh client: replay/);
+    const sessionId = /create session "(demo-[0-9a-f]+)"/.exec(run.stdout)?.[1];
+    const stored = Number(/: (\d+) events stored/.exec(run.stdout)?.[1]);
+    const driver = open(store);
+    try {
+      const events = await allEvents(driver, sessionId!);
+      expect(events.length).toBe(stored);
+      expect(isGapFree(events)).toBe(true);
+      await driver.deleteSession(sessionId!);
     } finally {
       await driver.close();
     }
