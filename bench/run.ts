@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
-  if (drivers.some((d) => d.needsPostgres)) {
+  const standaloneNeedsPostgres = config.workloads.some((w) => w.scope === "standalone" && w.needsPostgres === true);
+  if (drivers.some((d) => d.needsPostgres) || standaloneNeedsPostgres) {
     try {
       postgres = await startPostgres({ durable: true });
       env.postgresUrl = postgres.url;

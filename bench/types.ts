@@ -13,8 +13,8 @@ export interface Metric {
   label: string;
   /** The figure. */
   value: number;
-  /** Unit shown next to the figure. */
-  unit: "ev/s" | "rec/s" | "ms" | "MB";
+  /** Unit shown next to the figure (`x`: a ratio to a baseline row of the same table). */
+  unit: "ev/s" | "rec/s" | "ms" | "MB" | "x";
   /** Whether a larger figure is better (throughput) or worse (latency, memory). */
   better: "higher" | "lower";
   /** Raw-engine figures this one is also shown as a ratio to (driver / raw, both in ev/s). */
@@ -107,6 +107,8 @@ export interface StandaloneWorkload {
   title(scale: BenchScale): string;
   /** `undefined` when it can run here, otherwise why not. */
   unavailable?(): string | undefined;
+  /** Whether it runs on the bench's PostgreSQL server (started for it even when no postgres driver is selected). */
+  needsPostgres?: boolean;
   /** One run: rows keyed by subject (e.g. `"sdk"`, `"bare ACP"`), each with its figures. */
   run(scale: BenchScale, env: BenchEnvironment): Promise<Record<string, Metric[]>>;
 }

@@ -9,6 +9,7 @@ import { w5Sessions } from "./w5-sessions.js";
 import { clientRoundTrip } from "./client-round-trip.js";
 import { longTurnIngest } from "./long-turn.js";
 import { clientLoad } from "./load.js";
+import { sessionStoreWorkload } from "./session-store.js";
 
 // The workload registry: one file per workload, listed here in table order.
 // To add one (e.g. a client-level "prompt round trip" or "streaming ingest of a long
@@ -28,4 +29,5 @@ export const WORKLOADS: readonly Workload[] = [
   longTurnIngest,
   clientLoad,
   acpOverhead,
+  sessionStoreWorkload,
 ];
