@@ -153,9 +153,13 @@ export class DirectoryLock {
   }
 }
 
-/** Run `run` (synchronous: nothing else of this process interleaves) holding `lock`. */
+/**
+ * Run `run` (synchronous) holding `lock`. When the lock is free it is taken, used and
+ * released in one synchronous step, so calls of one process never wait on each other (they
+ * cannot interleave); only another holder (another process, another driver) makes it wait.
+ */
 export async function withLock<T>(lock: DirectoryLock, run: () => T): Promise<T> {
-  await lock.acquire();
+  if (!lock.tryAcquire()) await lock.acquire();
   try {
     return run();
   } finally {
