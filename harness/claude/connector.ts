@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { ndJsonStream } from "@agentclientprotocol/sdk";
 import type { AgentFactory } from "@agentclientprotocol/sdk/experimental/server";
+import { trackGroup, untrackGroup } from "../process-group.js";
 import { killProcessGroup, spawnClaudeAdapter, type ClaudeAgentSetup } from "./agent.js";
 
 /** What `AcpServer` asks of an agent: `connect(stream)`, once per accepted connection. */
@@ -48,9 +49,12 @@ export function claudeAdapterConnector(setup: ClaudeAgentSetup, processes: Adapt
         return { closed: exited };
       }
       processes.groups.add(pgid);
+      // Killed with the other harness groups if this process exits first.
+      trackGroup(pgid);
       const end = () => {
         killProcessGroup(pgid);
         processes.groups.delete(pgid);
+        untrackGroup(pgid);
       };
       // A write after the adapter died fails with EPIPE: the connection is ending anyway.
       child.stdin!.on("error", () => undefined);

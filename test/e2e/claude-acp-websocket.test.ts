@@ -17,7 +17,6 @@ describeClaudeSuite("acp-websocket", async (model) => {
   const server = await startAcpServer({ claude: { modelBaseUrl: model.baseUrl, sandbox }, onAgentMessage: (m) => written.push(m) });
   const agentPids = () => server.agentProcessGroups().flatMap((pgid) => pidsInGroup(pgid));
   return {
-    name: "acp-websocket",
     sandbox,
     connectOptions: () => ({ baseUrl: server.wsUrl, token: server.token, transport: "acp-websocket" }),
     agentPids,

@@ -56,7 +56,6 @@ describeClaudeSuite("sandbox-agent", async (model) => {
     return servers.map((s) => String(s.serverId ?? s.id));
   };
   return {
-    name: "sandbox-agent",
     sandbox: runtime.claude!,
     connectOptions: () => ({ baseUrl: runtime.baseUrl, token: runtime.token }),
     agentPids,

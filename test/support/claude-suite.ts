@@ -37,8 +37,6 @@ import { allEvents, isGapFree, unansweredRequests } from "./client.js";
 
 /** A runtime serving Claude Code, as the suite drives it. */
 export interface ClaudeTarget {
-  /** For test titles. */
-  readonly name: string;
   /** Claude Code's sandbox (config dir, workspace) behind this runtime. */
   readonly sandbox: ClaudeSandbox;
   /** How a client reaches it (everything but the store). */
@@ -96,7 +94,8 @@ interface Figures {
   laterPromptMs: number[];
   restoreByLoadMs: number[];
   restoreByReplayMs: number[];
-  messageCounts: string[];
+  /** Message counts after each kind of loss, and other observations, one line each. */
+  notes: string[];
   schemaRejectedKinds: Set<string>;
   updateKinds: Set<string>;
 }
@@ -186,7 +185,7 @@ function printFigures(name: string, figures: Figures): void {
     `[claude figures, ${name}] agent start (spawn + initialize) ${f(figures.agentStartMs)} ms; session/new ${f(figures.sessionNewMs)} ms;` +
       ` first prompt ${f(figures.firstPromptMs)} ms; later prompts median ${Math.round(median(figures.laterPromptMs))} ms (${figures.laterPromptMs.length});` +
       ` restore by load ${f(figures.restoreByLoadMs)} ms; by replay ${f(figures.restoreByReplayMs)} ms`,
-    ...figures.messageCounts.map((line) => `[claude figures, ${name}] ${line}`),
+    ...figures.notes.map((line) => `[claude figures, ${name}] ${line}`),
     `[claude figures, ${name}] session/update kinds recorded: ${[...figures.updateKinds].sort().join(", ")}; ` +
       `rejected by the ACP SDK 2.4.0 schema: ${figures.schemaRejectedKinds.size === 0 ? "none" : [...figures.schemaRejectedKinds].sort().join(", ")}`,
   ];
@@ -206,7 +205,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
       laterPromptMs: [],
       restoreByLoadMs: [],
       restoreByReplayMs: [],
-      messageCounts: [],
+      notes: [],
       schemaRejectedKinds: new Set(),
       updateKinds: new Set(),
     };
@@ -300,7 +299,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
         // Claude Code may merge deltas that arrive together: fewer chunks than deltas, the same text.
         const chunks = second.events.filter((e) => updateOf(e)?.sessionUpdate === "agent_message_chunk").length;
         expect(chunks).toBeGreaterThan(20);
-        figures.messageCounts.push(`a 200-delta answer arrived in ${chunks} agent_message_chunk updates, all recorded`);
+        figures.notes.push(`a 200-delta answer arrived in ${chunks} agent_message_chunk updates, all recorded`);
         for (let i = 0; i < 3; i++) figures.laterPromptMs.push((await okTurn(model, session, `later ${i}`)).ms);
 
         const stored = await allEvents(sdk.persist, "c-stream");
@@ -405,7 +404,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
         const second = await okTurn(model, session, `${label} two`);
         expect(first.reply + second.reply).toContain(`echo: ${label} one`);
         const inStep = first.reply === `echo: ${label} one` && second.reply === `echo: ${label} two`;
-        figures.messageCounts.push(`after ${label}: the adapter's next two prompts were ${inStep ? "answered each in its own turn" : "answered one turn late"}`);
+        figures.notes.push(`after ${label}: the adapter's next two prompts were ${inStep ? "answered each in its own turn" : "answered one turn late"}`);
       };
 
       it("a model error fails the prompt with AgentRequestError carrying the API error; recorded, and the session goes on", async () => {
@@ -496,7 +495,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
       expect(now[earlier.length]).toBe("assistant: tool said: kept");
       expect(now.at(-1)).toBe("user: what was the word?");
       expect(seen.length).toBe(before.requests.at(-1)!.messages.length + 2);
-      figures.messageCounts.push(
+      figures.notes.push(
         `runtime restart, sandbox kept (load): the model's request before the loss held ${before.requests.at(-1)!.messages.length} messages, the next one ${seen.length}`,
       );
       const stored = await allEvents(sdk.persist, "c-restart");
@@ -532,7 +531,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
       expect(replay).toBeDefined();
       for (const word of ["remember the word mango", "echo: remember the word mango", "and the number 42", "echo: and the number 42"]) expect(replay).toContain(word);
       expect(texts.at(-1)).toBe("what were the word and the number?");
-      figures.messageCounts.push(
+      figures.notes.push(
         `sandbox lost (replay): the model's request before the loss held ${before.requests.at(-1)!.messages.length} messages, ` +
           `the next one ${seen.length} (a user message of ${seen[0]!.blocks.length} blocks, the replay ${replay!.length} chars)`,
       );
@@ -560,7 +559,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
         const now = conversation(seen);
         expect(now.slice(0, 2)).toEqual([...conversation(before.requests.at(-1)!.messages), "assistant: echo: note the colour teal"]);
         expect(now.at(-1)).toBe("user: which colour?");
-        figures.messageCounts.push(
+        figures.notes.push(
           `fresh client (load, SQLite store): the model's request before held ${before.requests.at(-1)!.messages.length} messages, the next one ${seen.length}`,
         );
         const stored = await allEvents(drivers[1]!, "c-fresh");
@@ -595,7 +594,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
       const now = conversation(after.requests.at(-1)!.messages);
       expect(now.slice(0, 2)).toEqual([...conversation(before.requests.at(-1)!.messages), "assistant: echo: a turn before the crash"]);
       expect(now.at(-1)).toContain("after the crash");
-      figures.messageCounts.push(
+      figures.notes.push(
         `agent crash mid-turn (load): the model's request before held ${before.requests.at(-1)!.messages.length} messages, ` +
           `the stalled one ${result.requests.at(-1)?.messages.length}, the next one ${after.requests.at(-1)!.messages.length}`,
       );
@@ -626,7 +625,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
       const report = JSON.parse(out.trim().split("\n").at(-1)!) as { disposedAt: number; stopReason: string; connectionId: string; after: string[] };
       expect(report.stopReason).toBe("end_turn");
       const lingerMs = exitedAt - report.disposedAt;
-      figures.messageCounts.push(`dispose(): the client process exited ${Math.round(lingerMs)} ms after dispose resolved; open then: ${report.after.join(", ")}`);
+      figures.notes.push(`dispose(): the client process exited ${Math.round(lingerMs)} ms after dispose resolved; open then: ${report.after.join(", ")}`);
       // Only what the process itself needs (its pipes) and the DELETE dispose sends without
       // waiting (abandoned after closeTimeoutMs, 1 s) may keep it alive.
       expect(lingerMs).toBeLessThan(2_500);
@@ -640,7 +639,7 @@ export function describeClaudeSuite(kind: string, makeTarget: ClaudeTargetFactor
         // sandbox-agent 0.4.2 forgets the instance but never kills its process (its DELETE
         // deadlocks; docs/claude-code.md). Stopping or restarting the runtime ends them.
         expect(left.instanceListed).toBe(false);
-        figures.messageCounts.push(`dispose() on sandbox-agent: instance gone from GET /v1/acp; ${leaked.length} agent processes left in the runtime's group until it stops`);
+        figures.notes.push(`dispose() on sandbox-agent: instance gone from GET /v1/acp; ${leaked.length} agent processes left in the runtime's group until it stops`);
         await target.crash();
         await until(() => target.agentPids().length === 0, "the runtime's agent processes to end with it");
         await target.start();
