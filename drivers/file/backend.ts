@@ -10,7 +10,7 @@ import { DirectoryLock, withLock } from "./lock.js";
 import { SESSION_FILES, StorePaths } from "./names.js";
 import type { ResolvedFileOptions } from "./options.js";
 import { rebuildDerivedFiles } from "./rebuild.js";
-import { EventIdRegistry } from "./registry.js";
+import { EventIdRegistry, type RegistryEntry } from "./registry.js";
 import { SessionIndex } from "./session-index.js";
 import { needsRebuild } from "./store-meta.js";
 
@@ -103,11 +103,12 @@ export class FileBackend implements PersistBackend {
       log.refresh();
       log.recover(this.#options.fsync);
       const clashes: EventClash[] = [];
-      for (const event of events) {
-        const storedWithId = this.#storedWithId(event.id);
+      const claims = this.#registry.lookup(events.map((event) => event.id));
+      events.forEach((event, i) => {
+        const storedWithId = this.#holder(event.id, claims[i]);
         if (storedWithId !== undefined) clashes.push({ event, storedWithId });
         else if (log.find(event.eventIndex) !== -1) clashes.push({ event, indexTaken: true });
-      }
+      });
       if (clashes.length > 0) return clashes;
       this.#registry.claim(sessionId, events);
       log.append(events, lines, this.#options.fsync);
@@ -205,8 +206,7 @@ export class FileBackend implements PersistBackend {
   }
 
   /** Under the lock: the event stored under `id`, if the registry's claim holds (the session it names has it). */
-  #storedWithId(id: string): SessionEvent | undefined {
-    const entry = this.#registry.lookup(id);
+  #holder(id: string, entry: RegistryEntry | undefined): SessionEvent | undefined {
     if (entry === undefined) return undefined;
     const log = this.#log(entry.sessionId);
     if (!log.refresh()) return undefined;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 //   <directory>/store.json                 format version and the boot the derived files match
 //   <directory>/lock                        the write lock (see lock.ts)
 //   <directory>/sessions.jsonl              listing index: one line per record write or delete
-//   <directory>/event-ids/<xx>.jsonl        event-id registry, 256 buckets by a hash of the id
+//   <directory>/event-ids/<x>.jsonl         event-id registry, 16 buckets by a hash of the id
 //   <directory>/sessions/<name>/record.json the record (replaced by temp file + rename)
 //   <directory>/sessions/<name>/events.jsonl the events, append-only, one JSON line each
 //   <directory>/sessions/<name>/events.idx  page index: 24 bytes per event (index, offset, length)
@@ -43,11 +43,15 @@ export function sessionName(sessionId: string): string {
   return safeName("s-", sessionId);
 }
 
-/** The registry bucket of an event id: two hex digits of FNV-1a over its UTF-16 code units. */
+/**
+ * The registry bucket of an event id: one hex digit of FNV-1a over its UTF-16 code units. 16
+ * buckets: a batch of 500 events writes 16 files at most, and a process that writes loads a
+ * sixteenth of the registry per bucket it touches.
+ */
 export function bucketOf(eventId: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < eventId.length; i++) hash = Math.imul(hash ^ eventId.charCodeAt(i), 0x01000193);
-  return ((hash >>> 0) & 0xff).toString(16).padStart(2, "0");
+  return ((hash >>> 0) & 0xf).toString(16);
 }
 
 /** Every path of one store. */

@@ -10,7 +10,7 @@ export interface RegistryEntry {
 
 /**
  * The event-id registry: event ids are unique across sessions, and this is how a write
- * finds an id in another session without reading it. 256 append-only buckets of
+ * finds an id in another session without reading it. 16 append-only buckets of
  * `[id, sessionId, eventIndex]` lines, by a hash of the id, loaded by a process only when it
  * writes an id of that bucket. An entry is a claim written before the event itself: the
  * backend checks it against the session it names before trusting it, so an entry left by a
@@ -23,11 +23,16 @@ export class EventIdRegistry {
   /** @param paths the store's paths. */
   constructor(private readonly paths: StorePaths) {}
 
-  /** Writer only, under the store's lock: the entry of `id`, caught up with every process's writes. */
-  lookup(id: string): RegistryEntry | undefined {
-    const bucket = this.#bucket(bucketOf(id));
-    bucket.file.refresh();
-    return bucket.ids.get(id);
+  /** Writer only, under the store's lock: the entry of each id, caught up with every process's writes (each bucket once). */
+  lookup(ids: readonly string[]): (RegistryEntry | undefined)[] {
+    const refreshed = new Set<string>();
+    return ids.map((id) => {
+      const name = bucketOf(id);
+      const bucket = this.#bucket(name);
+      if (!refreshed.has(name)) bucket.file.refresh();
+      refreshed.add(name);
+      return bucket.ids.get(id);
+    });
   }
 
   /** Writer only, under the store's lock: claim the ids of `sessionId`'s events (one write per bucket). */
