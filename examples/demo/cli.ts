@@ -39,7 +39,7 @@ export function helpText(): string {
     "",
     "Starts a real agent runtime with an agent, records a session into a store, kills and restarts",
     "the runtime under a live client, resumes the session from a fresh client (by replay and by",
-    "session/load), and shows what was restored, replayed and stored. About 5-10 s (Claude Code: 15-25 s).",
+    "session/load), and shows what was restored, replayed and stored. About 5-10 s (Claude Code: 10-20 s).",
     "",
     "Options:",
     "  --agent <agent>      which agent the session talks to:",
