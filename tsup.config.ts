@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 // One entry per public subpath: the client, the driver kit, the conformance suite, and every
@@ -16,11 +16,15 @@ for (const file of readdirSync("drivers")) {
 
 const external = ["better-sqlite3", "pg", "idb", "ws", "ioredis"];
 
+// The package's version, for the `clientInfo` the client sends in ACP `initialize`.
+const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+const define = { __DURABLE_AGENT_VERSION__: JSON.stringify(version) };
+
 // Members marked `@internal` are left out of the published declarations.
 const dts = { compilerOptions: { stripInternal: true } };
 
 export default defineConfig([
-  { entry, format: ["esm"], dts, sourcemap: true, clean: true, target: "es2022", splitting: true, external },
+  { entry, format: ["esm"], dts, sourcemap: true, clean: true, target: "es2022", splitting: true, external, define },
   {
     entry,
     format: ["cjs"],
@@ -33,5 +37,6 @@ export default defineConfig([
     // The ACP SDK ships ESM only; the CommonJS build carries its own copy of it.
     noExternal: ["@agentclientprotocol/sdk"],
     external,
+    define,
   },
 ]);

@@ -40,7 +40,13 @@ type JsonRpcId = string | number | null;
 
 const SESSION_UPDATE = "session/update";
 
-const CLIENT_INFO = { name: "durable-agent", version: "0.1.0" };
+/** Replaced by the package's version at build time (tsup `define`); `"dev"` when run from source. */
+declare const __DURABLE_AGENT_VERSION__: string | undefined;
+
+const CLIENT_INFO = {
+  name: "durable-agent",
+  version: typeof __DURABLE_AGENT_VERSION__ === "string" ? __DURABLE_AGENT_VERSION__ : "dev",
+};
 
 /** How long a loss waits for the channel's last messages to be observed before it is announced, in ms. */
 const LOSS_DRAIN_MS = 1000;

@@ -111,14 +111,17 @@ export class Session {
   /** How the session was last attached to an agent session; undefined until this client attached it. */
   lastRestoration: SessionRestoration | undefined;
 
+  /** @internal The session's recorder (its events' way to the store). */
+  readonly recorder: SessionRecorder;
+
   /** Created by `SandboxAgent`; use its `createSession`, `resumeSession` or `getSession`. */
   constructor(
     private readonly host: SessionHost,
     record: SessionRecord,
-    /** @internal */
-    readonly recorder: SessionRecorder,
+    recorder: SessionRecorder,
   ) {
     this.record = record;
+    this.recorder = recorder;
   }
 
   /** The app's session id. */
