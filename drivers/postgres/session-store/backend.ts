@@ -2,6 +2,7 @@ import type { Pool, PoolClient, QueryArrayResult, QueryResult } from "pg";
 import type { SessionStoreBackend } from "../../../src/session-store/backend.js";
 import { entriesToStore } from "../../../src/session-store/entries.js";
 import { transcriptKeyString } from "../../../src/session-store/keys.js";
+import { KnownStates } from "../../../src/session-store/known-states.js";
 import { foldSummaryData, summaryEntry } from "../../../src/session-store/summary.js";
 import type {
   PreparedEntry,
@@ -15,17 +16,13 @@ import type { Statement } from "../statements.js";
 import { openPool } from "../connection.js";
 import { isUniqueViolation } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
-import { KnownStates } from "./cache.js";
 import type { SessionStoreNames } from "./names.js";
 import { OnceReady } from "./once.js";
 import { migrateSessionStore } from "./schema.js";
 import { buildSessionStoreStatements, type SessionStoreStatements } from "./statements.js";
 
-/** Entries read per round trip by `load`: keyset pages, so a long transcript costs linear work and bounded buffers. */
+/** Entries read per round trip by `load`: pages by seq range, so a long transcript costs linear work and bounded buffers. */
 export const LOAD_PAGE = 5000;
-
-/** A row of a load: transcript id, then the entry's seq and JSON text (`null`: the transcript has none). */
-type LoadRow = [id: string, seq: number | null, entry: string | null];
 
 /** A transcript row as the locked path reads it. */
 interface LockedRow {
@@ -37,10 +34,12 @@ interface LockedRow {
 
 /**
  * The session store on PostgreSQL through a pg pool. Every write is serialized on its
- * transcript's row: an append updates (or creates) that row and inserts its entries in one
- * statement when it knows the row's state (see `cache.ts`), and otherwise locks the row in a
- * transaction, reads which uuids are stored, folds and writes. Deletes lock the rows first, so
- * no append can commit entries of a transcript being deleted.
+ * transcript's row. When this process knows the row's `(id, last_seq)` (see
+ * `known-states.ts`), an append folds the summary first, then updates the row and inserts the
+ * entries in one statement conditional on that state: the common case, one writer per
+ * session, costs one round trip. Otherwise (another writer moved the row on, a uuid is stored
+ * already) it locks the row in a transaction, reads which uuids are stored, folds and writes.
+ * Deletes lock the rows first, so no append can commit entries of a transcript being deleted.
  */
 export class PostgresSessionStoreBackend implements SessionStoreBackend {
   readonly #pool: Pool;
@@ -98,22 +97,29 @@ export class PostgresSessionStoreBackend implements SessionStoreBackend {
     }
   }
 
-  /** The transcript's id and first page in one statement, then keyset pages. */
+  /**
+   * The transcript's row, then its entries in pages of `LOAD_PAGE` seqs (a transcript's seqs
+   * run from 1, one per entry), up to the last seq the row gave, the next page read while one
+   * is parsed: linear work, bounded buffers, and entries appended meanwhile left for the next load.
+   */
   async load(key: TranscriptKey): Promise<SessionStoreEntry[] | null> {
-    let { rows } = await this.#queryArrays<LoadRow>(this.#sql.loadFirst, [key.projectKey, key.sessionId, key.subpath, LOAD_PAGE]);
-    const head = rows[0];
-    if (head === undefined) return null;
+    const { rows } = await this.#query<{ id: string; last_seq: number }>(this.#sql.transcript, [key.projectKey, key.sessionId, key.subpath]);
+    const row = rows[0];
+    if (row === undefined) return null;
+    const page = (after: number) =>
+      this.#queryArrays<[string]>(this.#sql.entriesBetween, [row.id, after, Math.min(after + LOAD_PAGE, row.last_seq)]);
     const entries: SessionStoreEntry[] = [];
-    for (;;) {
-      let last = -1;
-      for (const [, seq, entry] of rows) {
-        if (seq === null) break; // a row without entries (never written so, but read it as empty)
-        entries.push(JSON.parse(entry as string) as SessionStoreEntry);
-        last = seq;
+    let next = page(0);
+    for (let after = 0; after < row.last_seq; after += LOAD_PAGE) {
+      const { rows: entryRows } = await next;
+      // The server reads the next page while this one is parsed.
+      if (after + LOAD_PAGE < row.last_seq) {
+        next = page(after + LOAD_PAGE);
+        next.catch(() => undefined); // awaited in the next turn; never an unhandled rejection meanwhile
       }
-      if (rows.length < LOAD_PAGE) return entries;
-      ({ rows } = await this.#queryArrays<LoadRow>(this.#sql.loadAfter, [head[0], last, LOAD_PAGE]));
+      for (const [entry] of entryRows) entries.push(JSON.parse(entry) as SessionStoreEntry);
     }
+    return entries;
   }
 
   /** A read of the partial index of main transcripts. */

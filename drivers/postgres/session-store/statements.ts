@@ -39,13 +39,10 @@ export interface SessionStoreStatements {
   readonly lockTranscript: Statement;
   /** Which of these uuids are stored in a transcript. Params: id, uuids. */
   readonly storedUuids: Statement;
-  /**
-   * A transcript's id and its first page of entries (none: no row). Params: project,
-   * session, subpath, page size. Returns id, seq, entry (row mode array).
-   */
-  readonly loadFirst: Statement;
-  /** The next page of entries. Params: id, after seq, page size. Returns id, seq, entry (row mode array). */
-  readonly loadAfter: Statement;
+  /** A transcript's id and last seq (none: no row). Params: project, session, subpath. */
+  readonly transcript: Statement;
+  /** A transcript's entries with seq in (after, upTo], in order, as JSON text. Params: id, after, upTo (row mode array). */
+  readonly entriesBetween: Statement;
   /** The project's main transcripts. Param: project. */
   readonly sessions: Statement;
   /** The project's summaries. Param: project. */
@@ -100,12 +97,8 @@ export function buildSessionStoreStatements(t: SessionStoreNames): SessionStoreS
        RETURNING id::text AS id, last_seq::float8 AS last_seq, mtime::float8 AS mtime, summary`,
     ),
     storedUuids: statement(`SELECT uuid FROM ${entries} WHERE transcript_id = $1 AND uuid = ANY($2::text[])`),
-    loadFirst: statement(
-      `SELECT t.id::text, e.seq::float8, e.entry FROM ${transcripts} t
-       LEFT JOIN LATERAL (SELECT seq, entry FROM ${entries} WHERE transcript_id = t.id ORDER BY seq LIMIT $4) e ON true
-       WHERE t.${key} AND t.subpath = $3`,
-    ),
-    loadAfter: statement(`SELECT transcript_id::text, seq::float8, entry FROM ${entries} WHERE transcript_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`),
+    transcript: statement(`SELECT id::text AS id, last_seq::float8 AS last_seq FROM ${transcripts} WHERE ${key} AND subpath = $3`),
+    entriesBetween: statement(`SELECT entry FROM ${entries} WHERE transcript_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`),
     sessions: statement(`SELECT session_id AS "sessionId", mtime::float8 AS mtime FROM ${transcripts} WHERE project_key = $1 AND subpath = ''`),
     summaries: statement(
       `SELECT session_id, mtime::float8 AS mtime, summary FROM ${transcripts}

@@ -1,9 +1,8 @@
-// What this process last wrote (or read under the row lock) for a session's main
-// transcript: the row's `(id, last_seq)` and the summary data they carry. With it, an append
-// folds the new entries on top of that summary before sending anything and stores entries and
-// summary in one statement, conditional on the row still being at that `last_seq`: the common
-// case (one writer per session) costs one round trip. When the row moved on (another writer,
-// another process) or a uuid is stored already, the append takes the locked path instead.
+// What this process last wrote (or read under the row's lock) for a session's main
+// transcript: the row's `(id, last_seq)` and the summary data they carry, so that the next
+// append can fold onto that summary without reading and parsing it again. A store checks the
+// row still has that `(id, last_seq)` before trusting it (PostgreSQL: in the conditional
+// statement itself; SQLite: under the write lock).
 
 /** The last known state of one session's main transcript row. */
 export interface KnownState {
