@@ -55,7 +55,7 @@ describe.each(backends)("%s across processes", (_name, makeSpec, open) => {
     expect(results.filter((r) => !r.ok)).toEqual([]);
     const store = open(spec);
     try {
-      expectEveryBatchOnceInOrder((await store.load(key)) ?? [], 4, 60);
+      expectEveryBatchOnceInOrder((await store.load(key)) ?? [], 4, 60, true);
       await expectSummaryIsFold(store, key);
       const sub = { ...key, subpath: "subagents/agent-1" };
       expect((await raceWriters(spec, sub, 3, 30)).filter((r) => !r.ok)).toEqual([]);

@@ -11,11 +11,15 @@ import type { SessionStoreNames } from "./names.js";
  * Every migration, oldest first.
  *
  * `transcripts` holds one row per transcript: the main one (`subpath` `''`) and each subagent
- * subpath. Its row is the transcript's lock (every append updates it in the same transaction),
- * its `last_seq` orders the entries, its `mtime` (epoch ms) is what `listSessions` reports and,
- * on the main row, `summary` is the session's folded summary data as JSON text. `entries`
- * holds one row per entry as JSON text, ordered by `(transcript_id, seq)`; a `uuid` is unique
- * within its transcript. `sessions` lists a project's main transcripts without reading the
+ * subpath. Every append updates its row in the same transaction: `last_seq` orders the
+ * entries, `mtime` (epoch ms) is what `listSessions` reports and, on the main row, `summary`
+ * is the session's folded summary data as JSON text. Its `id` is never reused
+ * (AUTOINCREMENT), so a summary a process remembers for `(id, last_seq)` cannot be taken for
+ * a session deleted and written again. `entries` holds one row per entry as JSON text; its
+ * rowid `pos` is `(transcript_id << 32) + seq`, so a transcript's entries are one range of the
+ * table itself, in order (loads and deletes scan that range; no index on the order is kept up),
+ * with up to 2^32 - 1 entries per transcript. A `uuid` is unique within its transcript (kept
+ * as 16 bytes when canonical: see `uuid-key.ts`). `sessions` lists a project's main transcripts without reading the
  * subagent rows, let alone the entries.
  */
 export const SESSION_STORE_MIGRATIONS: readonly Migration<SessionStoreNames>[] = [
@@ -24,7 +28,7 @@ export const SESSION_STORE_MIGRATIONS: readonly Migration<SessionStoreNames>[] =
     name: "transcripts (with summaries) and entries",
     statements: (t) => [
       `CREATE TABLE "${t.transcripts}" (
-        id          INTEGER NOT NULL PRIMARY KEY,
+        id          INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
         project_key TEXT    NOT NULL,
         session_id  TEXT    NOT NULL,
         subpath     TEXT    NOT NULL,
@@ -35,11 +39,10 @@ export const SESSION_STORE_MIGRATIONS: readonly Migration<SessionStoreNames>[] =
       `CREATE UNIQUE INDEX "${t.transcriptsKey}" ON "${t.transcripts}" (project_key, session_id, subpath)`,
       `CREATE INDEX "${t.sessions}" ON "${t.transcripts}" (project_key, session_id) WHERE subpath = ''`,
       `CREATE TABLE "${t.entries}" (
+        pos           INTEGER NOT NULL PRIMARY KEY,
         transcript_id INTEGER NOT NULL,
-        seq           INTEGER NOT NULL,
-        uuid          TEXT,
-        entry         TEXT    NOT NULL,
-        PRIMARY KEY (transcript_id, seq)
+        uuid          BLOB,
+        entry         TEXT    NOT NULL
       )`,
       `CREATE UNIQUE INDEX "${t.entriesUuid}" ON "${t.entries}" (transcript_id, uuid) WHERE uuid IS NOT NULL`,
     ],
