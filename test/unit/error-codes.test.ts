@@ -1,6 +1,8 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
+import * as file from "../../drivers/file.js";
 import * as indexeddb from "../../drivers/indexeddb.js";
 import * as postgres from "../../drivers/postgres.js";
+import * as redis from "../../drivers/redis.js";
 import * as sqlite from "../../drivers/sqlite.js";
 import { DURABLE_AGENT_ERROR_CODES, isDurableAgentErrorCode, type DurableAgentErrorCode } from "../../src/error-codes.js";
 import { DurableAgentError } from "../../src/errors.js";
@@ -10,7 +12,7 @@ import * as core from "../../src/index.js";
 // the exports, so a new class cannot be forgotten here: it needs constructor arguments below.
 type ErrorClass = new (...args: never[]) => DurableAgentError;
 
-const entries: Record<string, Record<string, unknown>> = { core, sqlite, postgres, indexeddb };
+const entries: Record<string, Record<string, unknown>> = { core, sqlite, postgres, indexeddb, redis, file };
 
 function exportedErrorClasses(): Map<string, ErrorClass> {
   const found = new Map<string, ErrorClass>();
@@ -72,6 +74,8 @@ const ARGS: Record<string, unknown[]> = {
   IndexedDbSchemaError: ["db", ["sessions"]],
   IndexedDbUnavailableError: ["indexedDB"],
   IndexedDbOperationError: ["put", new Error("quota")],
+  FileStoreBusyError: ["/tmp/store", 1234, 10_000],
+  FileStoreVersionError: ["/tmp/store/store.json", 9, 1],
 };
 
 describe("error codes", () => {
