@@ -59,11 +59,12 @@ export class JsonlFile {
   }
 
   /**
-   * Writer only, under the store's lock: catch up, cut a torn last line, then append
-   * `values` as lines in one write and hand them over.
+   * Writer only, under the store's lock: catch up (unless `refreshed`: the caller did, under
+   * the same hold of the lock), cut a torn last line, then append `values` as lines in one
+   * write and hand them over.
    */
-  append(values: readonly unknown[]): void {
-    this.refresh();
+  append(values: readonly unknown[], refreshed = false): void {
+    if (!refreshed) this.refresh();
     const fd = this.#handle();
     if (this.#size > this.#consumed) ftruncateSync(fd, this.#consumed);
     const text = values.map((value) => `${JSON.stringify(value)}\n`).join("");

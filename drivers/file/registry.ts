@@ -35,7 +35,10 @@ export class EventIdRegistry {
     });
   }
 
-  /** Writer only, under the store's lock: claim the ids of `sessionId`'s events (one write per bucket). */
+  /**
+   * Writer only, under the store's lock, after {@link EventIdRegistry.lookup} of the same ids:
+   * claim the ids of `sessionId`'s events (one write per bucket).
+   */
   claim(sessionId: string, events: readonly { id: string; eventIndex: number }[]): void {
     const byBucket = new Map<string, unknown[]>();
     for (const { id, eventIndex } of events) {
@@ -44,7 +47,7 @@ export class EventIdRegistry {
     }
     if (!this.#dirMade) mkdirSync(this.paths.eventIds, { recursive: true });
     this.#dirMade = true;
-    for (const [name, lines] of byBucket) this.#bucket(name).file.append(lines);
+    for (const [name, lines] of byBucket) this.#bucket(name).file.append(lines, true);
   }
 
   /** Forget every bucket (after the registry was rebuilt), closing their handles. */

@@ -56,7 +56,7 @@ export class SessionIndex {
 
   /** Writer only, under the store's lock: record that `id` is listed at `createdAt`. */
   put(id: string, createdAt: number): void {
-    if (this.createdAtOf(id) !== createdAt) this.#file.append([[createdAt, id]]);
+    if (this.createdAtOf(id) !== createdAt) this.#file.append([[createdAt, id]], true);
   }
 
   /** Close the file's handle. */
@@ -66,6 +66,6 @@ export class SessionIndex {
 
   /** Writer only, under the store's lock: record that `id` is gone. */
   remove(id: string): void {
-    if (this.createdAtOf(id) !== undefined) this.#file.append([[null, id]]);
+    if (this.createdAtOf(id) !== undefined) this.#file.append([[null, id]], true);
   }
 }
