@@ -43,6 +43,16 @@ export function resolveRedisOptions(options: RedisOptions | undefined, what: str
   }
   if (client !== undefined) {
     if (!isRedisClient(client)) throw new PersistValidationError(what, [{ path: "options.client", message: "must be an ioredis client" }]);
+    if ((client as { isCluster?: unknown }).isCluster === true) {
+      throw new PersistValidationError(what, [
+        {
+          path: "options.client",
+          message:
+            "must be a client of one server (a primary, with Sentinel if you like), not a Redis Cluster: a write is one script " +
+            "over a session's slot and the shared {g} slot, which a cluster refuses (see docs/drivers/redis.md)",
+        },
+      ]);
+    }
     return { prefix, source: { client } };
   }
   if (url !== undefined && (typeof url !== "string" || !/^rediss?:\/\//.test(url))) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_KEY_PREFIX, RedisSessionPersistDriver } from "../../drivers/redis.js";
+import { DEFAULT_KEY_PREFIX, RedisSessionPersistDriver, RedisSessionStore } from "../../drivers/redis.js";
 import { PersistValidationError } from "../../src/persist/errors.js";
 import { conformanceFixtures } from "../../src/testing.js";
 import { allEvents } from "../support/client.js";
@@ -55,6 +55,10 @@ describe("RedisSessionPersistDriver options", () => {
       await refusal(() => new RedisSessionPersistDriver({ url: redisUrl(), client }));
       await refusal(() => new RedisSessionPersistDriver({ url: "http://127.0.0.1:6379" }));
       await refusal(() => new RedisSessionPersistDriver({ client: {} as Redis }));
+      // A Cluster client (ioredis marks it isCluster) is refused up front rather than failing with CROSSSLOT later.
+      const cluster = Object.assign(Object.create(client) as Redis, { isCluster: true });
+      const error = await refusal(() => new RedisSessionStore({ client: cluster }));
+      expect(error.message).toContain("not a Redis Cluster");
     } finally {
       await client.quit();
     }
