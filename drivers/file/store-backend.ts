@@ -13,24 +13,12 @@ import type {
   SummaryFold,
   TranscriptKey,
 } from "../../src/session-store/types.js";
-import { errno, readAt, syncData, syncDirectory, writeAll } from "./io.js";
+import { errno, syncData, syncDirectory, writeAll } from "./io.js";
 import { DirectoryLock, withLock } from "./lock.js";
 import type { ResolvedFileOptions } from "./options.js";
 import { lastActivity, readSessionMeta, writeSessionMeta, type SessionMeta, type TranscriptMeta } from "./store-meta-file.js";
 import { SessionStorePaths, transcriptFile } from "./store-paths.js";
-
-/** Transcripts whose uuids a process keeps in memory. */
-const MAX_CACHED_TRANSCRIPTS = 64;
-
-/** The uuids of one transcript as far as this process has read it. */
-interface UuidCache {
-  /** The session's incarnation they belong to. */
-  generation: string;
-  /** Bytes of the file read. */
-  size: number;
-  /** The uuids stored in those bytes. */
-  uuids: Set<string>;
-}
+import { readText, TranscriptUuids } from "./transcript-uuids.js";
 
 /**
  * The session store in plain files: per session a directory with an append-only JSONL file
@@ -43,7 +31,7 @@ export class FileSessionStoreBackend implements SessionStoreBackend {
   readonly #paths: SessionStorePaths;
   readonly #options: ResolvedFileOptions;
   readonly #lock: DirectoryLock;
-  readonly #uuids = new Map<string, UuidCache>();
+  readonly #uuids = new TranscriptUuids();
 
   /** Nothing is touched on disk until the first write. */
   constructor(options: ResolvedFileOptions) {
@@ -62,7 +50,7 @@ export class FileSessionStoreBackend implements SessionStoreBackend {
       const dir = this.#paths.session(key.projectKey, key.sessionId);
       const meta = readSessionMeta(dir) ?? this.#newMeta(key);
       const transcript: TranscriptMeta = meta.transcripts[key.subpath] ?? { file: transcriptFile(key.subpath), size: 0, mtime: 0 };
-      const known = this.#knownUuids(dir, meta, key.subpath, transcript);
+      const known = this.#uuids.of(dir, meta, key.subpath, transcript);
       const stored = entriesToStore(entries, (uuid) => known.uuids.has(uuid));
       if (stored.length === 0) return;
       const bytes = Buffer.from(stored.map((entry) => `${entry.json}\n`).join(""), "utf8");
@@ -78,11 +66,10 @@ export class FileSessionStoreBackend implements SessionStoreBackend {
       const mtime = Math.max(Date.now(), transcript.mtime + 1);
       meta.transcripts[key.subpath] = { file: transcript.file, size: transcript.size + bytes.length, mtime };
       if (summary !== undefined) meta.summary = foldSummaryJson(summary, meta.summary, stored, mtime);
-      const cacheKey = this.#cacheKey(dir, key.subpath);
       try {
         writeSessionMeta(dir, meta, this.#options.fsync);
       } catch (error) {
-        this.#uuids.delete(cacheKey);
+        this.#uuids.forget(dir, key.subpath);
         throw error;
       }
       for (const entry of stored) if (entry.uuid !== null) known.uuids.add(entry.uuid);
@@ -98,7 +85,7 @@ export class FileSessionStoreBackend implements SessionStoreBackend {
     if (transcript === undefined) return null;
     let text: string;
     try {
-      text = this.#read(join(dir, transcript.file), 0, transcript.size);
+      text = readText(join(dir, transcript.file), 0, transcript.size);
     } catch (error) {
       if (errno(error) === "ENOENT") return null; // deleted meanwhile
       throw error;
@@ -146,7 +133,7 @@ export class FileSessionStoreBackend implements SessionStoreBackend {
         return;
       }
       writeSessionMeta(dir, meta, this.#options.fsync);
-      this.#uuids.delete(this.#cacheKey(dir, key.subpath));
+      this.#uuids.forget(dir, key.subpath);
       rmSync(join(dir, transcript.file), { force: true });
     });
   }
@@ -193,43 +180,6 @@ export class FileSessionStoreBackend implements SessionStoreBackend {
     return { generation: randomBytes(8).toString("hex"), projectKey: key.projectKey, sessionId: key.sessionId, transcripts: {}, summary: null };
   }
 
-  #cacheKey(dir: string, subpath: string): string {
-    return JSON.stringify([dir, subpath]);
-  }
-
-  /** The uuids of a transcript, read up to its committed size (from where this process left off). */
-  #knownUuids(dir: string, meta: SessionMeta, subpath: string, transcript: TranscriptMeta): UuidCache {
-    const cacheKey = this.#cacheKey(dir, subpath);
-    let cache = this.#uuids.get(cacheKey);
-    this.#uuids.delete(cacheKey);
-    if (cache === undefined || cache.generation !== meta.generation || cache.size > transcript.size) {
-      cache = { generation: meta.generation, size: 0, uuids: new Set() };
-    }
-    if (transcript.size > cache.size) {
-      const text = this.#read(join(dir, transcript.file), cache.size, transcript.size - cache.size);
-      for (let at = 0; at < text.length; ) {
-        const end = text.indexOf("\n", at);
-        const uuid = (JSON.parse(text.slice(at, end)) as { uuid?: unknown }).uuid;
-        if (typeof uuid === "string") cache.uuids.add(uuid);
-        at = end + 1;
-      }
-      cache.size = transcript.size;
-    }
-    this.#uuids.set(cacheKey, cache);
-    if (this.#uuids.size > MAX_CACHED_TRANSCRIPTS) this.#uuids.delete(this.#uuids.keys().next().value as string);
-    return cache;
-  }
-
-  /** `length` bytes of a file from `position`, as text. */
-  #read(path: string, position: number, length: number): string {
-    const fd = openSync(path, "r");
-    try {
-      return readAt(fd, position, length).toString("utf8");
-    } finally {
-      closeSync(fd);
-    }
-  }
-
   /** The entries of a directory; none when it does not exist. */
   #list(dir: string): string[] {
     try {
@@ -257,7 +207,7 @@ export class FileSessionStoreBackend implements SessionStoreBackend {
       throw error;
     }
     syncDirectory(join(dir, ".."), this.#options.fsync);
-    for (const key of [...this.#uuids.keys()]) if (key.startsWith(JSON.stringify([dir]).slice(0, -1))) this.#uuids.delete(key);
+    this.#uuids.forgetSession(dir);
     rmSync(trash, { recursive: true, force: true });
   }
 }
