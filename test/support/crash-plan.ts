@@ -65,7 +65,7 @@ const WRITER = join(import.meta.dirname, "crash-writer.ts");
  * Run the crash writer on a `kind` store at `path`, SIGKILL it after `acks`
  * acknowledgements; resolve with every acknowledged index.
  */
-export function writeThenKill(kind: "sqlite" | "file", path: string, acks: number): Promise<number[]> {
+export function writeThenKill(kind: "sqlite" | "file" | "redis", path: string, acks: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", WRITER, kind, path], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";

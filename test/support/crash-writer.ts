@@ -1,5 +1,6 @@
 // Child process of the crash tests: writes the crash plan (crash-plan.ts) into the store
-// named by argv (`sqlite <database file>` or `file <directory>`) as fast as it can and
+// named by argv (`sqlite <database file>`, `file <directory>` or `redis <JSON of url and
+// keyPrefix>`) as fast as it can and
 // prints each eventIndex once its write has been acknowledged (the insert's promise
 // resolved). The test SIGKILLs it mid-stream. On Linux, writes to a pipe are synchronous in
 // Node, so every printed line reaches the parent before the kill.
@@ -7,12 +8,18 @@ import type { PersistDriver } from "../../src/persist/persist-driver.js";
 import { CRASH_SESSION_ID, crashEvent, crashPlan } from "./crash-plan.js";
 
 const [kind, path] = process.argv.slice(2);
-if ((kind !== "sqlite" && kind !== "file") || !path) throw new Error("usage: crash-writer sqlite <database file> | file <directory>");
+if ((kind !== "sqlite" && kind !== "file" && kind !== "redis") || !path) {
+  throw new Error("usage: crash-writer sqlite <database file> | file <directory> | redis <JSON { url, keyPrefix }>");
+}
 
-const driver: PersistDriver =
-  kind === "sqlite"
-    ? new (await import("../../drivers/sqlite.js")).SQLiteSessionPersistDriver({ filename: path })
-    : new (await import("../../drivers/file.js")).FileSessionPersistDriver({ directory: path });
+async function open(): Promise<PersistDriver> {
+  const target = path as string;
+  if (kind === "sqlite") return new (await import("../../drivers/sqlite.js")).SQLiteSessionPersistDriver({ filename: target });
+  if (kind === "file") return new (await import("../../drivers/file.js")).FileSessionPersistDriver({ directory: target });
+  return new (await import("../../drivers/redis.js")).RedisSessionPersistDriver(JSON.parse(target) as { url: string; keyPrefix: string });
+}
+
+const driver = await open();
 await driver.updateSession({
   id: CRASH_SESSION_ID,
   agent: "mock",
