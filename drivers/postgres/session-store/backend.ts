@@ -19,7 +19,7 @@ import type { ResolvedOptions } from "../options.js";
 import type { SessionStoreNames } from "./names.js";
 import { OnceReady } from "./once.js";
 import { migrateSessionStore } from "./schema.js";
-import { buildSessionStoreStatements, type SessionStoreStatements } from "./statements.js";
+import { buildSessionStoreStatements, type AppendStatements, type SessionStoreStatements } from "./statements.js";
 
 /** Entries read per round trip by `load`: pages by seq range, so a long transcript costs linear work and bounded buffers. */
 export const LOAD_PAGE = 5000;
@@ -63,10 +63,10 @@ export class PostgresSessionStoreBackend implements SessionStoreBackend {
    * state, the locked path otherwise.
    */
   async append(key: TranscriptKey, entries: readonly PreparedEntry[], summary: SummaryFold | undefined): Promise<void> {
-    const batch = [entries.map((e) => e.json), entries.map((e) => e.uuid)];
+    const { statements, batch } = this.#batch(entries);
     if (summary === undefined) {
       try {
-        await this.#query(this.#sql.appendUnsummarized, [...batch, key.projectKey, key.sessionId, key.subpath, entries.length]);
+        await this.#query(statements.unsummarized, [...batch, key.projectKey, key.sessionId, key.subpath, entries.length]);
         return;
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
@@ -79,13 +79,13 @@ export class PostgresSessionStoreBackend implements SessionStoreBackend {
       const data = foldSummaryData(summary, known?.data, entries, Date.now());
       if (known === undefined) {
         const values = [...batch, key.projectKey, key.sessionId, key.subpath, entries.length, JSON.stringify(data)];
-        const { rows } = await this.#query<{ id: string }>(this.#sql.appendNew, values);
+        const { rows } = await this.#query<{ id: string }>(statements.new, values);
         if (rows[0] !== undefined) return this.#known.set(cacheKey, { id: rows[0].id, lastSeq: entries.length, data });
       } else {
         try {
           const values = [...batch, known.id, known.lastSeq, entries.length, JSON.stringify(data)];
-          const { rowCount } = await this.#query(this.#sql.appendAfter, values);
-          if (rowCount === 1) return this.#known.set(cacheKey, { id: known.id, lastSeq: known.lastSeq + entries.length, data });
+          const { rowCount } = await this.#query(statements.after, values);
+          if (rowCount === entries.length) return this.#known.set(cacheKey, { id: known.id, lastSeq: known.lastSeq + entries.length, data });
         } catch (error) {
           if (!isUniqueViolation(error)) throw error; // else: a uuid of the batch is stored already
         }
@@ -197,17 +197,20 @@ export class PostgresSessionStoreBackend implements SessionStoreBackend {
       };
       if (fresh.length === 0) return remember(row.last_seq, previous); // a replay: nothing to write
       const data = main === undefined ? undefined : foldSummaryData(main.summary, previous, fresh, Math.max(Date.now(), row.mtime + 1));
-      const values = [
-        fresh.map((e) => e.json),
-        fresh.map((e) => e.uuid),
-        row.id,
-        row.last_seq,
-        fresh.length,
-        data === undefined ? null : JSON.stringify(data),
-      ];
-      await this.#run(client, this.#sql.appendAfter, values);
+      const { statements, batch } = this.#batch(fresh);
+      const values = [...batch, row.id, row.last_seq, fresh.length, data === undefined ? null : JSON.stringify(data)];
+      await this.#run(client, statements.after, values);
       remember(row.last_seq + fresh.length, data);
     });
+  }
+
+  /** The append statements for a batch's size, and the batch as their `$1` and `$2`. */
+  #batch(entries: readonly PreparedEntry[]): { statements: AppendStatements; batch: unknown[] } {
+    if (entries.length === 1) {
+      const entry = entries[0] as PreparedEntry;
+      return { statements: this.#sql.append.one, batch: [entry.json, entry.uuid] };
+    }
+    return { statements: this.#sql.append.many, batch: [entries.map((e) => e.json), entries.map((e) => e.uuid)] };
   }
 
   /** Run `body` in a transaction on one client of the pool (rolled back when it throws). */

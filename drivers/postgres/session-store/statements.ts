@@ -8,30 +8,48 @@ import type { SessionStoreNames } from "./names.js";
 
 /** `clock_timestamp()` as integer epoch milliseconds. */
 const NOW_MS = "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
-/** The batch as rows: entries' JSON text and uuids, two arrays of one length, numbered from 1. */
-const BATCH = "unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(entry, uuid, ord)";
+/**
+ * The batch as rows `x(entry, uuid, ord)`, numbered from 1: from two arrays of one length
+ * (entries' JSON text, uuids), or, for a batch of one, from two plain parameters (parsing
+ * array literals of JSON text costs the server more than the rest of a one-entry append).
+ */
+const BATCH = {
+  many: "unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(entry, uuid, ord)",
+  one: "(SELECT $1::text AS entry, $2::text AS uuid, 1::bigint AS ord) AS x",
+} as const;
 
-/** The store's statements; each says its parameters. */
-export interface SessionStoreStatements {
+/** How a statement receives its batch: `$1` and `$2` as arrays, or as one entry's values. */
+export type BatchShape = keyof typeof BATCH;
+
+/** The statements that append a batch, for one batch shape. */
+export interface AppendStatements {
   /**
    * Append after a known state, in one statement: bump the transcript row `(id, last_seq)`
    * (only when it still has that `last_seq`), set its summary (NULL for a subpath) and insert
-   * the batch after it. No row: the state changed (or the row is gone). A unique violation: an
-   * entry's uuid is stored already. Params: entries, uuids, id, expected last_seq, count,
-   * summary. Returns mtime.
+   * the batch after it. No row inserted: the state changed (or the row is gone). A unique
+   * violation: an entry's uuid is stored already. Params: entries, uuids, id, expected
+   * last_seq, count, summary. (The insert is the statement itself, not a second CTE read by a
+   * final SELECT: that form costs a one-entry append a tenth more server time.)
    */
-  readonly appendAfter: Statement;
+  readonly after: Statement;
   /**
    * Append to a transcript not stored yet: create its row and insert the batch, or do nothing
-   * (no row) when the row exists. Params: entries, uuids, project, session, subpath, count, summary. Returns id, mtime.
+   * (no row) when the row exists. Params: entries, uuids, project, session, subpath, count,
+   * summary. Returns the new transcript's id, once per entry.
    */
-  readonly appendNew: Statement;
+  readonly new: Statement;
   /**
    * Append without a summary (a subpath) in one statement: create or bump the row, insert the
    * batch after it. A unique violation: an entry's uuid is stored already. Params: entries,
    * uuids, project, session, subpath, count.
    */
-  readonly appendUnsummarized: Statement;
+  readonly unsummarized: Statement;
+}
+
+/** The store's statements; each says its parameters. */
+export interface SessionStoreStatements {
+  /** The append statements for a batch of several entries, and for a batch of one. */
+  readonly append: Readonly<Record<BatchShape, AppendStatements>>;
   /**
    * Lock a transcript row inside a transaction, creating it (empty) when missing. Params:
    * project, session, subpath. Returns id, last_seq, mtime, summary.
@@ -61,36 +79,46 @@ export interface SessionStoreStatements {
   readonly deleteStale: Statement;
 }
 
-/** Build the statements for `t`. */
-export function buildSessionStoreStatements(t: SessionStoreNames): SessionStoreStatements {
+/** The append statements for `t` and one batch shape. */
+function appendStatements(t: SessionStoreNames, shape: BatchShape): AppendStatements {
   const { transcripts, entries } = t;
   const insertEntries = `INSERT INTO ${entries} (transcript_id, seq, uuid, entry)`;
   const newRow = `INSERT INTO ${transcripts} (project_key, session_id, subpath, mtime, last_seq, summary)`;
-  const key = "project_key = $1 AND session_id = $2";
+  const batch = BATCH[shape];
   return {
-    appendAfter: statement(
+    after: statement(
       `WITH t AS (
          UPDATE ${transcripts} SET last_seq = last_seq + $5, mtime = greatest(${NOW_MS}, mtime + 1), summary = $6
-         WHERE id = $3 AND last_seq = $4 RETURNING id, mtime
-       ), e AS (${insertEntries} SELECT t.id, $4 + x.ord, x.uuid, x.entry FROM t, ${BATCH})
-       SELECT mtime::float8 AS mtime FROM t`,
+         WHERE id = $3 AND last_seq = $4 RETURNING id
+       )
+       ${insertEntries} SELECT t.id, $4 + x.ord, x.uuid, x.entry FROM t, ${batch}`,
     ),
-    appendNew: statement(
+    new: statement(
       `WITH t AS (
          ${newRow} VALUES ($3, $4, $5, ${NOW_MS}, $6, $7)
-         ON CONFLICT (project_key, session_id, subpath) DO NOTHING RETURNING id, mtime
-       ), e AS (${insertEntries} SELECT t.id, x.ord, x.uuid, x.entry FROM t, ${BATCH})
-       SELECT id::text AS id, mtime::float8 AS mtime FROM t`,
+         ON CONFLICT (project_key, session_id, subpath) DO NOTHING RETURNING id
+       )
+       ${insertEntries} SELECT t.id, x.ord, x.uuid, x.entry FROM t, ${batch} RETURNING transcript_id::text AS id`,
     ),
-    appendUnsummarized: statement(
+    unsummarized: statement(
       `WITH t AS (
          ${newRow} VALUES ($3, $4, $5, ${NOW_MS}, $6, NULL)
          ON CONFLICT (project_key, session_id, subpath) DO UPDATE
            SET last_seq = ${transcripts}.last_seq + EXCLUDED.last_seq, mtime = greatest(EXCLUDED.mtime, ${transcripts}.mtime + 1)
          RETURNING id, last_seq - $6 AS base
        )
-       ${insertEntries} SELECT t.id, t.base + x.ord, x.uuid, x.entry FROM t, ${BATCH}`,
+       ${insertEntries} SELECT t.id, t.base + x.ord, x.uuid, x.entry FROM t, ${batch}`,
     ),
+  };
+}
+
+/** Build the statements for `t`. */
+export function buildSessionStoreStatements(t: SessionStoreNames): SessionStoreStatements {
+  const { transcripts, entries } = t;
+  const newRow = `INSERT INTO ${transcripts} (project_key, session_id, subpath, mtime, last_seq, summary)`;
+  const key = "project_key = $1 AND session_id = $2";
+  return {
+    append: { many: appendStatements(t, "many"), one: appendStatements(t, "one") },
     lockTranscript: statement(
       `${newRow} VALUES ($1, $2, $3, ${NOW_MS}, 0, NULL)
        ON CONFLICT (project_key, session_id, subpath) DO UPDATE SET last_seq = ${transcripts}.last_seq
