@@ -19,7 +19,11 @@ export interface RedisServer {
   url: string;
   /** The server's pid. */
   pid: number;
-  /** Stop the server (SIGTERM, then SIGKILL after 5 s) and delete its directory. */
+  /** The server's data directory (AOF and RDB files). */
+  dir: string;
+  /** SIGKILL the server (a crash: nothing flushed on the way out) and keep its directory. */
+  kill(): Promise<void>;
+  /** Stop the server (SIGTERM, then SIGKILL after 5 s) and delete its directory (unless it was given in the options). */
   stop(): Promise<void>;
 }
 
@@ -30,6 +34,8 @@ export interface StartRedisOptions {
    * durability); default: no persistence at all (tests).
    */
   appendfsync?: "always" | "everysec";
+  /** Run on this data directory (a server restarted after {@link RedisServer.kill}); it is left in place by `stop()`. */
+  dir?: string;
 }
 
 /** The server binary, installing the Debian package when absent and allowed (harness/debian.ts). */
@@ -71,7 +77,9 @@ function exited(child: ChildProcess, ms: number): Promise<void> {
 /** Start a fresh server on a free loopback port; resolves once it accepts connections. */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
   const bin = binary();
-  const dir = await mkdtemp(join(tmpdir(), "durable-agent-redis-"));
+  const given = options.dir !== undefined;
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "durable-agent-redis-")));
+  const removeDir = () => (given ? Promise.resolve() : rm(dir, { recursive: true, force: true }));
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
@@ -101,16 +109,22 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     return {
       url: `redis://127.0.0.1:${port}`,
       pid,
+      dir,
+      async kill() {
+        process.off("exit", onExit);
+        child.kill("SIGKILL");
+        await exited(child, 5000);
+      },
       async stop() {
         if (stopped) return;
         stopped = true;
         process.off("exit", onExit);
         child.kill("SIGTERM");
         await exited(child, 5000);
-        await rm(dir, { recursive: true, force: true });
+        await removeDir();
       },
     };
   }
-  await rm(dir, { recursive: true, force: true });
+  await removeDir();
   throw new Error(`redis-server did not start: ${String(lastError)}`);
 }
