@@ -6,6 +6,7 @@ import type { SessionPersistDriver } from "../src/persist/types.js";
 import { closeVia } from "../src/persist/capabilities.js";
 import type { BenchEnvironment, DriverFactory, DriverInstance } from "./types.js";
 import { loadExport, repoFileExists } from "./support/load.js";
+import { unlinkUnder } from "./support/redis-keys.js";
 
 // The registry of drivers the bench knows. Each factory yields a fresh, empty store and a
 // cleanup that removes it. To add a driver, add a factory here.
@@ -129,13 +130,7 @@ const redis: DriverFactory = {
         const { Redis } = await import("ioredis");
         const client = new Redis(url);
         try {
-          // Bench housekeeping only: the driver itself never scans.
-          let cursor = "0";
-          do {
-            const [next, keys] = await client.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 1000);
-            if (keys.length > 0) await client.unlink(...keys);
-            cursor = next;
-          } while (cursor !== "0");
+          await unlinkUnder(client, keyPrefix);
         } finally {
           await client.quit();
         }

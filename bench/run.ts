@@ -71,7 +71,8 @@ async function main(): Promise<void> {
       for (let i = drivers.length - 1; i >= 0; i--) if (drivers[i]?.needsPostgres) drivers.splice(i, 1);
     }
   }
-  if (drivers.some((d) => d.needsRedis)) {
+  const standaloneNeedsRedis = config.workloads.some((w) => w.scope === "standalone" && w.needsRedis === true);
+  if (drivers.some((d) => d.needsRedis) || standaloneNeedsRedis) {
     try {
       redis = await startRedis({ appendfsync: "everysec" });
       env.redisUrl = redis.url;

@@ -109,6 +109,8 @@ export interface StandaloneWorkload {
   unavailable?(): string | undefined;
   /** Whether it runs on the bench's PostgreSQL server (started for it even when no postgres driver is selected). */
   needsPostgres?: boolean;
+  /** Whether it runs on the bench's Redis server (started for it even when no redis driver is selected). */
+  needsRedis?: boolean;
   /** One run: rows keyed by subject (e.g. `"sdk"`, `"bare ACP"`), each with its figures. */
   run(scale: BenchScale, env: BenchEnvironment): Promise<Record<string, Metric[]>>;
 }

@@ -28,9 +28,9 @@ export interface Subject {
   /** Row name. */
   name: string;
   /** The engine, for pairing a store with its reference. */
-  engine: "postgres" | "sqlite";
+  engine: "postgres" | "sqlite" | "redis" | "file";
   /** Whether this is the reference shape (the baseline of the ratios). */
   reference: boolean;
-  /** A fresh, empty instance. */
-  open(postgresUrl: string | undefined): Promise<SubjectInstance>;
+  /** A fresh, empty instance (on the bench's PostgreSQL or Redis server when it needs one). */
+  open(postgresUrl: string | undefined, redisUrl?: string): Promise<SubjectInstance>;
 }

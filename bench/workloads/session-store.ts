@@ -1,9 +1,11 @@
+import { referenceFile } from "../raw/claude-reference-file.js";
 import { referencePostgres } from "../raw/claude-reference-postgres.js";
+import { referenceRedis } from "../raw/claude-reference-redis.js";
 import { referenceSqlite } from "../raw/claude-reference-sqlite.js";
 import { appendRates, listSessionsMs, listSummariesMs, loadMs } from "../session-store/measures.js";
-import { postgresStore, sqliteStore } from "../session-store/stores.js";
+import { fileStore, postgresStore, redisStore, sqliteStore } from "../session-store/stores.js";
 import type { Subject, SubjectInstance } from "../session-store/subject.js";
-import type { BenchScale, Metric, StandaloneWorkload } from "../types.js";
+import type { BenchEnvironment, BenchScale, Metric, StandaloneWorkload } from "../types.js";
 
 // The Claude Agent SDK SessionStore: this package's stores against the reference shape of the
 // public adapters (bench/raw/claude-reference-*.ts), same engine, same run, on fresh schemas
@@ -25,10 +27,10 @@ function sizes(scale: BenchScale) {
 }
 
 /** Fresh instances of both subjects, `measure` on their stores, then clean up. */
-async function onBoth<T>(pair: readonly Subject[], url: string | undefined, measure: (stores: SubjectInstance["store"][]) => Promise<T>): Promise<T> {
+async function onBoth<T>(pair: readonly Subject[], env: BenchEnvironment, measure: (stores: SubjectInstance["store"][]) => Promise<T>): Promise<T> {
   const instances: SubjectInstance[] = [];
   try {
-    for (const subject of pair) instances.push(await subject.open(url));
+    for (const subject of pair) instances.push(await subject.open(env.postgresUrl, env.redisUrl));
     return await measure(instances.map((i) => i.store));
   } finally {
     for (const instance of instances) await instance.cleanup();
@@ -36,7 +38,7 @@ async function onBoth<T>(pair: readonly Subject[], url: string | undefined, meas
 }
 
 /** Every figure of a reference and a store for one run, measured taking turns: [reference, store]. */
-async function measurePair(pair: readonly [Subject, Subject], scale: BenchScale, url: string | undefined): Promise<[Metric[], Metric[]]> {
+async function measurePair(pair: readonly [Subject, Subject], scale: BenchScale, env: BenchEnvironment): Promise<[Metric[], Metric[]]> {
   const s = sizes(scale);
   const metrics: [Metric[], Metric[]] = [[], []];
   const add = (key: string, label: string, values: readonly (number | undefined)[], unit: Metric["unit"], better: Metric["better"]) => {
@@ -44,13 +46,13 @@ async function measurePair(pair: readonly [Subject, Subject], scale: BenchScale,
       if (value !== undefined) metrics[i]?.push({ key, label, value, unit, better });
     });
   };
-  await onBoth(pair, url, async (stores) => {
+  await onBoth(pair, env, async (stores) => {
     add("append1", "1-entry appends/s", await appendRates(stores, s.appends1, 1), "rec/s", "higher");
     add("append100", "100-entry appends, entries/s", await appendRates(stores, s.appends100, 100), "ev/s", "higher");
     add("load", `load ${s.loadEntries.toLocaleString("en-US")} ms`, await loadMs(stores, s.loadEntries), "ms", "lower");
   });
   for (const perSession of s.perSession) {
-    await onBoth(pair, url, async (stores) => {
+    await onBoth(pair, env, async (stores) => {
       const { project, ms } = await listSessionsMs(stores, s.sessions, perSession);
       add(`list${perSession}`, `listSessions ms (${perSession}/session)`, ms, "ms", "lower");
       const summaries = await Promise.all(stores.map((store) => listSummariesMs(store, project, s.sessions)));
@@ -76,6 +78,7 @@ export const sessionStoreWorkload: StandaloneWorkload = {
   scope: "standalone",
   id: "store",
   needsPostgres: true,
+  needsRedis: true,
   title: (scale) => {
     const s = sizes(scale);
     return (
@@ -88,9 +91,11 @@ export const sessionStoreWorkload: StandaloneWorkload = {
   async run(scale, env) {
     const pairs: [Subject, Subject][] = [[referenceSqlite, sqliteStore]];
     if (env.postgresUrl !== undefined) pairs.unshift([referencePostgres, postgresStore]);
+    if (env.redisUrl !== undefined) pairs.push([referenceRedis, redisStore]);
+    pairs.push([referenceFile, fileStore]);
     const rows: Record<string, Metric[]> = {};
     for (const [reference, store] of pairs) {
-      const [ref, ours] = await measurePair([reference, store], scale, env.postgresUrl);
+      const [ref, ours] = await measurePair([reference, store], scale, env);
       rows[reference.name] = ref;
       rows[store.name] = ours;
       rows[`${store.name} / reference`] = ratios(ours, ref);
