@@ -144,7 +144,13 @@ export class AgentConnection {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
-        if (!this.observeIncoming(value)) continue;
+        let forward = true;
+        try {
+          forward = this.observeIncoming(value);
+        } catch {
+          // Observing one message failed (a bug, not the agent's): the connection goes on.
+        }
+        if (!forward) continue;
         try {
           this.sdkController.enqueue(value);
         } catch {
