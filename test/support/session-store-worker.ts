@@ -24,6 +24,9 @@ async function main(): Promise<void> {
     for (let b = 0; b < args.batches; b++) {
       await store.append(args.key, workerBatch(args.writer, b));
       if (args.mode === "crash") process.stdout.write(`ack ${b}\n`);
+      // A writer in a tight loop can take a free write lock again before the others wake up
+      // (SQLite's busy wait sleeps): a moment between batches lets the race really happen.
+      if (args.mode === "race") await new Promise((resolve) => setTimeout(resolve, 1));
     }
     process.stdout.write(`${JSON.stringify({ ok: true, written: [String(args.batches)] })}\n`);
   } catch (error) {
