@@ -8,53 +8,19 @@ import { RedisSessionPersistDriver } from "../../drivers/redis.js";
 import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
 import { isProcessAlive, pidsInGroup, REPO_ROOT } from "../../harness/index.js";
 import { allEvents, isGapFree } from "../support/client.js";
+import { explainRun, runDemo as runDemoWithin, type DemoRun } from "../support/demo-run.js";
 import { redisUrl } from "../support/redis.js";
 
 // `npm run demo` as a user (or CI) runs it: bash scripts/demo.sh in a child process, no terminal.
 
-interface DemoRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 const RUN_TIMEOUT_MS = 90_000;
 
-/** Runs the demo; `onStdout` may act on the output so far (e.g. interrupt it). */
-function runDemo(args: string[], onStdout?: (stdout: string, child: ReturnType<typeof spawn>) => void): Promise<DemoRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["scripts/demo.sh", ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, CI: "true", NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`demo still running after ${RUN_TIMEOUT_MS} ms:\n${stdout}\n${stderr}`));
-    }, RUN_TIMEOUT_MS);
-    child.stdout.setEncoding("utf8").on("data", (data: string) => {
-      stdout += data;
-      onStdout?.(stdout, child);
-    });
-    child.stderr.setEncoding("utf8").on("data", (data: string) => (stderr += data));
-    child.once("error", reject);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+/** Runs the demo within {@link RUN_TIMEOUT_MS}; `onStdout` may act on the output so far (e.g. interrupt it). */
+const runDemo = (args: string[], onStdout?: Parameters<typeof runDemoWithin>[2]) => runDemoWithin(args, RUN_TIMEOUT_MS, onStdout);
 
 /** Every runtime pid the demo printed ("..., pid 123"). */
 function runtimePids(stdout: string): number[] {
   return [...stdout.matchAll(/\bpid (\d+)$/gm)].map((m) => Number(m[1]));
-}
-
-function explain(run: DemoRun): string {
-  return `exit ${run.code} ${run.signal ?? ""}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
 }
 
 describe("npm run demo (scripts/demo.sh)", () => {
@@ -71,7 +37,7 @@ describe("npm run demo (scripts/demo.sh)", () => {
   it("runs every step on a SQLite file, leaves the whole history in it, and stops the runtime", { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
     const file = join(tempDir(), "demo.db");
     const run = await runDemo(["--store", `sqlite:${file}`]);
-    expect(run.code, explain(run)).toBe(0);
+    expect(run.code, explainRun(run)).toBe(0);
     const out = run.stdout;
     expect(out).toContain(`store: sqlite:${file}`);
     expect(out).toContain("agent> echo: Remember the code word: pineapple.");
@@ -114,7 +80,7 @@ describe("npm run demo (scripts/demo.sh)", () => {
   ])("runs every step on %s and leaves the whole history there", { timeout: RUN_TIMEOUT_MS + 10_000 }, async (_name, makeStore, open) => {
     const store = makeStore();
     const run = await runDemo(["--store", store, "--skip-load"]);
-    expect(run.code, explain(run)).toBe(0);
+    expect(run.code, explainRun(run)).toBe(0);
     expect(run.stdout).toMatch(/resumed in a fresh client: replay/);
     const sessionId = /create session "(demo-[0-9a-f]+)"/.exec(run.stdout)?.[1];
     const stored = Number(/: (\d+) events stored/.exec(run.stdout)?.[1]);
@@ -131,7 +97,7 @@ describe("npm run demo (scripts/demo.sh)", () => {
 
   it("runs on the in-memory store without the session/load round", { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
     const run = await runDemo(["--store", "memory", "--skip-load"]);
-    expect(run.code, explain(run)).toBe(0);
+    expect(run.code, explainRun(run)).toBe(0);
     expect(run.stdout).toContain("store: memory");
     expect(run.stdout).toMatch(/restored after the runtime restart: replay/);
     expect(run.stdout).toMatch(/resumed in a fresh client: replay/);
@@ -149,7 +115,7 @@ describe("npm run demo (scripts/demo.sh)", () => {
       child.once("error", reject);
       child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
     });
-    expect(run.code, explain(run)).toBe(0);
+    expect(run.code, explainRun(run)).toBe(0);
     expect(run.stdout).toContain("echo: hello");
     expect(run.stdout).toContain("echo: still there?");
     expect(run.stdout).toContain("restored by: replay");
@@ -158,7 +124,7 @@ describe("npm run demo (scripts/demo.sh)", () => {
 
   it("runs against an ACP server over WebSocket with --runtime acp-ws", { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
     const run = await runDemo(["--runtime", "acp-ws", "--store", "memory"]);
-    expect(run.code, explain(run)).toBe(0);
+    expect(run.code, explainRun(run)).toBe(0);
     expect(run.stdout).toMatch(/ACP WebSocket server .* at ws:\/\/127\.0\.0\.1:\d+/);
     expect(run.stdout).toMatch(/restored after the runtime restart: replay/);
     expect(run.stdout).toMatch(/resumed in a fresh client: replay/);
@@ -168,7 +134,7 @@ describe("npm run demo (scripts/demo.sh)", () => {
 
   it("documents its flags with --help", async () => {
     const run = await runDemo(["--help"]);
-    expect(run.code, explain(run)).toBe(0);
+    expect(run.code, explainRun(run)).toBe(0);
     for (const flag of ["--store", "--runtime", "--keep", "--skip-load", "sqlite:<path>", "postgres://", "sandbox-agent"]) {
       expect(run.stdout).toContain(flag);
     }
@@ -176,20 +142,20 @@ describe("npm run demo (scripts/demo.sh)", () => {
 
   it("refuses bad options with exit code 2 and a clear message, starting nothing", async () => {
     const unknown = await runDemo(["--store", "mongodb://x"]);
-    expect(unknown.code, explain(unknown)).toBe(2);
+    expect(unknown.code, explainRun(unknown)).toBe(2);
     expect(unknown.stderr).toContain('unknown store "mongodb://x"');
     expect(unknown.stdout).not.toContain("Start the runtime");
 
     const browser = await runDemo(["--store", "indexeddb"]);
-    expect(browser.code, explain(browser)).toBe(2);
+    expect(browser.code, explainRun(browser)).toBe(2);
     expect(browser.stderr).toMatch(/runs only in a browser/);
 
     const runtime = await runDemo(["--runtime", "nope"]);
-    expect(runtime.code, explain(runtime)).toBe(2);
+    expect(runtime.code, explainRun(runtime)).toBe(2);
     expect(runtime.stderr).toContain('unknown runtime "nope"');
 
     const flag = await runDemo(["--frobnicate"]);
-    expect(flag.code, explain(flag)).toBe(2);
+    expect(flag.code, explainRun(flag)).toBe(2);
     expect(flag.stderr).toContain("--frobnicate");
   });
 
@@ -202,8 +168,8 @@ describe("npm run demo (scripts/demo.sh)", () => {
         child.kill("SIGINT");
       }
     });
-    expect(interrupted, explain(run)).toBe(true);
-    expect(run.code, explain(run)).toBe(130);
+    expect(interrupted, explainRun(run)).toBe(true);
+    expect(run.code, explainRun(run)).toBe(130);
     expect(run.stdout).toContain("SIGINT received");
     const pids = runtimePids(run.stdout);
     expect(pids.length).toBeGreaterThan(0);
