@@ -1,6 +1,6 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
-import { EVENTS, EVENTS_BY_ID, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
+import { AGENT_STATE, EVENTS, EVENTS_BY_ID, LEASES, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
 
 // The database layout and its versioned upgrade path. Every read the driver makes is a
 // key range over a primary key or an index below, never a scan of a whole store.
@@ -9,6 +9,9 @@ import { EVENTS, EVENTS_BY_ID, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
 //             index byOrder [createdAt, order]  (listSessions keyset, code-point order, see keys.ts)
 //   events    key: [sessionId, eventIndex]  value: SessionEvent
 //             index byId id (unique)            (idempotency and id uniqueness across sessions)
+//
+//   agentState key: [sessionId, path, offset] value: AgentStateChunkRow (agent state snapshots)
+//   leases     key: sessionId               value: LeaseRow (session leases and their fencing token)
 //
 // Events are keyed by (sessionId, eventIndex) rather than by id: listEvents and the tail read
 // are then range reads on the primary key (no index indirection), deleting a session's events
@@ -26,6 +29,32 @@ export interface SessionRow {
   record: SessionRecord;
 }
 
+/** One stored piece of an agent state file: `data` holds the bytes from `offset` on. */
+export interface AgentStateChunkRow {
+  /** The session the file belongs to. */
+  sessionId: string;
+  /** The file's key within the session's agent state. */
+  path: string;
+  /** Where `data` starts in the file. */
+  offset: number;
+  /** The bytes of this piece. */
+  data: Uint8Array;
+  /** When this piece was stored (epoch milliseconds). */
+  storedAt: number;
+}
+
+/** The lease on one session, as stored: who holds it, its fencing token and when it expires. */
+export interface LeaseRow {
+  /** Primary key: the leased session. */
+  sessionId: string;
+  /** Who holds the lease. */
+  holder: string;
+  /** The fencing token: grows by one each time the lease changes hands. */
+  token: number;
+  /** When the lease lapses unless renewed (epoch milliseconds). */
+  expiresAt: number;
+}
+
 /** The typed layout, for idb. */
 export interface DurableAgentDbSchema extends DBSchema {
   sessions: {
@@ -37,6 +66,14 @@ export interface DurableAgentDbSchema extends DBSchema {
     key: [string, number];
     value: SessionEvent;
     indexes: { byId: string };
+  };
+  agentState: {
+    key: [string, string, number];
+    value: AgentStateChunkRow;
+  };
+  leases: {
+    key: string;
+    value: LeaseRow;
   };
 }
 
@@ -65,6 +102,11 @@ export const MIGRATIONS: readonly Migration[] = [
     sessions.createIndex(SESSIONS_BY_ORDER, ["createdAt", "order"]);
     const events = db.createObjectStore(EVENTS, { keyPath: ["sessionId", "eventIndex"] });
     events.createIndex(EVENTS_BY_ID, "id", { unique: true });
+  },
+  // 1 -> 2: agent state snapshots and session leases.
+  (db) => {
+    db.createObjectStore(AGENT_STATE, { keyPath: ["sessionId", "path", "offset"] });
+    db.createObjectStore(LEASES, { keyPath: "sessionId" });
   },
 ];
 
