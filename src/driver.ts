@@ -11,6 +11,21 @@
 export { PersistDriver } from "./persist/persist-driver.js";
 export type { EventClash, MaybePromise, PersistBackend, SessionKey } from "./persist/backend.js";
 
+// Session leases with fencing: the types, the error, validation and detection.
+export { hasLeases, LEASE_METHODS } from "./persist/capabilities.js";
+export {
+  LeaseLostError,
+  MAX_LEASE_HOLDER_LENGTH,
+  MAX_LEASE_TTL_MS,
+  parseLeaseHolder,
+  parseLeaseTtl,
+  parseSessionLease,
+  sessionLeaseSchema,
+  type LeaseAcquireResult,
+  type SessionLease,
+  type SessionLeaseCapabilities,
+} from "./persist/leases.js";
+
 // The storage contract (also in the main entry).
 export * from "./persist/types.js";
 

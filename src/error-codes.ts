@@ -42,6 +42,7 @@ export const DURABLE_AGENT_ERROR_CODES = [
   "persist.closed",
   "persist.unsupported",
   "persist.schema_too_new",
+  "persist.lease_lost",
   "persist.indexeddb.blocked",
   "persist.indexeddb.version",
   "persist.indexeddb.schema",

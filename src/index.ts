@@ -21,6 +21,15 @@ export {
   type ValidationIssue,
 } from "./persist/errors.js";
 export { InMemorySessionPersistDriver, type InMemorySessionPersistDriverOptions } from "./persist/memory.js";
+export { hasLeases } from "./persist/capabilities.js";
+export {
+  LeaseLostError,
+  MAX_LEASE_HOLDER_LENGTH,
+  MAX_LEASE_TTL_MS,
+  type LeaseAcquireResult,
+  type SessionLease,
+  type SessionLeaseCapabilities,
+} from "./persist/leases.js";
 
 // The client.
 export type { ClientStats } from "./client/connection-pool.js";

@@ -1,4 +1,5 @@
 import type { ValidationIssue } from "./errors.js";
+import type { LeaseAcquireResult, SessionLease } from "./leases.js";
 import type { SessionEvent, SessionRecord } from "./types.js";
 
 // The storage primitives a backend plugs into the driver kit (`PersistDriver`). The kit
@@ -95,4 +96,29 @@ export interface PersistBackend {
    * `"events[3]"`), e.g. `"events[3].connectionId"`.
    */
   checkEvent?(event: SessionEvent, path: string): ValidationIssue[] | undefined;
+
+  // Session leases (optional, all six or none): with them the driver has the lease capability
+  // (`acquireLease` ...), without them it has not. Arguments are validated by the kit. Expiry
+  // is judged by the store's clock where it has one, by the process clock otherwise; a lease
+  // is expired when `expiresAt <= now`. See docs/leases.md.
+
+  /**
+   * Take the lease, atomically (of callers racing on a free lease exactly one gets it): free
+   * or expired, `{ acquired: true }` with the stored token + 1 (1 when no row exists); held by
+   * `holder` and not expired, renewed with the same token; held by another, `{ acquired: false }`.
+   */
+  acquireLease?(sessionId: string, holder: string, ttlMs: number): MaybePromise<LeaseAcquireResult>;
+  /** Set the lease's expiry to now + `ttlMs` when `lease.token` is current; throw `LeaseLostError` otherwise. */
+  renewLease?(lease: SessionLease, ttlMs: number): MaybePromise<SessionLease>;
+  /** Make the lease expire now (keeping holder and token) when `lease.token` is current; otherwise a no-op. */
+  releaseLease?(lease: SessionLease): MaybePromise<void>;
+  /** The session's lease row, expired or not; `undefined` when none was ever taken. */
+  readLease?(sessionId: string): MaybePromise<SessionLease | undefined>;
+  /**
+   * {@link PersistBackend.insertEvents} of `lease.sessionId`, in one atomic step with a check
+   * that `lease.token` is the stored token: when it is not, store nothing and throw `LeaseLostError`.
+   */
+  insertEventsFenced?(lease: SessionLease, events: readonly SessionEvent[]): MaybePromise<readonly EventClash[] | undefined>;
+  /** {@link PersistBackend.writeSession} with the same token check in the same atomic step. */
+  writeSessionFenced?(lease: SessionLease, record: SessionRecord): MaybePromise<void>;
 }

@@ -1,4 +1,5 @@
 import { UnsupportedCapabilityError } from "./errors.js";
+import type { SessionLeaseCapabilities } from "./leases.js";
 import { parseSessionRecord, parseTailLimit } from "./schemas.js";
 import type {
   SessionEvent,
@@ -22,8 +23,28 @@ export function driverCapabilities(driver: SessionPersistDriver): (keyof Session
     "listLatestEvents",
     "deleteSession",
     "close",
+    ...LEASE_METHODS,
   ];
   return names.filter((name) => typeof d[name] === "function");
+}
+
+/** The methods of the lease capability: a driver with leases has every one of them. */
+export const LEASE_METHODS = [
+  "acquireLease",
+  "renewLease",
+  "releaseLease",
+  "getLease",
+  "insertEventsFenced",
+  "updateSessionFenced",
+] as const satisfies readonly (keyof SessionLeaseCapabilities)[];
+
+/**
+ * Whether the driver has session leases with fencing (all of {@link LEASE_METHODS}), detected
+ * with `typeof driver.acquireLease === "function"` like every capability. There is no fallback
+ * over the base methods: a client that needs leases fails with a clear error without them.
+ */
+export function hasLeases<D extends SessionPersistDriver>(driver: D): driver is D & SessionLeaseCapabilities {
+  return typeof (driver as SessionPersistDriverWithCapabilities).acquireLease === "function";
 }
 
 /**

@@ -10,3 +10,4 @@ export * from "./equality.js";
 export * from "./batch.js";
 export * from "./backend.js";
 export * from "./persist-driver.js";
+export * from "./leases.js";

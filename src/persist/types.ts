@@ -4,6 +4,7 @@ import type {
   SessionConfigOption,
   SessionModeState,
 } from "@agentclientprotocol/sdk";
+import type { SessionLeaseCapabilities } from "./leases.js";
 
 /**
  * One session as the client knows it, stored by {@link SessionPersistDriver.updateSession}.
@@ -106,9 +107,11 @@ export interface SessionPersistDriver {
 
 /**
  * Optional capabilities a driver may add. The client detects each one and uses it when
- * present, falling back to the base methods otherwise (see `capabilities.ts`).
+ * present, falling back to the base methods otherwise (see `capabilities.ts`). The lease
+ * methods ({@link SessionLeaseCapabilities}) are optional even here: a driver has all six or
+ * none (detect them with `hasLeases`).
  */
-export interface SessionPersistCapabilities {
+export interface SessionPersistCapabilities extends Partial<SessionLeaseCapabilities> {
   /**
    * Store `session` only when no record with its id is stored, atomically: of any number of
    * callers racing on one id (in one process or several), exactly one gets `true`. Resolves

@@ -175,6 +175,7 @@ describe("error codes", () => {
         case "persist.closed":
         case "persist.unsupported":
         case "persist.schema_too_new":
+        case "persist.lease_lost":
         case "persist.indexeddb.blocked":
         case "persist.indexeddb.version":
         case "persist.indexeddb.schema":
