@@ -42,6 +42,15 @@ export {
   type ValidationIssue,
 } from "./persist/errors.js";
 
+// Agent state storage: the optional capability's limits, its offset error, the kit's write record and validation.
+export {
+  AgentStateOffsetError,
+  MAX_AGENT_STATE_APPEND_BYTES,
+  MAX_AGENT_STATE_PATH_LENGTH,
+} from "./persist/agent-state.js";
+export type { AgentStateWrite } from "./persist/backend.js";
+export { parseAgentStatePath, parseAgentStateWrite } from "./persist/agent-state-schema.js";
+
 // Validation at the driver boundary.
 export {
   isWellFormedEvent,
@@ -81,6 +90,7 @@ export {
   closeVia,
   deleteSessionVia,
   driverCapabilities,
+  hasAgentState,
   insertEventsVia,
   insertSessionVia,
   listLatestEventsVia,

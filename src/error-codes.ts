@@ -43,6 +43,7 @@ export const DURABLE_AGENT_ERROR_CODES = [
   "persist.unsupported",
   "persist.schema_too_new",
   "persist.lease_lost",
+  "persist.agent_state_offset",
   "persist.indexeddb.blocked",
   "persist.indexeddb.version",
   "persist.indexeddb.schema",

@@ -20,6 +20,8 @@ export {
   type EventConflictReason,
   type ValidationIssue,
 } from "./persist/errors.js";
+export { AgentStateOffsetError, MAX_AGENT_STATE_APPEND_BYTES, MAX_AGENT_STATE_PATH_LENGTH } from "./persist/agent-state.js";
+export { hasAgentState } from "./persist/capabilities.js";
 export { InMemorySessionPersistDriver, type InMemorySessionPersistDriverOptions } from "./persist/memory.js";
 export { hasLeases } from "./persist/capabilities.js";
 export {

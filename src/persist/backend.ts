@@ -1,3 +1,4 @@
+import type { AgentStateFileInfo } from "./agent-state.js";
 import type { ValidationIssue } from "./errors.js";
 import type { LeaseAcquireResult, SessionLease } from "./leases.js";
 import type { SessionEvent, SessionRecord } from "./types.js";
@@ -121,4 +122,40 @@ export interface PersistBackend {
   insertEventsFenced?(lease: SessionLease, events: readonly SessionEvent[]): MaybePromise<readonly EventClash[] | undefined>;
   /** {@link PersistBackend.writeSession} with the same token check in the same atomic step. */
   writeSessionFenced?(lease: SessionLease, record: SessionRecord): MaybePromise<void>;
+
+  // Agent state storage (optional, all four or none): with them the driver has the agent
+  // state capability (`appendAgentState` ...), without them it has not. See AgentStateStorage.
+
+  /**
+   * Write one agent state file, atomically: `write.offset` 0 replaces the file (creating it),
+   * `write.offset` equal to the stored size appends; resolve `undefined` when written. For any
+   * other offset change nothing and resolve the stored size (0 when no file is stored); the
+   * kit throws `AgentStateOffsetError`. The check and the write are one atomic step, so of
+   * writers racing at one offset exactly one succeeds. `write.data` is a copy the backend may keep.
+   */
+  appendAgentState?(write: AgentStateWrite): MaybePromise<number | undefined>;
+  /** The whole file as a fresh array, or `undefined` when none is stored. */
+  readAgentState?(sessionId: string, path: string): MaybePromise<Uint8Array | undefined>;
+  /** Every file of `sessionId`, by `path` in code-point order (see `compareCodePoints`). */
+  listAgentState?(sessionId: string): MaybePromise<AgentStateFileInfo[]>;
+  /**
+   * Delete the file `path` of `sessionId`, or every file of the session when `path` is
+   * `undefined`; unknown ones are a no-op. A backend with these primitives also deletes a
+   * session's files in {@link PersistBackend.deleteSession}.
+   */
+  deleteAgentState?(sessionId: string, path: string | undefined): MaybePromise<void>;
+}
+
+/** One validated agent state write handed to {@link PersistBackend.appendAgentState}. */
+export interface AgentStateWrite {
+  /** The session the file belongs to. */
+  sessionId: string;
+  /** The file's key. */
+  path: string;
+  /** 0 to replace the file, or its stored size to append. */
+  offset: number;
+  /** The bytes: a copy owned by the backend, at most `MAX_AGENT_STATE_APPEND_BYTES` long. */
+  data: Uint8Array;
+  /** The write's time, epoch milliseconds: the file's new `updatedAt`. */
+  updatedAt: number;
 }

@@ -1,3 +1,4 @@
+import type { AgentStateStorage } from "./agent-state.js";
 import { UnsupportedCapabilityError } from "./errors.js";
 import type { SessionLeaseCapabilities } from "./leases.js";
 import { parseSessionRecord, parseTailLimit } from "./schemas.js";
@@ -24,8 +25,26 @@ export function driverCapabilities(driver: SessionPersistDriver): (keyof Session
     "deleteSession",
     "close",
     ...LEASE_METHODS,
+    ...AGENT_STATE_METHODS,
   ];
   return names.filter((name) => typeof d[name] === "function");
+}
+
+/** The methods of the agent state capability: a driver that stores agent state has all four. */
+export const AGENT_STATE_METHODS = [
+  "appendAgentState",
+  "readAgentState",
+  "listAgentState",
+  "deleteAgentState",
+] as const satisfies readonly (keyof AgentStateStorage)[];
+
+/**
+ * Whether the driver stores agent state files (all of {@link AGENT_STATE_METHODS}). There is
+ * no fallback over the base methods: without it, agent state is not kept.
+ */
+export function hasAgentState<D extends SessionPersistDriver>(driver: D): driver is D & AgentStateStorage {
+  const d = driver as SessionPersistDriverWithCapabilities;
+  return AGENT_STATE_METHODS.every((name) => typeof d[name] === "function");
 }
 
 /** The methods of the lease capability: a driver with leases has every one of them. */

@@ -11,3 +11,6 @@ export * from "./batch.js";
 export * from "./backend.js";
 export * from "./persist-driver.js";
 export * from "./leases.js";
+export * from "./agent-state.js";
+export * from "./agent-state-schema.js";
+export * from "./agent-state-methods.js";

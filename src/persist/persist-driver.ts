@@ -1,3 +1,5 @@
+import type { AgentStateStorage } from "./agent-state.js";
+import { agentStateMethods, hasAgentStatePrimitives } from "./agent-state-methods.js";
 import type { EventClash, MaybePromise, PersistBackend } from "./backend.js";
 import { dedupeBatch } from "./batch.js";
 import { decodeEventCursor, decodeSessionCursor, encodeEventCursor, encodeSessionCursor } from "./cursor.js";
@@ -48,6 +50,17 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
   readonly #backend: PersistBackend;
   #closed = false;
 
+  // The agent state capability: own properties, set by the constructor only when the backend
+  // has the four primitives, so capability detection (`typeof d.appendAgentState`) tells true.
+  /** Agent state capability (see {@link AgentStateStorage}); present only when the backend stores agent state. */
+  declare readonly appendAgentState?: AgentStateStorage["appendAgentState"];
+  /** Agent state capability (see {@link AgentStateStorage}); present only when the backend stores agent state. */
+  declare readonly readAgentState?: AgentStateStorage["readAgentState"];
+  /** Agent state capability (see {@link AgentStateStorage}); present only when the backend stores agent state. */
+  declare readonly listAgentState?: AgentStateStorage["listAgentState"];
+  /** Agent state capability (see {@link AgentStateStorage}); present only when the backend stores agent state. */
+  declare readonly deleteAgentState?: AgentStateStorage["deleteAgentState"];
+
   /**
    * @param name the driver's name, used in error messages (`"MySessionPersistDriver is closed"`).
    * @param backend the storage primitives; the driver owns it from now on and closes it in {@link PersistDriver.close}.
@@ -55,6 +68,9 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
   constructor(name: string, backend: PersistBackend) {
     this.#name = name;
     this.#backend = backend;
+    if (hasAgentStatePrimitives(backend)) {
+      Object.assign(this, agentStateMethods(backend, { assertOpen: () => this.assertOpen(), call: (run) => this.#call(run) }));
+    }
   }
 
   /** The record with this id, or `undefined`. */

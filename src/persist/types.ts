@@ -4,6 +4,7 @@ import type {
   SessionConfigOption,
   SessionModeState,
 } from "@agentclientprotocol/sdk";
+import type { AgentStateStorage } from "./agent-state.js";
 import type { SessionLeaseCapabilities } from "./leases.js";
 
 /**
@@ -109,9 +110,10 @@ export interface SessionPersistDriver {
  * Optional capabilities a driver may add. The client detects each one and uses it when
  * present, falling back to the base methods otherwise (see `capabilities.ts`). The lease
  * methods ({@link SessionLeaseCapabilities}) are optional even here: a driver has all six or
- * none (detect them with `hasLeases`).
+ * none (detect them with `hasLeases`). So are the agent state methods ({@link AgentStateStorage}):
+ * all four or none (detect them with `hasAgentState`).
  */
-export interface SessionPersistCapabilities extends Partial<SessionLeaseCapabilities> {
+export interface SessionPersistCapabilities extends Partial<AgentStateStorage>, Partial<SessionLeaseCapabilities> {
   /**
    * Store `session` only when no record with its id is stored, atomically: of any number of
    * callers racing on one id (in one process or several), exactly one gets `true`. Resolves
@@ -130,7 +132,7 @@ export interface SessionPersistCapabilities extends Partial<SessionLeaseCapabili
    * order, in one call whose cost does not grow with the session's length.
    */
   listLatestEvents(sessionId: string, limit: number): Promise<SessionEvent[]>;
-  /** Delete a session record together with all its events. Unknown ids are a no-op. */
+  /** Delete a session record together with all its events (and agent state files). Unknown ids are a no-op. */
   deleteSession(id: string): Promise<void>;
   /** Release connections and file handles. Further calls reject with `DriverClosedError`. */
   close(): Promise<void>;
@@ -139,3 +141,5 @@ export interface SessionPersistCapabilities extends Partial<SessionLeaseCapabili
 /** A driver with any subset of the optional capabilities. */
 export type SessionPersistDriverWithCapabilities = SessionPersistDriver &
   Partial<SessionPersistCapabilities>;
+
+export type { AgentStateFileInfo, AgentStateStorage } from "./agent-state.js";

@@ -176,6 +176,7 @@ describe("error codes", () => {
         case "persist.unsupported":
         case "persist.schema_too_new":
         case "persist.lease_lost":
+        case "persist.agent_state_offset":
         case "persist.indexeddb.blocked":
         case "persist.indexeddb.version":
         case "persist.indexeddb.schema":
