@@ -25,6 +25,14 @@ export {
   type SessionLease,
   type SessionLeaseCapabilities,
 } from "./persist/leases.js";
+export {
+  assertCurrentToken,
+  decideAcquire,
+  decideRelease,
+  decideRenew,
+  leaseExpired,
+  type LeaseDecision,
+} from "./persist/lease-rules.js";
 
 // The storage contract (also in the main entry).
 export * from "./persist/types.js";

@@ -6,6 +6,7 @@ import { copyTests } from "./copies.js";
 import { cursorTests } from "./cursors.js";
 import { eventPagingTests } from "./events-paging.js";
 import { insertSessionTests } from "./insert-session.js";
+import { leaseCapabilityTests } from "./leases.js";
 import { roundTripTests } from "./round-trip.js";
 import { sessionTests } from "./sessions.js";
 import type { DriverConformanceOptions } from "./types.js";
@@ -61,6 +62,7 @@ export function describeDriverConformance<D extends SessionPersistDriver>(option
       ["capability: listLatestEvents", listLatestEventsTests],
       ["capability: deleteSession", deleteSessionTests],
       ["capability: close", closeTests],
+      ["capability: leases", leaseCapabilityTests],
     ];
     for (const [name, register] of groups) test.describe(name, () => register(state.ctx));
   });

@@ -2,6 +2,8 @@ import type { AgentStateStorage } from "./agent-state.js";
 import { agentStateMethods, hasAgentStatePrimitives } from "./agent-state-methods.js";
 import type { EventClash, MaybePromise, PersistBackend } from "./backend.js";
 import { dedupeBatch } from "./batch.js";
+import { hasLeasePrimitives, leaseMethods } from "./lease-methods.js";
+import type { SessionLeaseCapabilities } from "./leases.js";
 import { decodeEventCursor, decodeSessionCursor, encodeEventCursor, encodeSessionCursor } from "./cursor.js";
 import { sameEvent } from "./equality.js";
 import { DriverClosedError, EventConflictError, PersistError, PersistValidationError } from "./errors.js";
@@ -23,6 +25,9 @@ import type {
   SessionPersistDriver,
   SessionRecord,
 } from "./types.js";
+
+/** One all-or-nothing insert of a batch into the backend (plain or fenced): the clashes when refused. */
+type EventStore = (events: readonly SessionEvent[]) => MaybePromise<readonly EventClash[] | undefined>;
 
 /** Retries of an insert refused by keys that were free again when the backend looked (concurrent deletes). */
 const MAX_FREED_RETRIES = 5;
@@ -50,6 +55,21 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
   readonly #backend: PersistBackend;
   #closed = false;
 
+  // The lease capability: own properties, set by the constructor only when the backend has
+  // the six lease primitives, so capability detection (`typeof d.acquireLease`) tells true.
+  /** Lease capability (see {@link SessionLeaseCapabilities}); present only when the backend leases. */
+  declare readonly acquireLease?: SessionLeaseCapabilities["acquireLease"];
+  /** Lease capability (see {@link SessionLeaseCapabilities}); present only when the backend leases. */
+  declare readonly renewLease?: SessionLeaseCapabilities["renewLease"];
+  /** Lease capability (see {@link SessionLeaseCapabilities}); present only when the backend leases. */
+  declare readonly releaseLease?: SessionLeaseCapabilities["releaseLease"];
+  /** Lease capability (see {@link SessionLeaseCapabilities}); present only when the backend leases. */
+  declare readonly getLease?: SessionLeaseCapabilities["getLease"];
+  /** Lease capability (see {@link SessionLeaseCapabilities}); present only when the backend leases. */
+  declare readonly insertEventsFenced?: SessionLeaseCapabilities["insertEventsFenced"];
+  /** Lease capability (see {@link SessionLeaseCapabilities}); present only when the backend leases. */
+  declare readonly updateSessionFenced?: SessionLeaseCapabilities["updateSessionFenced"];
+
   // The agent state capability: own properties, set by the constructor only when the backend
   // has the four primitives, so capability detection (`typeof d.appendAgentState`) tells true.
   /** Agent state capability (see {@link AgentStateStorage}); present only when the backend stores agent state. */
@@ -68,6 +88,20 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
   constructor(name: string, backend: PersistBackend) {
     this.#name = name;
     this.#backend = backend;
+    if (hasLeasePrimitives(backend)) {
+      Object.assign(
+        this,
+        leaseMethods(backend, {
+          assertOpen: () => this.assertOpen(),
+          call: (run) => this.#call(run),
+          checkRecord: (record) => this.#checkRecord(record),
+          checkEvents: (what, events) => {
+            if (backend.checkEvent !== undefined) this.#checkEvents(what, events, undefined);
+          },
+          insert: (sessionId, batch, store) => this.#insert(sessionId, batch, store),
+        }),
+      );
+    }
     if (hasAgentStatePrimitives(backend)) {
       Object.assign(this, agentStateMethods(backend, { assertOpen: () => this.assertOpen(), call: (run) => this.#call(run) }));
     }
@@ -216,24 +250,34 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
    * Insert a batch free of internal clashes: the backend stores all of it or reports what
    * holds the keys; idempotent re-inserts are dropped and the rest sent again, anything else
    * is a conflict. Each call to the backend is all or nothing, so the batch is too. A backend
-   * that answers synchronously is not awaited (the insert path is the hot one).
+   * that answers synchronously is not awaited (the insert path is the hot one). `store` is the
+   * backend call (a fenced insert passes its own).
    */
-  #insert(sessionId: string, batch: readonly SessionEvent[]): Promise<void> | undefined {
+  #insert(
+    sessionId: string,
+    batch: readonly SessionEvent[],
+    store: EventStore = (events) => this.#backend.insertEvents(sessionId, events),
+  ): Promise<void> | undefined {
     let clashes: MaybePromise<readonly EventClash[] | undefined>;
     try {
-      clashes = this.#backend.insertEvents(sessionId, batch);
+      clashes = store(batch);
     } catch (error) {
       throw this.#failure(error);
     }
-    if (!isPromise(clashes)) return clashes === undefined ? undefined : this.#settle(sessionId, batch, clashes);
+    if (!isPromise(clashes)) return clashes === undefined ? undefined : this.#settle(sessionId, batch, clashes, store);
     return clashes.then(
-      (found) => this.#settle(sessionId, batch, found),
+      (found) => this.#settle(sessionId, batch, found, store),
       (error: unknown) => Promise.reject(this.#failure(error)),
     );
   }
 
   /** After the backend refused `batch` with `clashes`: drop stored repeats and send the rest again, or throw the conflict. */
-  async #settle(sessionId: string, batch: readonly SessionEvent[], clashes: readonly EventClash[] | undefined): Promise<void> {
+  async #settle(
+    sessionId: string,
+    batch: readonly SessionEvent[],
+    clashes: readonly EventClash[] | undefined,
+    store: EventStore,
+  ): Promise<void> {
     let pending = batch;
     let freed = 0;
     while (clashes !== undefined) {
@@ -247,7 +291,7 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
         throw new EventConflictError("eventIndex", sessionId, first.id, first.eventIndex);
       }
       try {
-        clashes = await this.#backend.insertEvents(sessionId, pending);
+        clashes = await store(pending);
       } catch (error) {
         throw this.#failure(error);
       }

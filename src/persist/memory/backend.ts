@@ -2,7 +2,9 @@ import type { EventClash, PersistBackend, SessionKey } from "../backend.js";
 import { compareSessionKeys } from "../cursor.js";
 import { copyJson } from "../json-copy.js";
 import type { SessionEvent, SessionRecord } from "../types.js";
+import type { LeaseAcquireResult, SessionLease } from "../leases.js";
 import { EventLog } from "./event-log.js";
+import { MemoryLeases } from "./leases.js";
 import type { ResolvedOptions } from "./options.js";
 
 // The in-memory driver's storage. Sessions live in a Map whose insertion order is their
@@ -46,6 +48,8 @@ export class MemoryBackend implements PersistBackend {
   readonly #keys: SessionKey[] = [];
   /** The session written last: already at the recent end of #slots. */
   #lastTouched: string | undefined;
+  /** Session leases (kept apart from the slots: eviction and deleteSession keep them). */
+  readonly #leases = new MemoryLeases();
 
   constructor(options: ResolvedOptions) {
     this.#maxSessions = options.maxSessions;
@@ -115,8 +119,41 @@ export class MemoryBackend implements PersistBackend {
     this.#drop(id);
   }
 
+  /** Take the lease on the process clock; nothing else runs meanwhile, so it is atomic. */
+  acquireLease(sessionId: string, holder: string, ttlMs: number): LeaseAcquireResult {
+    return this.#leases.acquire(sessionId, holder, ttlMs);
+  }
+
+  /** Extend the lease while its token is current. */
+  renewLease(lease: SessionLease, ttlMs: number): SessionLease {
+    return this.#leases.renew(lease, ttlMs);
+  }
+
+  /** Expire the lease while its token is current. */
+  releaseLease(lease: SessionLease): void {
+    this.#leases.release(lease);
+  }
+
+  /** A copy of the lease row. */
+  readLease(sessionId: string): SessionLease | undefined {
+    return this.#leases.read(sessionId);
+  }
+
+  /** The token check then the insert, with nothing in between. */
+  insertEventsFenced(lease: SessionLease, events: readonly SessionEvent[]): readonly EventClash[] | undefined {
+    this.#leases.assertCurrent(lease);
+    return this.insertEvents(lease.sessionId, events);
+  }
+
+  /** The token check then the write, with nothing in between. */
+  writeSessionFenced(lease: SessionLease, record: SessionRecord): void {
+    this.#leases.assertCurrent(lease);
+    this.writeSession(record);
+  }
+
   /** Drop everything. */
   close(): void {
+    this.#leases.clear();
     this.#slots.clear();
     this.#byId.clear();
     this.#keys.length = 0;
