@@ -1,4 +1,5 @@
 import type { SessionPersistDriver } from "../persist/types.js";
+import { agentStateTests } from "./agent-state.js";
 import { closeTests, deleteSessionTests, insertEventsTests, listLatestEventsTests } from "./capabilities.js";
 import { conflictTests } from "./conflicts.js";
 import { createContext } from "./context.js";
@@ -62,6 +63,7 @@ export function describeDriverConformance<D extends SessionPersistDriver>(option
       ["capability: listLatestEvents", listLatestEventsTests],
       ["capability: deleteSession", deleteSessionTests],
       ["capability: close", closeTests],
+      ["capability: agent state", agentStateTests],
       ["capability: leases", leaseCapabilityTests],
     ];
     for (const [name, register] of groups) test.describe(name, () => register(state.ctx));

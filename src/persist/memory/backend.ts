@@ -3,6 +3,9 @@ import { compareSessionKeys } from "../cursor.js";
 import { copyJson } from "../json-copy.js";
 import type { SessionEvent, SessionRecord } from "../types.js";
 import type { LeaseAcquireResult, SessionLease } from "../leases.js";
+import type { AgentStateFileInfo } from "../agent-state.js";
+import type { AgentStateWrite } from "../backend.js";
+import { MemoryAgentState } from "./agent-state.js";
 import { EventLog } from "./event-log.js";
 import { MemoryLeases } from "./leases.js";
 import type { ResolvedOptions } from "./options.js";
@@ -48,6 +51,8 @@ export class MemoryBackend implements PersistBackend {
   readonly #keys: SessionKey[] = [];
   /** The session written last: already at the recent end of #slots. */
   #lastTouched: string | undefined;
+  /** Agent state files (deleted with their session, by deleteSession and by eviction alike). */
+  readonly #agentState = new MemoryAgentState();
   /** Session leases (kept apart from the slots: eviction and deleteSession keep them). */
   readonly #leases = new MemoryLeases();
 
@@ -114,6 +119,26 @@ export class MemoryBackend implements PersistBackend {
     return undefined;
   }
 
+  /** Replace or append, checked and written with nothing in between. */
+  appendAgentState(write: AgentStateWrite): number | undefined {
+    return this.#agentState.append(write);
+  }
+
+  /** A fresh array of the whole file. */
+  readAgentState(sessionId: string, path: string): Uint8Array | undefined {
+    return this.#agentState.read(sessionId, path);
+  }
+
+  /** The session's files by path. */
+  listAgentState(sessionId: string): AgentStateFileInfo[] {
+    return this.#agentState.list(sessionId);
+  }
+
+  /** One file, or all of the session's. */
+  deleteAgentState(sessionId: string, path: string | undefined): void {
+    this.#agentState.delete(sessionId, path);
+  }
+
   /** Forget the session's record and events, and free its event ids. */
   deleteSession(id: string): void {
     this.#drop(id);
@@ -153,6 +178,7 @@ export class MemoryBackend implements PersistBackend {
 
   /** Drop everything. */
   close(): void {
+    this.#agentState.clear();
     this.#leases.clear();
     this.#slots.clear();
     this.#byId.clear();
@@ -187,6 +213,7 @@ export class MemoryBackend implements PersistBackend {
   }
 
   #drop(id: string): void {
+    this.#agentState.delete(id, undefined);
     const slot = this.#slots.get(id);
     if (!slot) return;
     this.#slots.delete(id);
