@@ -1,0 +1,98 @@
+import { fromBase64Url, toBase64Url } from "./base64.js";
+import { ENCRYPTED_FORMAT, type EncryptedValue } from "./envelope.js";
+import { DecryptionFailedError } from "./errors.js";
+import { checkKeys, resolveKeys, type EncryptionKey, type ResolvedKey } from "./keys.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** How the IV of one encryption is chosen. */
+export type IvMode =
+  /**
+   * From HMAC(key, context, plaintext): the same value in the same context encrypts to the
+   * same bytes, so storing an event twice stays an idempotent no-op. Contexts (event ids) are
+   * unique, so two different events never share an IV.
+   */
+  | "synthetic"
+  /** 12 random bytes. */
+  | "random";
+
+/**
+ * The configured keys: encrypts JSON values under the first, decrypts under whichever key
+ * a value names. Every value is bound to its context (the AAD): moved elsewhere, it fails
+ * to decrypt.
+ */
+export class Keyring {
+  /** Ids of the keys, the writing one first. */
+  readonly ids: readonly string[];
+  private resolving: Promise<ResolvedKey[]> | undefined;
+  private readonly keys: readonly EncryptionKey[];
+
+  constructor(keys: readonly EncryptionKey[]) {
+    checkKeys(keys);
+    this.keys = keys.map(({ id, key }) => ({ id, key }));
+    this.ids = keys.map((k) => k.id);
+  }
+
+  private resolved(): Promise<ResolvedKey[]> {
+    this.resolving ??= resolveKeys(this.keys).catch((error: unknown) => {
+      this.resolving = undefined;
+      throw error;
+    });
+    return this.resolving;
+  }
+
+  /** Encrypt `value` (JSON) bound to `context`, under the writing key or the one named `keyId`. */
+  async encrypt(value: unknown, context: string, iv: IvMode, keyId?: string): Promise<EncryptedValue> {
+    const keys = await this.resolved();
+    const key = keyId === undefined ? keys[0]! : keys.find((k) => k.id === keyId)!;
+    const plaintext = encoder.encode(JSON.stringify(value));
+    const aad = encoder.encode(`${ENCRYPTED_FORMAT}\u0000${key.id}\u0000${context}`);
+    const ivBytes = iv === "random" ? crypto.getRandomValues(new Uint8Array(12)) : await syntheticIv(key, aad, plaintext);
+    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: ivBytes, additionalData: aad, tagLength: 128 }, key.aes, plaintext));
+    return { _enc: ENCRYPTED_FORMAT, kid: key.id, iv: toBase64Url(ivBytes), ct: toBase64Url(ct) };
+  }
+
+  /** Decrypt a stored value bound to `context`; `where` names it in errors. Throws {@link DecryptionFailedError}. */
+  async decrypt(stored: unknown, context: string, where: string): Promise<unknown> {
+    const value = stored as Partial<Record<keyof EncryptedValue, unknown>>;
+    if (typeof value !== "object" || value === null || value._enc !== ENCRYPTED_FORMAT || typeof value.kid !== "string" || typeof value.iv !== "string" || typeof value.ct !== "string") {
+      throw new DecryptionFailedError("malformed", where, typeof value?.kid === "string" ? value.kid : undefined);
+    }
+    const keys = await this.resolved();
+    const key = keys.find((k) => k.id === value.kid);
+    if (!key) throw new DecryptionFailedError("unknown_key", where, value.kid);
+    let iv: Uint8Array<ArrayBuffer>;
+    let ct: Uint8Array<ArrayBuffer>;
+    try {
+      iv = fromBase64Url(value.iv);
+      ct = fromBase64Url(value.ct);
+      if (iv.length !== 12 || ct.length < 16) throw new TypeError("wrong length");
+    } catch (cause) {
+      throw new DecryptionFailedError("malformed", where, value.kid, { cause });
+    }
+    const aad = encoder.encode(`${ENCRYPTED_FORMAT}\u0000${key.id}\u0000${context}`);
+    let plaintext: ArrayBuffer;
+    try {
+      plaintext = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad, tagLength: 128 }, key.aes, ct);
+    } catch (cause) {
+      throw new DecryptionFailedError("tampered", where, value.kid, { cause });
+    }
+    try {
+      return JSON.parse(decoder.decode(plaintext)) as unknown;
+    } catch (cause) {
+      // Authenticated yet not JSON: written by something else with this key.
+      throw new DecryptionFailedError("malformed", where, value.kid, { cause });
+    }
+  }
+}
+
+async function syntheticIv(key: ResolvedKey, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  // Length-prefixed AAD, so (aad, plaintext) pairs cannot be shifted into one another.
+  const input = new Uint8Array(4 + aad.length + plaintext.length);
+  new DataView(input.buffer).setUint32(0, aad.length);
+  input.set(aad, 4);
+  input.set(plaintext, 4 + aad.length);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key.mac, input));
+  return mac.slice(0, 12);
+}
