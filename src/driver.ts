@@ -103,3 +103,6 @@ export {
   insertSessionVia,
   listLatestEventsVia,
 } from "./persist/capabilities.js";
+
+// The event-trim capability (retention's deleteEventsBefore): detection, the call, validation.
+export { deleteEventsBeforeVia, hasEventTrim, parseTrimArguments, trimMethod, type EventTrimCapability, type TrimArguments } from "./persist/trim.js";

@@ -35,6 +35,11 @@ export const DURABLE_AGENT_ERROR_CODES = [
   "recorder.persist_failed",
   "recorder.persist_timeout",
   "history.invalid_input",
+  // Session lifecycle: retention and fork (src/lifecycle/).
+  "lifecycle.invalid_input",
+  "lifecycle.session_not_found",
+  "lifecycle.session_exists",
+  "lifecycle.index_out_of_range",
   // Persistence drivers (PersistError and its subclasses).
   "persist.invalid_input",
   "persist.conflict",

@@ -131,3 +131,6 @@ export { toPromptBlocks, type PromptInput } from "./client/prompt-input.js";
 export { AcpWebSocketTransport, type AcpWebSocketTransportOptions } from "./transport/acp-websocket.js";
 export { AcpHttpTransport, type AcpHttpTransportOptions } from "./transport/acp-http.js";
 export { selectTransport, TRANSPORT_NAMES, type TransportName, type TransportSelection } from "./transport/select.js";
+
+// Session lifecycle: retention (applyRetention) and fork, their markers and errors.
+export * from "./lifecycle/index.js";

@@ -84,6 +84,14 @@ export interface PersistBackend {
   insertEvents(sessionId: string, events: readonly SessionEvent[]): MaybePromise<readonly EventClash[] | undefined>;
   /** Delete the record `id` and every event of that session; an unknown id is a no-op. */
   deleteSession(id: string): MaybePromise<void>;
+  /**
+   * Optional (the event-trim capability; without it the driver's `deleteEventsBefore` throws
+   * `UnsupportedCapabilityError`): delete every event of `sessionId` with `eventIndex <
+   * beforeIndex` and, when `marker` is given and something was deleted, store it (at
+   * `beforeIndex - 1`, a slot the delete freed) in the same atomic step. Resolve how many
+   * events were deleted. Arguments are validated; an unknown session resolves 0.
+   */
+  deleteEventsBefore?(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): MaybePromise<number>;
   /** Release connections and handles. Called once; no call starts afterwards (one already running may still finish). */
   close(): MaybePromise<void>;
   /**

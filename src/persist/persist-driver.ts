@@ -16,6 +16,7 @@ import {
   parseSessionRecord,
   parseTailLimit,
 } from "./schemas.js";
+import { trimMethod, type EventTrimCapability } from "./trim.js";
 import type {
   ListEventsRequest,
   ListPage,
@@ -81,6 +82,9 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
   /** Agent state capability (see {@link AgentStateStorage}); present only when the backend stores agent state. */
   declare readonly deleteAgentState?: AgentStateStorage["deleteAgentState"];
 
+  /** Event-trim capability (see {@link EventTrimCapability}); present only when the backend has the `deleteEventsBefore` primitive. */
+  declare readonly deleteEventsBefore?: EventTrimCapability["deleteEventsBefore"];
+
   /**
    * @param name the driver's name, used in error messages (`"MySessionPersistDriver is closed"`).
    * @param backend the storage primitives; the driver owns it from now on and closes it in {@link PersistDriver.close}.
@@ -88,6 +92,9 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
   constructor(name: string, backend: PersistBackend) {
     this.#name = name;
     this.#backend = backend;
+    if (backend.deleteEventsBefore !== undefined) {
+      Object.assign(this, trimMethod(backend, { assertOpen: () => this.assertOpen(), call: (run) => this.#call(run) }));
+    }
     if (hasLeasePrimitives(backend)) {
       Object.assign(
         this,

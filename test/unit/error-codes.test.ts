@@ -67,6 +67,10 @@ const ARGS: Record<string, unknown[]> = {
   InvalidCursorError: ["c", "bad"],
   DriverClosedError: ["Driver"],
   UnsupportedCapabilityError: ["deleteSession"],
+  LifecycleInputError: ["retention policy", ["policy.maxAgeMs: must be a positive integer"]],
+  ForkSourceNotFoundError: ["s1"],
+  ForkTargetExistsError: ["s2"],
+  ForkIndexOutOfRangeError: ["s1", 9, { first: 0, last: 3 }],
   SQLiteSchemaVersionError: ["t", 9, 1],
   PostgresSchemaVersionError: ["t", 9, 1],
   IndexedDbBlockedError: ["db", 1, 2, 100],
@@ -169,6 +173,10 @@ describe("error codes", () => {
         case "recorder.persist_failed":
         case "recorder.persist_timeout":
         case "history.invalid_input":
+        case "lifecycle.invalid_input":
+        case "lifecycle.session_not_found":
+        case "lifecycle.session_exists":
+        case "lifecycle.index_out_of_range":
         case "persist.invalid_input":
         case "persist.conflict":
         case "persist.invalid_cursor":

@@ -1,5 +1,6 @@
 import type { EventClash, PersistBackend, SessionKey } from "../backend.js";
 import { compareSessionKeys } from "../cursor.js";
+import { EventConflictError } from "../errors.js";
 import { copyJson } from "../json-copy.js";
 import type { SessionEvent, SessionRecord } from "../types.js";
 import type { LeaseAcquireResult, SessionLease } from "../leases.js";
@@ -142,6 +143,27 @@ export class MemoryBackend implements PersistBackend {
   /** Forget the session's record and events, and free its event ids. */
   deleteSession(id: string): void {
     this.#drop(id);
+  }
+
+  /**
+   * Cut the start of a session's log and put the marker in the freed slot; not activity (the
+   * session keeps its place in the eviction order). The marker's id is checked before anything
+   * is dropped, so a clash changes nothing.
+   */
+  deleteEventsBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): number {
+    const slot = this.#slots.get(sessionId);
+    if (!slot) return 0;
+    if (marker !== undefined && this.#byId.has(marker.id)) {
+      throw new EventConflictError("id", sessionId, marker.id, marker.eventIndex);
+    }
+    const copy = marker && copyJson(marker, "session event", "marker.payload");
+    const dropped = slot.events.dropBefore(beforeIndex);
+    for (const event of dropped) this.#byId.delete(event.id);
+    if (dropped.length > 0 && copy !== undefined) {
+      this.#byId.set(copy.id, copy);
+      for (const gone of slot.events.insert(copy)) this.#byId.delete(gone.id);
+    }
+    return dropped.length;
   }
 
   /** Take the lease on the process clock; nothing else runs meanwhile, so it is atomic. */

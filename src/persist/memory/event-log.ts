@@ -61,6 +61,15 @@ export class EventLog {
     return this.#items.slice(Math.max(this.#head, this.#items.length - n));
   }
 
+  /** Remove and return every live event with `eventIndex < index`, ascending. */
+  dropBefore(index: number): SessionEvent[] {
+    const end = this.#lowerBound(index);
+    const dropped = this.#items.slice(this.#head, end);
+    this.#items.splice(0, end);
+    this.#head = 0;
+    return dropped;
+  }
+
   /** Every live event, ascending. */
   live(): SessionEvent[] {
     return this.#items.slice(this.#head);

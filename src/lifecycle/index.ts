@@ -1,0 +1,25 @@
+// Session lifecycle: retention (delete and trim old history) and fork. See docs/lifecycle.md.
+export {
+  applyRetention,
+  type ApplyRetentionOptions,
+  type DeletedSession,
+  type RetentionProgress,
+  type RetentionReport,
+  type SkippedSession,
+} from "./retention.js";
+export { resolveRetentionPolicy, type RetentionPolicy, type ResolvedRetentionPolicy } from "./retention-policy.js";
+export { trimSession, eventBytes, type SessionTrim, type TrimLimits } from "./trim-session.js";
+export { LifecycleInputError, ForkSourceNotFoundError, ForkTargetExistsError, ForkIndexOutOfRangeError } from "./errors.js";
+export {
+  HISTORY_TRIMMED_METHOD,
+  FORKED_FROM_METHOD,
+  historyTrimmedMarker,
+  forkedFromMarker,
+  historyTrimmedDetails,
+  forkedFromDetails,
+  isHistoryTrimmedMarker,
+  isForkedFromMarker,
+  type HistoryTrimmedDetails,
+  type ForkedFromDetails,
+} from "../protocol/lifecycle-markers.js";
+export { hasEventTrim, deleteEventsBeforeVia, type EventTrimCapability } from "../persist/trim.js";

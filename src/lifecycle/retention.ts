@@ -1,0 +1,226 @@
+import { deleteSessionVia, driverCapabilities, listLatestEventsVia } from "../persist/capabilities.js";
+import { UnsupportedCapabilityError } from "../persist/errors.js";
+import { hasEventTrim } from "../persist/trim.js";
+import { MAX_PAGE_LIMIT, type SessionPersistDriver, type SessionRecord } from "../persist/types.js";
+import { AbortedError } from "../transport/errors.js";
+import { resolveRetentionPolicy, type RetentionPolicy } from "./retention-policy.js";
+import { trimSession, type SessionTrim } from "./trim-session.js";
+
+export type { RetentionPolicy } from "./retention-policy.js";
+export type { SessionTrim } from "./trim-session.js";
+
+/** Options of {@link applyRetention}. */
+export interface ApplyRetentionOptions {
+  /** The current time, epoch milliseconds (default `Date.now()`); ages are measured from it. */
+  now?: number;
+  /** Stops the run between two sessions with `AbortedError` (what was done stays done; each step is atomic). */
+  signal?: AbortSignal;
+  /** Called as the run goes: after each session scanned, deleted or trimmed. */
+  onProgress?: (progress: RetentionProgress) => void;
+  /** Sessions never touched, e.g. those live in a client (`true` = leave it alone). */
+  skip?: (sessionId: string) => boolean;
+  /** Compute the report without deleting or trimming anything. */
+  dryRun?: boolean;
+  /** Sessions worked on at once (default 4): store round trips overlap. */
+  concurrency?: number;
+}
+
+/** Where a retention run is. */
+export interface RetentionProgress {
+  /** `scan`: reading records and last activity; `delete`: deleting sessions; `trim`: trimming sessions. */
+  phase: "scan" | "delete" | "trim";
+  /** Sessions done in this phase. */
+  done: number;
+  /** Sessions this phase will look at (for `scan`: the sessions seen so far). */
+  total: number;
+}
+
+/** A session retention deleted (or would delete, in a dry run). */
+export interface DeletedSession {
+  /** The session's id. */
+  id: string;
+  /** Which rule deleted it. */
+  rule: "maxAgeMs" | "maxSessions";
+  /** Its last activity, epoch milliseconds. */
+  lastActivityAt: number;
+}
+
+/** A session retention left alone although a rule applied to it, and why. */
+export interface SkippedSession {
+  /** The session's id. */
+  id: string;
+  /**
+   * `undeletable`: the driver has no `deleteSession`; `untrimmable`: the driver cannot delete
+   * events (`deleteEventsBefore`).
+   */
+  reason: "undeletable" | "untrimmable";
+}
+
+/** What a retention run did. */
+export interface RetentionReport {
+  /** The run changed nothing (`dryRun`): the report says what it would have done. */
+  dryRun: boolean;
+  /** Sessions read. */
+  scannedSessions: number;
+  /** Sessions protected by `policy.keep` or `skip` (never touched). */
+  protectedSessions: number;
+  /** Sessions deleted whole, with their events. */
+  deletedSessions: DeletedSession[];
+  /** Sessions whose oldest events were deleted. */
+  trimmedSessions: SessionTrim[];
+  /** Events deleted by trims (events of deleted sessions are not counted). */
+  removedEvents: number;
+  /** Sessions a rule applied to that the driver could not change. */
+  skipped: SkippedSession[];
+  /** Wall time of the run, in ms. */
+  durationMs: number;
+}
+
+interface Candidate {
+  record: SessionRecord;
+  lastActivityAt: number;
+  protected: boolean;
+}
+
+/**
+ * Apply a retention policy to every session of `driver`:
+ * 1. read every record and its last activity (its newest event's `createdAt`, or the
+ *    record's own when it has no events);
+ * 2. delete the sessions older than `maxAgeMs`, then, over `maxSessions`, the least recently
+ *    active (each with `deleteSession`: its record and all its events);
+ * 3. trim the remaining sessions to `maxEventsPerSession` / `maxBytesPerSession`, keeping
+ *    whole turns, the newest turn and the turns the replay needs, and leaving a
+ *    `_durable_agent/history_trimmed` marker at the cut (one atomic `deleteEventsBefore`).
+ *
+ * Sessions for which `policy.keep` or `options.skip` says so are never touched. Resolves what
+ * was done. See docs/lifecycle.md.
+ * @throws LifecycleInputError for an unusable policy (nothing is changed).
+ * @throws AbortedError when `options.signal` fires (the work done so far stays done).
+ */
+export async function applyRetention(
+  driver: SessionPersistDriver,
+  policy: RetentionPolicy,
+  options: ApplyRetentionOptions = {},
+): Promise<RetentionReport> {
+  const resolved = resolveRetentionPolicy(policy);
+  const started = performance.now();
+  const now = options.now ?? Date.now();
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const dryRun = options.dryRun === true;
+  const report: RetentionReport = {
+    dryRun,
+    scannedSessions: 0,
+    protectedSessions: 0,
+    deletedSessions: [],
+    trimmedSessions: [],
+    removedEvents: 0,
+    skipped: [],
+    durationMs: 0,
+  };
+  const checkAbort = (): void => {
+    if (options.signal?.aborted) {
+      throw new AbortedError(
+        `Retention was aborted after ${report.deletedSessions.length} deletion(s) and ${report.trimmedSessions.length} trim(s)`,
+        { cause: options.signal.reason },
+      );
+    }
+  };
+  const progress = (phase: RetentionProgress["phase"], done: number, total: number): void => options.onProgress?.({ phase, done, total });
+
+  // 1. Records and last activity.
+  const candidates: Candidate[] = [];
+  let cursor: string | undefined;
+  do {
+    checkAbort();
+    const page = await driver.listSessions({ cursor, limit: MAX_PAGE_LIMIT });
+    const found = await inParallel(page.items, concurrency, async (record) => {
+      const isProtected = options.skip?.(record.id) === true || resolved.keep?.(record) === true;
+      const [last] = await listLatestEventsVia(driver, record.id, 1);
+      return { record, lastActivityAt: Math.max(record.createdAt, last?.createdAt ?? 0), protected: isProtected };
+    });
+    candidates.push(...found);
+    report.scannedSessions = candidates.length;
+    progress("scan", candidates.length, candidates.length);
+    cursor = page.nextCursor;
+  } while (cursor);
+  report.protectedSessions = candidates.filter((c) => c.protected).length;
+
+  // 2. Whole sessions: too old, then too many (least recently active first).
+  const doomed = new Map<string, DeletedSession>();
+  if (resolved.maxAgeMs !== undefined) {
+    const cutoff = now - resolved.maxAgeMs;
+    for (const c of candidates) {
+      if (!c.protected && c.lastActivityAt < cutoff) doomed.set(c.record.id, { id: c.record.id, rule: "maxAgeMs", lastActivityAt: c.lastActivityAt });
+    }
+  }
+  if (resolved.maxSessions !== undefined) {
+    let remaining = candidates.length - doomed.size;
+    const oldestFirst = candidates
+      .filter((c) => !c.protected && !doomed.has(c.record.id))
+      .sort((a, b) => a.lastActivityAt - b.lastActivityAt || a.record.createdAt - b.record.createdAt || (a.record.id < b.record.id ? -1 : 1));
+    for (const c of oldestFirst) {
+      if (remaining <= resolved.maxSessions) break;
+      doomed.set(c.record.id, { id: c.record.id, rule: "maxSessions", lastActivityAt: c.lastActivityAt });
+      remaining--;
+    }
+  }
+  const canDelete = driverCapabilities(driver).includes("deleteSession");
+  const deletions = [...doomed.values()];
+  let deleted = 0;
+  await inParallel(deletions, concurrency, async (entry) => {
+    checkAbort();
+    if (!canDelete) {
+      report.skipped.push({ id: entry.id, reason: "undeletable" });
+      return;
+    }
+    if (!dryRun) await deleteSessionVia(driver, entry.id);
+    report.deletedSessions.push(entry);
+    progress("delete", ++deleted, deletions.length);
+  });
+
+  // 3. Trims of what is left.
+  if (resolved.maxEventsPerSession !== undefined || resolved.maxBytesPerSession !== undefined) {
+    const left = candidates.filter((c) => !c.protected && !doomed.has(c.record.id));
+    const canTrim = hasEventTrim(driver);
+    let trimmed = 0;
+    await inParallel(left, concurrency, async (c) => {
+      checkAbort();
+      try {
+        const trim = await trimSession(
+          driver,
+          c.record.id,
+          { maxEvents: resolved.maxEventsPerSession, maxBytes: resolved.maxBytesPerSession },
+          // Without the capability the trim is computed but never run: reported as untrimmable.
+          { replay: resolved.replay, now, dryRun: dryRun || !canTrim },
+        );
+        if (trim !== undefined) {
+          if (!canTrim) report.skipped.push({ id: c.record.id, reason: "untrimmable" });
+          else {
+            report.trimmedSessions.push(trim);
+            report.removedEvents += trim.removedEvents;
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof UnsupportedCapabilityError)) throw error;
+        report.skipped.push({ id: c.record.id, reason: "untrimmable" });
+      }
+      progress("trim", ++trimmed, left.length);
+    });
+  }
+  report.durationMs = performance.now() - started;
+  return report;
+}
+
+/** `work` over `items`, at most `limit` at a time; results in input order. The first failure rejects. */
+async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,173 @@
+import { loadReplay, type ReplayCaps } from "../history/replay.js";
+import { listLatestEventsVia } from "../persist/capabilities.js";
+import { deleteEventsBeforeVia } from "../persist/trim.js";
+import { MAX_PAGE_LIMIT, type SessionEvent, type SessionPersistDriver } from "../persist/types.js";
+import { requestOf } from "../protocol/envelopes.js";
+import { historyTrimmedMarker, isHistoryTrimmedMarker } from "../protocol/lifecycle-markers.js";
+
+// Trimming one session: where to cut, then one atomic `deleteEventsBefore` with the marker.
+// A cut is only ever made just before a turn's `session/prompt` request, so no turn is split;
+// the newest turn is always kept; and the cut never passes the oldest turn a replay within
+// the caps would show, so a session restored after the trim replays what it would have.
+
+/** The size limits of one trim (either may be absent). */
+export interface TrimLimits {
+  /** Target count of events kept, the marker included. */
+  maxEvents?: number;
+  /** Target bytes of events kept (UTF-8 of each event's JSON). */
+  maxBytes?: number;
+}
+
+/** What a trim did (or would do, in a dry run). */
+export interface SessionTrim {
+  /** The session trimmed. */
+  sessionId: string;
+  /** Events deleted (the previous trim marker, if any, included). */
+  removedEvents: number;
+  /** `eventIndex` of the first event kept after the new marker. */
+  firstKeptIndex: number;
+  /** Events kept, the new marker included. */
+  keptEvents: number;
+  /** Bytes of the events kept (without the marker). */
+  keptBytes: number;
+  /** The limits could not be met without cutting the newest turn or the replay's turns. */
+  overTarget: boolean;
+}
+
+/** Length of `text` in UTF-8 bytes, without encoding it. */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Bytes an event counts for in `maxBytesPerSession`. */
+export function eventBytes(event: SessionEvent): number {
+  return utf8Length(JSON.stringify(event));
+}
+
+/** What the scan keeps of each event: no payloads, so a 100,000-event session costs little memory. */
+interface Scan {
+  indexes: number[];
+  bytes: number[];
+  /** Positions (into `indexes`) of `session/prompt` requests, ascending. */
+  turnStarts: number[];
+  /** The first event is an earlier trim marker. */
+  startsWithMarker: boolean;
+}
+
+async function scanSession(driver: SessionPersistDriver, sessionId: string, needBytes: boolean): Promise<Scan> {
+  const scan: Scan = { indexes: [], bytes: [], turnStarts: [], startsWithMarker: false };
+  let cursor: string | undefined;
+  do {
+    const page = await driver.listEvents({ sessionId, cursor, limit: MAX_PAGE_LIMIT });
+    for (const event of page.items) {
+      if (scan.indexes.length === 0 && isHistoryTrimmedMarker(event.payload)) scan.startsWithMarker = true;
+      if (event.sender === "client" && requestOf(event.payload)?.method === "session/prompt") scan.turnStarts.push(scan.indexes.length);
+      scan.indexes.push(event.eventIndex);
+      scan.bytes.push(needBytes ? eventBytes(event) : 0);
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return scan;
+}
+
+/**
+ * The `eventIndex` of the oldest turn start a replay within `caps` shows, or `undefined` when
+ * there is no replay (then it constrains nothing).
+ */
+async function replayStart(driver: SessionPersistDriver, sessionId: string, caps: ReplayCaps, scan: Scan): Promise<number | undefined> {
+  const replay = await loadReplay((limit) => listLatestEventsVia(driver, sessionId, limit), caps);
+  const oldest = replay?.entries[0]?.eventIndex;
+  if (oldest === undefined) return undefined;
+  // The turn the oldest replayed entry belongs to starts at the last turn start at or before it.
+  let start: number | undefined;
+  for (const position of scan.turnStarts) {
+    const index = scan.indexes[position]!;
+    if (index > oldest) break;
+    start = index;
+  }
+  return start ?? scan.indexes[0];
+}
+
+/**
+ * Trim one session to `limits` (see the module comment for what is always kept). Resolves what
+ * was trimmed, or `undefined` when nothing needed to go. With `dryRun`, computes the same
+ * without deleting anything.
+ * @throws UnsupportedCapabilityError when the driver cannot delete events.
+ */
+export async function trimSession(
+  driver: SessionPersistDriver,
+  sessionId: string,
+  limits: TrimLimits,
+  options: { replay: ReplayCaps; now: number; dryRun?: boolean },
+): Promise<SessionTrim | undefined> {
+  const { maxEvents, maxBytes } = limits;
+  if (maxEvents === undefined && maxBytes === undefined) return undefined;
+  if (maxBytes === undefined) {
+    // Cheap check first: the index range bounds the count from above.
+    const first = (await driver.listEvents({ sessionId, limit: 1 })).items[0];
+    if (!first) return undefined;
+    const [last] = await listLatestEventsVia(driver, sessionId, 1);
+    if (last === undefined || last.eventIndex - first.eventIndex + 1 <= maxEvents!) return undefined;
+  }
+  const scan = await scanSession(driver, sessionId, maxBytes !== undefined);
+  const n = scan.indexes.length;
+  if (scan.turnStarts.length === 0) return undefined;
+
+  // The oldest turn start whose suffix fits, walking back from the newest turn (always kept).
+  const suffix = new Float64Array(n + 1);
+  for (let i = n - 1; i >= 0; i--) suffix[i] = suffix[i + 1]! + scan.bytes[i]!;
+  const suffixBytes = (from: number): number => suffix[from]!;
+  const fits = (from: number): boolean =>
+    (maxEvents === undefined || n - from + 1 <= maxEvents) && (maxBytes === undefined || suffixBytes(from) <= maxBytes);
+  let t = scan.turnStarts.length - 1;
+  const newest = scan.turnStarts[t]!;
+  let cut = newest;
+  let overTarget = !fits(newest);
+  if (!overTarget) {
+    while (t > 0 && fits(scan.turnStarts[t - 1]!)) t--;
+    cut = scan.turnStarts[t]!;
+  }
+  // Never past the replay's oldest turn.
+  const needed = await replayStart(driver, sessionId, options.replay, scan);
+  if (needed !== undefined && scan.indexes[cut]! > needed) {
+    cut = scan.indexes.indexOf(needed);
+    overTarget = true;
+  }
+  // Nothing before the cut, or only an earlier marker: nothing to trim.
+  if (cut === 0 || (cut === 1 && scan.startsWithMarker)) return undefined;
+
+  const firstKeptIndex = scan.indexes[cut]!;
+  const result: SessionTrim = {
+    sessionId,
+    removedEvents: cut,
+    firstKeptIndex,
+    keptEvents: n - cut + 1,
+    keptBytes: suffixBytes(cut),
+    overTarget,
+  };
+  if (options.dryRun) return result;
+  const reason = [maxEvents !== undefined && `maxEventsPerSession ${maxEvents}`, maxBytes !== undefined && `maxBytesPerSession ${maxBytes}`]
+    .filter(Boolean)
+    .join(", ");
+  const marker: SessionEvent = {
+    id: crypto.randomUUID(),
+    eventIndex: firstKeptIndex - 1,
+    sessionId,
+    createdAt: options.now,
+    connectionId: "",
+    sender: "client",
+    payload: historyTrimmedMarker({ firstKeptIndex, removedEvents: cut, trimmedAt: options.now, reason: `retention: ${reason}` }),
+  };
+  result.removedEvents = await deleteEventsBeforeVia(driver, sessionId, firstKeptIndex, marker);
+  return result;
+}
