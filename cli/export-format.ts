@@ -1,0 +1,118 @@
+import { createHash } from "node:crypto";
+import type { SessionEvent, SessionRecord } from "../src/persist/types.js";
+
+// The JSONL export format (docs/cli.md): a header line, then per session its record line
+// followed by its event lines in `eventIndex` order. Every line is canonical JSON: fixed
+// field order at the top, object keys sorted by code point inside payloads and records.
+// Stores differ in the key order they give back (PostgreSQL's jsonb sorts keys its own
+// way), so canonical text is what makes an export of the same data the same bytes whatever
+// the store, and what the migration checksums are computed over.
+
+/** The first line of every export. */
+export const EXPORT_HEADER = { format: "durable-agent-export", version: 1 } as const;
+
+/** One line of an export after the header. */
+export type ExportLine = { type: "session"; record: SessionRecord } | { type: "event"; event: SessionEvent };
+
+/** `value` as JSON text with every object's keys in code-point order (arrays keep theirs). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  const source = value as Record<string, unknown>;
+  for (const key of Object.keys(source).sort(compareCodePoints)) {
+    if (source[key] !== undefined) out[key] = sortKeys(source[key]);
+  }
+  return out;
+}
+
+function compareCodePoints(a: string, b: string): number {
+  // Sorting by UTF-16 code units differs from code points only around surrogates; this keeps
+  // the order independent of the JavaScript engine's default comparator.
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = (x[i]!.codePointAt(0) ?? 0) - (y[i]!.codePointAt(0) ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+const RECORD_FIELDS: readonly (keyof SessionRecord)[] = [
+  "id",
+  "agent",
+  "agentSessionId",
+  "lastConnectionId",
+  "createdAt",
+  "destroyedAt",
+  "sandboxId",
+  "sessionInit",
+  "configOptions",
+  "modes",
+];
+
+/** The record's fields in their fixed order, absent ones left out, nested keys sorted. */
+function canonicalRecord(record: SessionRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of RECORD_FIELDS) {
+    if (record[field] !== undefined) out[field] = sortKeys(record[field]);
+  }
+  return out;
+}
+
+/** The event's fields in their fixed order, payload keys sorted. */
+function canonicalEvent(event: SessionEvent): Record<string, unknown> {
+  return {
+    id: event.id,
+    eventIndex: event.eventIndex,
+    sessionId: event.sessionId,
+    createdAt: event.createdAt,
+    connectionId: event.connectionId,
+    sender: event.sender,
+    payload: sortKeys(event.payload),
+  };
+}
+
+/** The export line of a session record (no newline). */
+export function sessionLine(record: SessionRecord): string {
+  return JSON.stringify({ type: "session", record: canonicalRecord(record) });
+}
+
+/** The export line of an event (no newline). */
+export function eventLine(event: SessionEvent): string {
+  return JSON.stringify({ type: "event", event: canonicalEvent(event) });
+}
+
+/** The canonical text of a record alone, for comparisons. */
+export function recordText(record: SessionRecord): string {
+  return JSON.stringify(canonicalRecord(record));
+}
+
+/** The canonical text of an event alone, for comparisons and checksums. */
+export function eventText(event: SessionEvent): string {
+  return JSON.stringify(canonicalEvent(event));
+}
+
+/** A running checksum of one session's events: count and SHA-256 over their canonical text, in order. */
+export class SessionChecksum {
+  #hash = createHash("sha256");
+  #count = 0;
+
+  /** Fold in the next events. */
+  add(events: readonly SessionEvent[]): void {
+    for (const event of events) {
+      this.#hash.update(eventText(event));
+      this.#hash.update("\n");
+      this.#count += 1;
+    }
+  }
+
+  /** The count and the hex digest (ends the hash). */
+  digest(): { count: number; sha256: string } {
+    return { count: this.#count, sha256: this.#hash.digest("hex") };
+  }
+}
