@@ -23,8 +23,12 @@ const define = { __DURABLE_AGENT_VERSION__: JSON.stringify(version) };
 // Members marked `@internal` are left out of the published declarations.
 const dts = { compilerOptions: { stripInternal: true } };
 
+// The operator CLI (`bin` durable-agent): ESM only, beside the ESM entries so it shares their
+// chunks. Its source starts with a shebang, which esbuild keeps and tsup marks executable.
+const esmEntry = { ...entry, cli: "cli/main.ts" };
+
 export default defineConfig([
-  { entry, format: ["esm"], dts, sourcemap: true, clean: true, target: "es2022", splitting: true, external, define },
+  { entry: esmEntry, format: ["esm"], dts, sourcemap: true, clean: true, target: "es2022", splitting: true, external, define },
   {
     entry,
     format: ["cjs"],
