@@ -29,6 +29,8 @@ export const DURABLE_AGENT_ERROR_CODES = [
   "session.unsupported_value",
   "session.unsupported_config_option",
   "session.setting_unavailable",
+  "session.leased",
+  "session.lease_lost",
   "permission.unsupported_reply",
   "permission.not_found",
   // Session history: the recorder and the replay builder.

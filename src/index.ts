@@ -56,6 +56,10 @@ export type {
   SessionPermissionRequestOption,
 } from "./client/permissions.js";
 export * from "./client/errors.js";
+// Session leases (docs/leases.md): one client drives a session at a time; a follower watches read-only.
+export { SessionLeasedError, SessionLeaseLostError } from "./client/lease-errors.js";
+export { DEFAULT_LEASE_TTL_MS, type CallLeaseOption, type ConnectLeaseOption, type SessionLeaseOptions } from "./client/lease-options.js";
+export type { FollowSessionOptions, SessionFollower } from "./client/follower.js";
 
 // The runtime link: typed errors and the transport interface for other runtimes.
 export * from "./transport/errors.js";

@@ -1,9 +1,10 @@
 import type { DurableAgentErrorCode } from "../error-codes.js";
 import { DurableAgentError } from "../errors.js";
-import { insertEventsVia, listLatestEventsVia } from "../persist/capabilities.js";
+import { listLatestEventsVia } from "../persist/capabilities.js";
 import { EventConflictError } from "../persist/errors.js";
 import { toWellFormedJson } from "../persist/unicode.js";
 import type { JsonRpcEnvelope, SessionEvent, SessionEventSender, SessionPersistDriver } from "../persist/types.js";
+import { driverWritePort, type SessionWritePort } from "./write-port.js";
 
 /**
  * Storing a session's events failed even after retries. The events are kept in memory
@@ -47,8 +48,14 @@ export class PersistenceTimeoutError extends PersistenceFailedError {
 
 /** Options of a {@link SessionRecorder}. */
 export interface SessionRecorderOptions {
-  /** Where events go. */
+  /** Where events go (and where the store's tail is read). */
   driver: SessionPersistDriver;
+  /**
+   * The way writes reach the driver (default: its own methods). A port that refuses a write
+   * for good (its `refusal`) stops the retries: `flush()` rejects with the port's error and
+   * `onError` is not called (the port's owner reports it).
+   */
+  writes?: SessionWritePort;
   /** Most events per write (default 500). */
   batchSize?: number;
   /** Attempts per write before the failure is reported (default 4). */
@@ -88,6 +95,8 @@ export class SessionRecorder {
   /** The session recorded. */
   readonly sessionId: string;
   private readonly driver: SessionPersistDriver;
+  /** The port every write of the session goes through (events here, the record in the session). */
+  readonly writes: SessionWritePort;
   private readonly batchSize: number;
   private readonly attempts: number;
   private readonly retryDelayMs: number;
@@ -100,12 +109,13 @@ export class SessionRecorder {
   private seeding: Promise<void> | undefined;
   private readonly queue: SessionEvent[] = [];
   private draining: Promise<void> | undefined;
-  private lastFailure: PersistenceFailedError | undefined;
+  private lastFailure: DurableAgentError | undefined;
   private abandoned = false;
 
   constructor(sessionId: string, options: SessionRecorderOptions) {
     this.sessionId = sessionId;
     this.driver = options.driver;
+    this.writes = options.writes ?? driverWritePort(options.driver);
     this.batchSize = options.batchSize ?? 500;
     this.attempts = options.attempts ?? 4;
     this.retryDelayMs = options.retryDelayMs ?? 20;
@@ -208,25 +218,27 @@ export class SessionRecorder {
       const failure = await this.writeHead();
       if (failure) {
         this.lastFailure = failure;
-        this.onError?.(failure);
+        if (failure instanceof PersistenceFailedError) this.onError?.(failure);
         return;
       }
     }
   }
 
   /** Store the head of the queue (one batch) with retries; returns the failure, or undefined once stored. */
-  private async writeHead(): Promise<PersistenceFailedError | undefined> {
+  private async writeHead(): Promise<DurableAgentError | undefined> {
     let lastError: unknown;
     for (let attempt = 0; attempt < this.attempts; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
       const batch = this.queue.slice(0, this.batchSize);
       try {
-        await insertEventsVia(this.driver, this.sessionId, batch);
+        await this.writes.insertEvents(this.sessionId, batch);
         if (this.abandoned) return undefined;
         this.queue.splice(0, batch.length);
         return undefined;
       } catch (error) {
         lastError = error;
+        const refused = this.writes.refusal?.(error);
+        if (refused) return refused;
         if (error instanceof EventConflictError && error.reason === "eventIndex") {
           // Another writer took these indexes: continue after the store's tail.
           await this.renumberAfterTail().catch((tailError: unknown) => (lastError = tailError));

@@ -80,6 +80,8 @@ const ARGS: Record<string, unknown[]> = {
   IndexedDbOperationError: ["put", new Error("quota")],
   FileStoreBusyError: ["/tmp/store", 1234, 10_000],
   FileStoreVersionError: ["/tmp/store/store.json", 9, 1],
+  SessionLeasedError: [{ sessionId: "s1", holder: "w1", token: 1, expiresAt: 0 }, 0],
+  SessionLeaseLostError: ["s1", "w1", new Error("taken over")],
 };
 
 describe("error codes", () => {
@@ -168,6 +170,8 @@ describe("error codes", () => {
         case "session.unsupported_value":
         case "session.unsupported_config_option":
         case "session.setting_unavailable":
+        case "session.leased":
+        case "session.lease_lost":
         case "permission.unsupported_reply":
         case "permission.not_found":
         case "recorder.persist_failed":

@@ -1,0 +1,206 @@
+import { listLatestEventsVia } from "../persist/capabilities.js";
+import { encodeEventCursor } from "../persist/cursor.js";
+import type { SessionLease, SessionLeaseCapabilities } from "../persist/leases.js";
+import { PersistDriver } from "../persist/persist-driver.js";
+import type { SessionEvent, SessionPersistDriver } from "../persist/types.js";
+import { MAX_PAGE_LIMIT } from "../persist/types.js";
+import { InvalidOptionsError } from "./errors.js";
+import { checkOptionKeys } from "./check-options.js";
+
+// A read-only follower: a session's stored events, live, for a client that watches a
+// session another client drives. It reads the store only (never the runtime), never writes
+// and never takes the lease. Where the driver has a live feed of its own (the PostgreSQL
+// driver's `followSession`, LISTEN/NOTIFY) new events arrive as they are committed and a slow
+// poll is the safety net; elsewhere it polls.
+
+/** Options of `SandboxAgent.followSession`. */
+export interface FollowSessionOptions {
+  /** Receives each stored event once, in `eventIndex` order, never concurrently with itself. */
+  onEvent: (event: SessionEvent) => void | Promise<void>;
+  /** Deliver events after this `eventIndex` (default -1: from the session's first event). */
+  afterIndex?: number;
+  /**
+   * How often to read the store for new events, in ms (default 250). With a driver's own live
+   * feed the poll runs four times less often, as a safety net (e.g. for writers that do not signal).
+   */
+  pollMs?: number;
+  /** Receives failures (a read that failed; the follower goes on and reads again at the next poll). */
+  onError?: (error: unknown) => void;
+}
+
+/** A running follower of one session. */
+export interface SessionFollower {
+  /** The session followed. */
+  readonly sessionId: string;
+  /** The `eventIndex` of the last event delivered (-1 before the first). */
+  readonly lastIndex: number;
+  /** Who drives the session now: its lease as stored (expired or not), when the driver has leases. */
+  lease(): Promise<SessionLease | undefined>;
+  /** Read the store now and resolve once every event stored so far has been delivered. */
+  catchUp(): Promise<void>;
+  /** Stop following; resolves once no more events will be delivered. */
+  close(): Promise<void>;
+}
+
+/** A driver's own live feed, as the PostgreSQL driver has it. */
+interface LiveFeed {
+  followSession(
+    sessionId: string,
+    onEvents: (events: SessionEvent[]) => void | Promise<void>,
+    options?: { afterIndex?: number; onError?: (error: unknown) => void },
+  ): Promise<{ close(): Promise<void> }>;
+}
+
+const DEFAULT_POLL_MS = 250;
+const FOLLOW_KEYS = ["onEvent", "afterIndex", "pollMs", "onError"];
+
+/** Check the options of `followSession`; throws {@link InvalidOptionsError} naming the bad one. */
+export function checkFollowOptions(options: FollowSessionOptions): void {
+  checkOptionKeys("followSession", options, FOLLOW_KEYS);
+  if (typeof options.onEvent !== "function") throw new InvalidOptionsError("followSession needs an onEvent function");
+  const { afterIndex, pollMs } = options;
+  if (afterIndex !== undefined && (!Number.isInteger(afterIndex) || afterIndex < -1)) {
+    throw new InvalidOptionsError(`followSession afterIndex must be an integer of at least -1, got ${JSON.stringify(afterIndex)}`);
+  }
+  if (pollMs !== undefined && (!Number.isFinite(pollMs) || pollMs < 10)) {
+    throw new InvalidOptionsError(`followSession pollMs must be a number of ms of at least 10, got ${JSON.stringify(pollMs)}`);
+  }
+}
+
+/** Start following `sessionId` in `driver` (options checked by the caller). */
+export async function followStoredSession(driver: SessionPersistDriver, sessionId: string, options: FollowSessionOptions): Promise<SessionFollower> {
+  const follower = new StoreFollower(driver, sessionId, options);
+  await follower.start();
+  return follower;
+}
+
+class StoreFollower implements SessionFollower {
+  lastIndex: number;
+  private closed = false;
+  private reading: Promise<void> | undefined;
+  private again = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private feed: { close(): Promise<void> } | undefined;
+  /** Deliveries in order, one at a time. */
+  private delivering: Promise<void> = Promise.resolve();
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly driver: SessionPersistDriver,
+    readonly sessionId: string,
+    private readonly options: FollowSessionOptions,
+  ) {
+    this.lastIndex = options.afterIndex ?? -1;
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  }
+
+  async start(): Promise<void> {
+    const live = this.driver as SessionPersistDriver & Partial<LiveFeed>;
+    let pollMs = this.pollMs;
+    if (typeof live.followSession === "function") {
+      this.feed = await live.followSession(this.sessionId, (events) => this.deliver(events), {
+        afterIndex: this.lastIndex,
+        onError: (error) => this.report(error),
+      });
+      pollMs *= 4;
+    }
+    const tick = () => {
+      if (this.closed) return;
+      this.timer = setTimeout(() => {
+        void this.read().finally(tick);
+      }, pollMs);
+      (this.timer as { unref?: () => void }).unref?.();
+    };
+    await this.read();
+    tick();
+  }
+
+  async lease(): Promise<SessionLease | undefined> {
+    const d = this.driver as SessionPersistDriver & Partial<SessionLeaseCapabilities>;
+    return typeof d.getLease === "function" ? d.getLease(this.sessionId) : undefined;
+  }
+
+  async catchUp(): Promise<void> {
+    await this.read();
+    await this.delivering;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.feed?.close().catch((error: unknown) => this.report(error));
+    await this.reading?.catch(() => undefined);
+    await this.delivering;
+  }
+
+  /** Read what follows the last delivered event; one read at a time, a request during one runs another after it. */
+  private read(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.reading) {
+      this.again = true;
+      return this.reading;
+    }
+    this.reading = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.readOnce();
+        } catch (error) {
+          this.report(error);
+        }
+      } while (this.again && !this.closed);
+    })().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async readOnce(): Promise<void> {
+    if (this.driver instanceof PersistDriver) {
+      // A driver on the kit: keyset pages right after the last delivered event.
+      let cursor: string | undefined = encodeEventCursor({ sessionId: this.sessionId, afterIndex: this.lastIndex });
+      while (cursor !== undefined && !this.closed) {
+        const page = await this.driver.listEvents({ sessionId: this.sessionId, cursor, limit: MAX_PAGE_LIMIT });
+        await this.deliver(page.items);
+        cursor = page.nextCursor;
+      }
+      return;
+    }
+    // Any other driver: the session's tail, widened until it reaches back to the last delivered event.
+    for (let limit = 100; ; limit *= 10) {
+      const tail = await listLatestEventsVia(this.driver, this.sessionId, Math.min(limit, 1_000_000));
+      const first = tail[0];
+      if (!first || first.eventIndex <= this.lastIndex + 1 || tail.length < limit || limit >= 1_000_000) {
+        await this.deliver(tail);
+        return;
+      }
+    }
+  }
+
+  /** Hand on the events that follow the last delivered one, in order; a gap asks for a read. */
+  private deliver(events: readonly SessionEvent[]): Promise<void> {
+    this.delivering = this.delivering.then(async () => {
+      for (const event of events) {
+        if (this.closed) return;
+        if (event.eventIndex <= this.lastIndex) continue;
+        if (event.eventIndex > this.lastIndex + 1) {
+          void this.read();
+          return;
+        }
+        this.lastIndex = event.eventIndex;
+        try {
+          await this.options.onEvent(event);
+        } catch (error) {
+          this.report(error);
+        }
+      }
+    });
+    return this.delivering;
+  }
+
+  private report(error: unknown): void {
+    try {
+      this.options.onError?.(error);
+    } catch {
+      // The listener's failure is its own.
+    }
+  }
+}

@@ -1,0 +1,262 @@
+import type { DurableAgentError } from "../errors.js";
+import type { SessionWritePort } from "../history/write-port.js";
+import { driverWritePort } from "../history/write-port.js";
+import { UnsupportedCapabilityError } from "../persist/errors.js";
+import type { SessionLease, SessionLeaseCapabilities } from "../persist/leases.js";
+import type { SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
+import { AbortedError } from "../transport/errors.js";
+import { SessionLeasedError, SessionLeaseLostError } from "./lease-errors.js";
+import type { LeasePolicy } from "./lease-options.js";
+import { holdSessionLock, sessionLockFreed } from "./web-locks.js";
+
+// One session handle's lease: taking it (at once or waiting), renewing it while the client
+// lives, noticing its loss, giving it up, and the write port that fences every write of the
+// session with its token. A handle whose client does not lease writes straight to the driver.
+
+/** Where a keeper stands. */
+export type LeaseState = "unleased" | "held" | "lost" | "released";
+
+const FIRST_BACKOFF_MS = 25;
+const MAX_BACKOFF_MS = 1_000;
+
+/** A driver with the lease capability, detected like every capability. */
+function leasing(driver: SessionPersistDriver): (SessionPersistDriver & SessionLeaseCapabilities) | undefined {
+  const d = driver as SessionPersistDriver & Partial<SessionLeaseCapabilities>;
+  return typeof d.acquireLease === "function" ? (d as SessionPersistDriver & SessionLeaseCapabilities) : undefined;
+}
+
+/** Whether the driver has session leases. */
+export function driverHasLeases(driver: SessionPersistDriver): boolean {
+  return leasing(driver) !== undefined;
+}
+
+/** Whether `error` is the store's refusal of a superseded lease (`LeaseLostError`). */
+function isStoreLeaseLost(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === "persist.lease_lost";
+}
+
+/** What a keeper needs from its client. */
+export interface LeaseKeeperOptions {
+  driver: SessionPersistDriver;
+  sessionId: string;
+  holder: string;
+  /** Called once when the lease is lost (the keeper has already stopped writing). */
+  onLost: (error: SessionLeaseLostError) => void;
+}
+
+/**
+ * The lease of one session handle. {@link LeaseKeeper.acquire} takes it; a timer renews it
+ * every `ttlMs / 3` (unref'd in Node, so it never keeps a process alive);
+ * {@link LeaseKeeper.check}, before each operation of the session, renews at once when the
+ * timer fell behind (the process was paused) and fails when the lease is lost.
+ */
+export class LeaseKeeper {
+  readonly sessionId: string;
+  readonly holder: string;
+  private readonly driver: SessionPersistDriver;
+  private readonly onLost: (error: SessionLeaseLostError) => void;
+  private stateNow: LeaseState = "unleased";
+  private declinedNow = false;
+  private leaseNow: SessionLease | undefined;
+  private lossNow: SessionLeaseLostError | undefined;
+  private ttlMs = 0;
+  /** Process clock of the last acquire or renewal that succeeded (staleness is judged by it, not by the store's clock). */
+  private renewedAt = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private renewing: Promise<void> | undefined;
+  private releaseLock: (() => void) | undefined;
+
+  constructor(options: LeaseKeeperOptions) {
+    this.driver = options.driver;
+    this.sessionId = options.sessionId;
+    this.holder = options.holder;
+    this.onLost = options.onLost;
+  }
+
+  /** Where the keeper stands. */
+  get state(): LeaseState {
+    return this.stateNow;
+  }
+
+  /** The lease held, if any. */
+  get lease(): SessionLease | undefined {
+    return this.stateNow === "held" ? this.leaseNow : undefined;
+  }
+
+  /** Whether a call asked for this handle to go unleased (`lease: false`) while it is unleased. */
+  get declined(): boolean {
+    return this.declinedNow && this.stateNow === "unleased";
+  }
+
+  /** Why the lease was lost, once it was. */
+  get loss(): SessionLeaseLostError | undefined {
+    return this.lossNow;
+  }
+
+  /**
+   * Take the lease per `policy`: at once, or waiting up to `policy.waitMs` (polling with
+   * backoff; in browsers also woken by Web Locks). A no-op when held already or when the
+   * policy is off. Rejects with `SessionLeasedError` (another holder kept it),
+   * `UnsupportedCapabilityError` (leasing asked for on a driver without it), `AbortedError`,
+   * or the loss when this handle's lease was lost.
+   */
+  async acquire(policy: LeasePolicy): Promise<void> {
+    if (this.stateNow === "lost") throw this.lossNow!;
+    if (this.stateNow === "held") return;
+    if (!policy.on) {
+      this.declinedNow = true;
+      return;
+    }
+    const driver = leasing(this.driver);
+    if (!driver) {
+      if (policy.explicit) throw new UnsupportedCapabilityError("acquireLease");
+      return;
+    }
+    const started = Date.now();
+    let backoff = FIRST_BACKOFF_MS;
+    for (;;) {
+      if (policy.signal?.aborted) throw new AbortedError(`Waiting for the lease on session "${this.sessionId}" was aborted`, { cause: policy.signal.reason });
+      const result = await driver.acquireLease(this.sessionId, this.holder, policy.ttlMs);
+      if (result.acquired) {
+        this.hold(result.lease, policy.ttlMs);
+        return;
+      }
+      const waited = Date.now() - started;
+      const left = policy.waitMs - waited;
+      if (left <= 0) throw new SessionLeasedError(result.heldBy, waited);
+      await this.pause(Math.min(backoff * (0.5 + Math.random()), left), policy.signal);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  /**
+   * Before an operation of the session: throws the loss when the lease was lost; renews at
+   * once when the last renewal is older than two thirds of the TTL (a paused process, a
+   * blocked event loop), so a holder that was taken over learns it before it acts.
+   */
+  async check(): Promise<void> {
+    if (this.stateNow === "lost") throw this.lossNow!;
+    if (this.stateNow !== "held") return;
+    if (Date.now() - this.renewedAt > (this.ttlMs * 2) / 3) await this.renew();
+    if ((this.stateNow as LeaseState) === "lost") throw this.lossNow!;
+  }
+
+  /** Give the lease up (it expires now, so a waiting client takes it at once); stops renewing. Never rejects. */
+  async release(): Promise<void> {
+    const lease = this.lease;
+    this.stop();
+    if (this.stateNow === "held") this.stateNow = "released";
+    if (!lease) return;
+    await this.renewing?.catch(() => undefined);
+    await leasing(this.driver)!.releaseLease(lease).catch(() => undefined);
+  }
+
+  /** Mark the lease lost (once); returns the typed loss. */
+  markLost(cause: unknown): SessionLeaseLostError {
+    if (this.lossNow) return this.lossNow;
+    this.lossNow = cause instanceof SessionLeaseLostError ? cause : new SessionLeaseLostError(this.sessionId, this.holder, cause);
+    this.stateNow = "lost";
+    this.stop();
+    try {
+      this.onLost(this.lossNow);
+    } catch {
+      // The listener's failure is its own.
+    }
+    return this.lossNow;
+  }
+
+  /**
+   * The port the session's writes go through: fenced by the lease's token while leased,
+   * refused once the lease is lost or released, the driver's own methods while unleased.
+   */
+  writePort(): SessionWritePort {
+    const direct = driverWritePort(this.driver);
+    return {
+      insertEvents: async (sessionId: string, events: readonly SessionEvent[]) => {
+        if (this.stateNow === "unleased") return direct.insertEvents(sessionId, events);
+        return this.fenced(() => leasing(this.driver)!.insertEventsFenced(this.fence(), events));
+      },
+      updateSession: async (record: SessionRecord) => {
+        if (this.stateNow === "unleased") return direct.updateSession(record);
+        return this.fenced(() => leasing(this.driver)!.updateSessionFenced(this.fence(), record));
+      },
+      refusal: (error: unknown): DurableAgentError | undefined => {
+        if (error instanceof SessionLeaseLostError) return error;
+        if (isStoreLeaseLost(error)) return this.markLost(error);
+        return undefined;
+      },
+    };
+  }
+
+  /** Run a fenced write; the store's refusal becomes this handle's loss. */
+  private async fenced(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      throw isStoreLeaseLost(error) ? this.markLost(error) : error;
+    }
+  }
+
+  /** The lease to fence a write with; throws the loss when there is none to write under. */
+  private fence(): SessionLease {
+    if (this.stateNow === "held") return this.leaseNow!;
+    if (this.stateNow === "lost") throw this.lossNow!;
+    throw new SessionLeaseLostError(this.sessionId, this.holder, "the lease was released (the session was closed or its client disposed)");
+  }
+
+  private hold(lease: SessionLease, ttlMs: number): void {
+    this.leaseNow = lease;
+    this.ttlMs = ttlMs;
+    this.renewedAt = Date.now();
+    this.stateNow = "held";
+    this.releaseLock ??= holdSessionLock(this.sessionId);
+    this.schedule(ttlMs / 3);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.renew(), delayMs);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Renew now (one renewal at a time). A refusal by the store is a loss; another failure is retried until the lease would have expired. */
+  private renew(): Promise<void> {
+    this.renewing ??= (async () => {
+      const lease = this.leaseNow;
+      if (this.stateNow !== "held" || !lease) return;
+      const startedAt = Date.now();
+      try {
+        const renewed = await leasing(this.driver)!.renewLease(lease, this.ttlMs);
+        if (this.stateNow !== "held") return;
+        this.leaseNow = renewed;
+        this.renewedAt = startedAt;
+        this.schedule(this.ttlMs / 3);
+      } catch (error) {
+        if (this.stateNow !== "held") return;
+        if (isStoreLeaseLost(error) || Date.now() - this.renewedAt >= this.ttlMs) this.markLost(error);
+        else this.schedule(Math.max(10, this.ttlMs / 10));
+      }
+    })().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.releaseLock?.();
+    this.releaseLock = undefined;
+  }
+
+  /** Wait `ms`, or less when a Web Lock holder lets the session go; rejects on abort. */
+  private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      await Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms)), sessionLockFreed(this.sessionId, stop.signal)]);
+    } finally {
+      stop.abort();
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+}
