@@ -6,6 +6,9 @@ import type { ResolvedOptions } from "./options.js";
 import { eventParams, payloadJson, rowToEvent, rowToSession, sessionParams, type EventRow } from "./rows.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
+import { SQLiteAgentState } from "./agent-state.js";
+import type { AgentStateFileInfo } from "../../src/persist/agent-state.js";
+import type { AgentStateWrite } from "../../src/persist/backend.js";
 
 /** Thrown inside a batch transaction to roll it back, carrying what refused the batch. */
 class Refused {
@@ -22,6 +25,7 @@ export class SQLiteBackend implements PersistBackend {
   readonly #s: Statements;
   readonly #insertBatch: (events: readonly SessionEvent[], payloads: readonly string[]) => void;
   readonly #deleteAll: (id: string) => void;
+  readonly #agentState: SQLiteAgentState;
 
   /**
    * Open the database, create or migrate its tables, and prepare every statement.
@@ -30,9 +34,11 @@ export class SQLiteBackend implements PersistBackend {
   constructor(options: ResolvedOptions) {
     const { db, owned } = openDatabase(options);
     let s: Statements;
+    let agentState: SQLiteAgentState;
     try {
       migrate(db, options.names);
       s = prepareStatements(db, options.names);
+      agentState = new SQLiteAgentState(db, options.names.prefix);
     } catch (error) {
       if (owned) db.close();
       throw error;
@@ -40,6 +46,7 @@ export class SQLiteBackend implements PersistBackend {
     this.#db = db;
     this.#owned = owned;
     this.#s = s;
+    this.#agentState = agentState;
     // IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a batch
     // never fails half-way because another connection wrote since it started reading.
     const batch = db.transaction((events: readonly SessionEvent[], payloads: readonly string[]) => {
@@ -54,6 +61,7 @@ export class SQLiteBackend implements PersistBackend {
     const remove = db.transaction((id: string) => {
       s.deleteEvents.run(id);
       s.deleteSession.run(id);
+      agentState.deleteSession(id);
     });
     this.#deleteAll = (id) => remove.immediate(id);
   }
@@ -116,6 +124,26 @@ export class SQLiteBackend implements PersistBackend {
   /** Both deletes in one `BEGIN IMMEDIATE` transaction. */
   deleteSession(id: string): void {
     this.#deleteAll(id);
+  }
+
+  /** The size check and the write in one `BEGIN IMMEDIATE` transaction (see drivers/sqlite/agent-state.ts). */
+  appendAgentState(write: AgentStateWrite): number | undefined {
+    return this.#agentState.append(write);
+  }
+
+  /** The file's chunks in one read transaction, concatenated. */
+  readAgentState(sessionId: string, path: string): Uint8Array | undefined {
+    return this.#agentState.read(sessionId, path);
+  }
+
+  /** One read along the files' primary key. */
+  listAgentState(sessionId: string): AgentStateFileInfo[] {
+    return this.#agentState.list(sessionId);
+  }
+
+  /** One file or all of the session's, in one transaction. */
+  deleteAgentState(sessionId: string, path: string | undefined): void {
+    this.#agentState.delete(sessionId, path);
   }
 
   /** Close the file, unless it was handed in through `database` (its owner closes it). */
