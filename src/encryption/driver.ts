@@ -120,24 +120,26 @@ export function encryptedPersistDriver(driver: SessionPersistDriver, options: En
   };
 
   /**
-   * Insert encrypted events; when the store reports a different event under one of their
-   * ids, try the older keys: an event stored before a rotation encrypts to the same bytes
-   * under its old key, so storing it again stays the no-op it is without encryption.
+   * Insert encrypted events; when the store reports a different event under one of their ids,
+   * that event is tried under the older keys, one after the other: an event stored before a
+   * rotation encrypts to the same bytes under its old key, so storing it again stays the no-op
+   * it is without encryption. The other events of the batch stay under the writing key.
    */
   const insertSealed = async (events: readonly SessionEvent[], write: (sealed: SessionEvent[]) => Promise<void>): Promise<void> => {
-    try {
-      await write(await Promise.all(events.map((event) => encryptEvent(event))));
-    } catch (error) {
-      if (!(error instanceof EventConflictError) || error.reason !== "id") throw error;
-      for (const keyId of keyring.ids.slice(1)) {
-        try {
-          await write(await Promise.all(events.map((event) => encryptEvent(event, keyId))));
-          return;
-        } catch (retry) {
-          if (!(retry instanceof EventConflictError) || retry.reason !== "id") throw retry;
-        }
+    const keyOf = new Map<string, number>();
+    let firstConflict: EventConflictError | undefined;
+    for (;;) {
+      const sealed = await Promise.all(events.map((event) => encryptEvent(event, keyring.ids[keyOf.get(event.id) ?? 0])));
+      try {
+        await write(sealed);
+        return;
+      } catch (error) {
+        if (!(error instanceof EventConflictError) || error.reason !== "id") throw error;
+        firstConflict ??= error;
+        const next = (keyOf.get(error.eventId) ?? 0) + 1;
+        if (next >= keyring.ids.length || !events.some((event) => event.id === error.eventId)) throw firstConflict;
+        keyOf.set(error.eventId, next);
       }
-      throw error;
     }
   };
 

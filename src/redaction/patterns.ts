@@ -50,10 +50,12 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   { kind: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/gu },
   // The password of `scheme://user:password@host`; the user name stays.
   { kind: "url_password", pattern: /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)[^\s/?#@]+(?=@)/giu },
-  { kind: "bearer_token", pattern: /(?<=\bbearer\s+)[A-Za-z0-9._~+/-]+=*/giu },
-  // Any other credential of an Authorization header: `Basic ...`, `token ...`, a bare value.
+  // A token after "Bearer" anywhere: at least 8 characters with a digit, so prose ("a bearer of
+  // news") is left alone. Inside an Authorization header any value is taken (next pattern).
+  { kind: "bearer_token", pattern: /(?<=\bbearer\s+)(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{8,}=*/giu },
+  // The credential of an Authorization header, after its scheme (Bearer, Basic, token...) if any.
   {
     kind: "authorization",
-    pattern: /(?<=\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?!bearer\s)(?:(?:basic|token|digest|negotiate)\s+)?[^\s"',;]+/giu,
+    pattern: /(?<=\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token|digest|negotiate)\s+)?)(?!(?:bearer|basic|token|digest|negotiate)\s)[^\s"',;]+/giu,
   },
 ];

@@ -1,0 +1,189 @@
+import { describe, expect, it } from "vitest";
+import { SQLiteSessionStore } from "../../drivers/sqlite.js";
+import { SessionRecorder } from "../../src/history/recorder.js";
+import {
+  InMemorySessionPersistDriver,
+  InvalidOptionsError,
+  isWithheldEnvelope,
+  redactingSessionStore,
+  redactSecrets,
+  RedactionFailedError,
+  SandboxAgent,
+  SessionStoreRedactionError,
+  type JsonRpcEnvelope,
+  type SessionEvent,
+} from "../../src/index.js";
+
+// Secrets as they appear in the wild (made up, of the right shapes). Each is listed with the
+// kind the built-in patterns report and the text that must stay beside it.
+export const PLANTED = {
+  anthropic: "sk-ant-api03-Zq7xT1mN4bV8cR2pL6wK9yH3jF5dS0aG-QeWrTyUiOpAsDfGhJkL_zx12cv34bn56AA",
+  openai: "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9oPq",
+  openaiLegacy: "sk-4fJ8kL2mN6pQ9rS3tU7vW1xY5zA8bC2dE6fG9hJ3kL7m",
+  awsAccess: "AKIAIOSFODNN7EXAMPLE",
+  awsSecret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  github: "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+  githubPat: "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ",
+  slack: "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+  google: "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
+  jwt: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+  bearer: "opaqueToken.1234567890abcdef",
+  basic: "dXNlcjpwYXNzd29yZA==",
+  urlPassword: "hunter2-pw",
+  pem: "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq98sdf0AbCdEfGhIjKlMnOpQrStUvWxYz\n-----END RSA PRIVATE KEY-----",
+} as const;
+
+/** A text holding every planted secret with its usual label. */
+export function textWithSecrets(): string {
+  const p = PLANTED;
+  return [
+    `anthropic ${p.anthropic}`,
+    `openai=${p.openai} legacy ${p.openaiLegacy}`,
+    `aws_access_key_id=${p.awsAccess}`,
+    `aws_secret_access_key = ${p.awsSecret}`,
+    `github ${p.github} and ${p.githubPat}`,
+    `slack ${p.slack}`,
+    `google ${p.google}`,
+    `jwt ${p.jwt}`,
+    `curl -H "Authorization: Bearer ${p.bearer}" https://api.example`,
+    `Authorization: Basic ${p.basic}`,
+    `postgres://app:${p.urlPassword}@db.internal:5432/app`,
+    p.pem,
+  ].join("\n");
+}
+
+const redact = redactSecrets();
+
+describe("redactSecrets", () => {
+  it("replaces every built-in kind, keeps the labels around them and the text between", () => {
+    const out = redact(textWithSecrets());
+    for (const [name, secret] of Object.entries(PLANTED)) expect(out, name).not.toContain(secret);
+    for (const kind of ["anthropic_key", "openai_key", "aws_access_key", "aws_secret_key", "github_token", "slack_token", "google_api_key", "jwt", "bearer_token", "authorization", "url_password", "private_key"]) {
+      expect(out).toContain(`[REDACTED:${kind}]`);
+    }
+    expect(out).toContain("aws_secret_access_key = [REDACTED:aws_secret_key]");
+    expect(out).toContain('"Authorization: Bearer [REDACTED:bearer_token]"');
+    expect(out).toContain("Authorization: Basic [REDACTED:authorization]");
+    expect(out).toContain("postgres://app:[REDACTED:url_password]@db.internal:5432/app");
+    expect(out).toContain(`anthropic [REDACTED:anthropic_key]\nopenai=[REDACTED:openai_key] legacy [REDACTED:openai_key]`);
+  });
+
+  it("leaves ordinary text alone", () => {
+    const text = "ask the task-ant-colony skeleton about AKIA codes, https://example.com/a:b@c, a Bearer of news, sk-short, eyJ alone";
+    expect(redact(text)).toBe(text);
+  });
+
+  it("walks every string of a JSON value, copies only what changed, never mutates, keeps keys unless asked", () => {
+    const shared = { untouched: ["a", 1, null, true] };
+    const value = { [PLANTED.github]: "key as key", list: [{ t: `x ${PLANTED.slack}` }], shared, n: 3 };
+    const frozen = structuredClone(value);
+    const out = redact(value);
+    expect(value).toEqual(frozen);
+    expect(out.shared).toBe(shared);
+    expect(out.list[0]!.t).toBe("x [REDACTED:slack_token]");
+    expect(Object.keys(out)).toContain(PLANTED.github);
+    const withKeys = redactSecrets({ keys: true })(value);
+    expect(Object.keys(withKeys)).toContain("[REDACTED:github_token]");
+    const plain = { a: "nothing here", b: [1, 2] };
+    expect(redact(plain)).toBe(plain);
+  });
+
+  it("takes extra patterns (with or without the g flag), a custom replacement, and can leave the built-ins out", () => {
+    const seen: string[] = [];
+    const custom = redactSecrets({
+      extra: [/\bACME-[0-9a-f]{8}\b/, { kind: "custom", pattern: /\bemployee #\d+/g }],
+      replace: (match, kind) => {
+        seen.push(kind);
+        return `<${kind}:${match.length}>`;
+      },
+    });
+    expect(custom(`ACME-0123abcd and ACME-deadbeef, employee #42, ${PLANTED.google}`)).toBe("<custom:13> and <custom:13>, <custom:12>, <google_api_key:39>");
+    expect(seen).toEqual(["custom", "custom", "custom", "google_api_key"]);
+    expect(redactSecrets({ builtins: false, extra: [/x/] })(PLANTED.github)).toBe(PLANTED.github);
+  });
+
+  it("keeps text well-formed when a pattern cuts a surrogate pair", () => {
+    const out = redactSecrets({ builtins: false, extra: [/\ud83d/] })("a \ud83d\ude00 b");
+    expect(out.isWellFormed()).toBe(true);
+    expect(out).toBe("a [REDACTED:custom]\ufffd b");
+  });
+});
+
+describe("the recorder's redact hook", () => {
+  const prompt = (text: string): JsonRpcEnvelope => ({ jsonrpc: "2.0", id: 7, method: "session/prompt", params: { sessionId: "a", prompt: [{ type: "text", text }] } }) as JsonRpcEnvelope;
+
+  it("stores the redacted envelope while listeners get the original; jsonrpc, id and method stay", async () => {
+    const driver = new InMemorySessionPersistDriver();
+    const seen: SessionEvent[] = [];
+    const sneaky = (payload: JsonRpcEnvelope) => ({ ...redact(payload), id: "changed", method: "changed/too" }) as JsonRpcEnvelope;
+    const recorder = new SessionRecorder("s", { driver, onEvent: (e) => seen.push(e), redact: sneaky });
+    await recorder.ready();
+    recorder.record({ connectionId: "c", sender: "client", payload: prompt(`use ${PLANTED.anthropic}`) });
+    await recorder.flush();
+    expect(JSON.stringify(seen[0]!.payload)).toContain(PLANTED.anthropic);
+    const [stored] = (await driver.listEvents({ sessionId: "s" })).items;
+    expect(stored!.payload).toEqual(prompt("use [REDACTED:anthropic_key]"));
+    expect(stored!.id).toBe(seen[0]!.id);
+  });
+
+  it("a hook that throws: the content is withheld, never stored in clear, and a RedactionFailedError is reported", async () => {
+    const driver = new InMemorySessionPersistDriver();
+    const failures: RedactionFailedError[] = [];
+    const recorder = new SessionRecorder("s", {
+      driver,
+      redact: (payload) => {
+        if (JSON.stringify(payload).includes("boom")) throw new Error("redactor broke");
+        return payload;
+      },
+      onRedactionError: (error) => failures.push(error),
+    });
+    await recorder.ready();
+    recorder.record({ connectionId: "c", sender: "client", payload: prompt(`boom ${PLANTED.github}`) });
+    recorder.record({ connectionId: "c", sender: "agent", payload: { jsonrpc: "2.0", id: 7, result: { text: "boom" } } as JsonRpcEnvelope });
+    recorder.record({ connectionId: "c", sender: "agent", payload: { jsonrpc: "2.0", id: 8, error: { code: -32000, message: "boom" } } as JsonRpcEnvelope });
+    recorder.record({ connectionId: "c", sender: "agent", payload: { jsonrpc: "2.0", id: 9, result: { fine: true } } as JsonRpcEnvelope });
+    await recorder.flush();
+    const stored = (await driver.listEvents({ sessionId: "s" })).items;
+    expect(stored.map((e) => e.eventIndex)).toEqual([0, 1, 2, 3]);
+    expect(JSON.stringify(stored)).not.toContain("boom");
+    expect(stored.map((e) => isWithheldEnvelope(e.payload))).toEqual([true, true, true, false]);
+    expect(stored[0]!.payload).toMatchObject({ jsonrpc: "2.0", id: 7, method: "session/prompt" });
+    expect(stored[1]!.payload).toMatchObject({ id: 7, result: {} });
+    expect(stored[2]!.payload).toMatchObject({ id: 8, error: { code: -32000 } });
+    expect(failures.map((f) => [f.code, f.eventIndex])).toEqual([["redaction.failed", 0], ["redaction.failed", 1], ["redaction.failed", 2]]);
+    expect(failures[0]!.message).toContain("withheld");
+  });
+
+  it("connect refuses a redact option that is not a function", () => {
+    expect(() => new SandboxAgent({ baseUrl: "http://127.0.0.1:1", redact: "yes" as never })).toThrow(InvalidOptionsError);
+    expect(() => new SandboxAgent({ baseUrl: "http://127.0.0.1:1", redcat: redact } as never)).toThrow(/did you mean "redact"/);
+  });
+});
+
+describe("redactingSessionStore", () => {
+  const key = { projectKey: "p", sessionId: "s" };
+
+  it("stores appended entries redacted, structural fields as given; reads and listings pass through", async () => {
+    const inner = new SQLiteSessionStore({ filename: ":memory:" });
+    const store = redactingSessionStore(inner, (entry) => redact(entry));
+    const entry = { type: "user", uuid: "22222222-2222-4222-8222-222222222222", timestamp: "2026-11-30T10:00:00.000Z", message: { role: "user", content: `key ${PLANTED.openai}` } };
+    await store.append(key, [entry]);
+    expect(entry.message.content).toContain(PLANTED.openai);
+    expect(await store.load(key)).toEqual([{ ...entry, message: { role: "user", content: "key [REDACTED:openai_key]" } }]);
+    expect((await store.listSessions!("p")).map((s) => s.sessionId)).toEqual(["s"]);
+    expect(typeof store.listSessionSummaries).toBe("function");
+    expect(JSON.stringify(await store.listSessionSummaries!("p"))).not.toContain(PLANTED.openai);
+    await store.close!();
+  });
+
+  it("a hook that throws stores nothing of the batch and rejects with SessionStoreRedactionError", async () => {
+    const inner = new SQLiteSessionStore({ filename: ":memory:" });
+    const store = redactingSessionStore(inner, (entry) => {
+      if (entry.type === "bad") throw new Error("nope");
+      return entry;
+    });
+    await expect(store.append(key, [{ type: "user", uuid: "33333333-3333-4333-8333-333333333333" }, { type: "bad" }])).rejects.toBeInstanceOf(SessionStoreRedactionError);
+    expect(await inner.load(key)).toBeNull();
+    await inner.close();
+  });
+});
