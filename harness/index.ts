@@ -30,6 +30,8 @@ export {
   writeScriptedAgentConfig,
   type ScriptedAgentConfig,
 } from "./scripted-agent/config.js";
+export { scriptedAgentState } from "./scripted-agent/agent-state.js";
+export { scriptedSessionFile } from "./scripted-agent/transcript.js";
 export { RawAcp, type RawPostResult, type RawSse, type SseMessage } from "./raw-acp.js";
 export { startAcpServer, type AcpServerHandle, type StartAcpServerOptions } from "./acp-server.js";
 export { startPostgres, type PostgresServer, type StartPostgresOptions } from "./postgres-server.js";

@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeAgentLauncher, type AgentLaunchMode } from "./agent-launcher.js";
-import { makeClaudeSandbox, writeClaudeEnvFile, writeClaudeLauncher, type ClaudeSandbox } from "./claude/agent.js";
+import { makeClaudeSandbox, wipeClaudeSandbox, writeClaudeEnvFile, writeClaudeLauncher, type ClaudeSandbox } from "./claude/agent.js";
 import { SANDBOX_AGENT_BIN } from "./paths.js";
 import { findPids, signalPids, waitStopped } from "./process-freeze.js";
 import { signalGroup, trackDir, trackGroup, untrackDir, untrackGroup } from "./process-group.js";
@@ -91,6 +91,13 @@ export interface RuntimeHandle {
   kill(): Promise<void>;
   /** Kills (if running) and starts the runtime again on the same port and dirs; resolves when healthy. */
   restart(): Promise<void>;
+  /**
+   * The sandbox is lost and replaced by a new one: kills the runtime, empties every agent's
+   * state (the scripted agent's `agentStateDir`, Claude Code's config dir and home; the
+   * workspace stays so a session's `cwd` exists), and starts the runtime again on the same
+   * port, as a fresh sandbox with the same layout would be. Resolves when healthy.
+   */
+  restartOnNewSandbox(): Promise<void>;
   /** Thaws if frozen, SIGTERM, then SIGKILL after the grace period, then removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -316,6 +323,15 @@ class Runtime implements RuntimeHandle {
   async restart(): Promise<void> {
     if (this.stopping !== undefined) throw new Error("restart() after stop()");
     await this.kill();
+    await this.start();
+  }
+
+  async restartOnNewSandbox(): Promise<void> {
+    if (this.stopping !== undefined) throw new Error("restartOnNewSandbox() after stop()");
+    await this.kill();
+    rmSync(this.agentStateDir, { recursive: true, force: true });
+    mkdirSync(this.agentStateDir, { recursive: true });
+    if (this.claudeSandbox) wipeClaudeSandbox(this.claudeSandbox);
     await this.start();
   }
 

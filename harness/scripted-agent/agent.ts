@@ -20,8 +20,9 @@ export interface ScriptedAgentOptions {
   /** Advertise `agentCapabilities.loadSession` and serve `session/load`. Default false. */
   loadSession?: boolean;
   /**
-   * Directory where each session's transcript is saved after every change (one JSON file per
-   * session), so `session/load` works in a later agent process. Required when `loadSession` is true.
+   * Directory where each session's transcript is kept, appended to on every change (one JSONL
+   * file per session, `sessions/<id>.jsonl`), so `session/load` works in a later agent process
+   * and fails in one started on an empty directory. Required when `loadSession` is true.
    */
   stateDir?: string;
   /** Offer the modes `ask` (current) and `code` on new sessions. Default true. */
@@ -107,8 +108,13 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
   const onCrash = options.onCrash ?? (() => process.exit(1));
   const sessions = new Map<string, LiveSession>();
 
-  const save = (s: LiveSession): void => {
-    store?.write({ sessionId: s.id, cwd: s.cwd, modeId: s.modeId, entries: s.entries });
+  const addEntry = (s: LiveSession, entry: TranscriptEntry): void => {
+    s.entries.push(entry);
+    store?.addEntry(s.id, entry);
+  };
+  const setMode = (s: LiveSession, modeId: string): void => {
+    s.modeId = modeId;
+    store?.setMode(s.id, modeId);
   };
   const modeState = (s: LiveSession): SessionModeState | undefined =>
     s.modeId === null
@@ -150,7 +156,7 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
         cancel: new AbortController(),
       };
       sessions.set(s.id, s);
-      save(s);
+      store?.create(s.id, s.cwd, s.modeId);
       return { sessionId: s.id, modes: modeState(s) ?? null, configOptions: configOptions(s) };
     })
     .onRequest(methods.agent.session.load, async ({ params, client }) => {
@@ -191,8 +197,7 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
       if (s.modeId === null || !(SCRIPTED_MODES as readonly string[]).includes(params.modeId)) {
         throw RequestError.invalidParams({ modeId: params.modeId }, "unknown mode");
       }
-      s.modeId = params.modeId;
-      save(s);
+      setMode(s, params.modeId);
       return {};
     })
     .onNotification(methods.agent.session.cancel, ({ params }) => {
@@ -202,8 +207,7 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
       const s = live(params.sessionId);
       const stats = promptStats(params.prompt);
       const priorTurns = s.entries.filter((e) => e.role === "user").length;
-      s.entries.push({ role: "user", text: stats.fullText });
-      save(s);
+      addEntry(s, { role: "user", text: stats.fullText });
       s.cancel = new AbortController();
       const aborted = AbortSignal.any([signal, s.cancel.signal]);
 
@@ -213,10 +217,7 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
         await update(client, s.id, { sessionUpdate: "agent_message_chunk", content: { type: "text", text } });
       };
       const finish = (stopReason: PromptResponse["stopReason"]): PromptResponse => {
-        if (reply !== "") {
-          s.entries.push({ role: "agent", text: reply });
-          save(s);
-        }
+        if (reply !== "") addEntry(s, { role: "agent", text: reply });
         return { stopReason };
       };
 
@@ -236,8 +237,7 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
       }
 
       if (cmd.switchMode !== undefined && s.modeId !== null && (SCRIPTED_MODES as readonly string[]).includes(cmd.switchMode)) {
-        s.modeId = cmd.switchMode;
-        save(s);
+        setMode(s, cmd.switchMode);
         await update(client, s.id, { sessionUpdate: "current_mode_update", currentModeId: s.modeId });
       }
       const parts: string[] = [];

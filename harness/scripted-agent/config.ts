@@ -10,7 +10,7 @@ export const SCRIPTED_AGENT_CONFIG_ENV = "SCRIPTED_AGENT_CONFIG";
 export interface ScriptedAgentConfig {
   /** Advertise `agentCapabilities.loadSession` and serve `session/load`. */
   loadSession: boolean;
-  /** Directory where session transcripts are kept (one JSON file per session). */
+  /** Directory where session transcripts are kept (one append-only JSONL file per session). */
   stateDir: string;
 }
 
