@@ -1,7 +1,9 @@
 import type Database from "better-sqlite3";
 import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
+import type { LeaseAcquireResult, SessionLease } from "../../src/persist/leases.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { openDatabase } from "./connection.js";
+import { SQLiteLeases } from "./leases.js";
 import type { ResolvedOptions } from "./options.js";
 import { eventParams, payloadJson, rowToEvent, rowToSession, sessionParams, type EventRow } from "./rows.js";
 import { migrate } from "./schema.js";
@@ -26,6 +28,7 @@ export class SQLiteBackend implements PersistBackend {
   readonly #insertBatch: (events: readonly SessionEvent[], payloads: readonly string[]) => void;
   readonly #deleteAll: (id: string) => void;
   readonly #agentState: SQLiteAgentState;
+  readonly #leases: SQLiteLeases;
 
   /**
    * Open the database, create or migrate its tables, and prepare every statement.
@@ -35,10 +38,12 @@ export class SQLiteBackend implements PersistBackend {
     const { db, owned } = openDatabase(options);
     let s: Statements;
     let agentState: SQLiteAgentState;
+    let leases: SQLiteLeases;
     try {
       migrate(db, options.names);
       s = prepareStatements(db, options.names);
       agentState = new SQLiteAgentState(db, options.names.prefix);
+      leases = new SQLiteLeases(db, options.names.prefix);
     } catch (error) {
       if (owned) db.close();
       throw error;
@@ -47,6 +52,7 @@ export class SQLiteBackend implements PersistBackend {
     this.#owned = owned;
     this.#s = s;
     this.#agentState = agentState;
+    this.#leases = leases;
     // IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a batch
     // never fails half-way because another connection wrote since it started reading.
     const batch = db.transaction((events: readonly SessionEvent[], payloads: readonly string[]) => {
@@ -124,6 +130,36 @@ export class SQLiteBackend implements PersistBackend {
   /** Both deletes in one `BEGIN IMMEDIATE` transaction. */
   deleteSession(id: string): void {
     this.#deleteAll(id);
+  }
+
+  /** Read, decide and write the lease row in one `BEGIN IMMEDIATE` transaction (see drivers/sqlite/leases.ts). */
+  acquireLease(sessionId: string, holder: string, ttlMs: number): LeaseAcquireResult {
+    return this.#leases.acquire(sessionId, holder, ttlMs);
+  }
+
+  /** Extend the lease while its token is current, in one transaction. */
+  renewLease(lease: SessionLease, ttlMs: number): SessionLease {
+    return this.#leases.renew(lease, ttlMs);
+  }
+
+  /** Expire the lease while its token is current, in one transaction. */
+  releaseLease(lease: SessionLease): void {
+    this.#leases.release(lease);
+  }
+
+  /** One read by primary key. */
+  readLease(sessionId: string): SessionLease | undefined {
+    return this.#leases.read(sessionId);
+  }
+
+  /** The token check and the insert in one `BEGIN IMMEDIATE` transaction. */
+  insertEventsFenced(lease: SessionLease, events: readonly SessionEvent[]): readonly EventClash[] | undefined {
+    return this.#leases.fenced(lease, () => this.insertEvents(lease.sessionId, events));
+  }
+
+  /** The token check and the upsert in one `BEGIN IMMEDIATE` transaction. */
+  writeSessionFenced(lease: SessionLease, record: SessionRecord): void {
+    this.#leases.fenced(lease, () => this.writeSession(record));
   }
 
   /** The size check and the write in one `BEGIN IMMEDIATE` transaction (see drivers/sqlite/agent-state.ts). */

@@ -36,10 +36,15 @@ describe("SQLiteSessionStore schema", () => {
     const db = new Database(filename, { readonly: true });
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'app_%' ORDER BY name").pluck().all();
     expect(tables).toEqual([
+      "app_agent_state_chunks",
+      "app_agent_state_files",
+      "app_agent_state_schema_version",
       "app_claude_entries",
       "app_claude_schema_version",
       "app_claude_transcripts",
       "app_events",
+      "app_lease_schema_version",
+      "app_leases",
       "app_schema_version",
       "app_sessions",
     ]);

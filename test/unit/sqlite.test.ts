@@ -245,10 +245,20 @@ describe("SQLiteSessionPersistDriver: sharing a file", () => {
       .map((r) => (r as { name: string }).name);
     db.close();
     expect(tables).toEqual([
+      "app_a_agent_state_chunks",
+      "app_a_agent_state_files",
+      "app_a_agent_state_schema_version",
       "app_a_events",
+      "app_a_lease_schema_version",
+      "app_a_leases",
       "app_a_schema_version",
       "app_a_sessions",
+      "app_b_agent_state_chunks",
+      "app_b_agent_state_files",
+      "app_b_agent_state_schema_version",
       "app_b_events",
+      "app_b_lease_schema_version",
+      "app_b_leases",
       "app_b_schema_version",
       "app_b_sessions",
     ]);
