@@ -1,9 +1,11 @@
-import type { Pool, QueryResult } from "pg";
+import type { Pool, PoolClient, QueryResult } from "pg";
 import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
 import type { ValidationIssue } from "../../src/persist/errors.js";
+import type { LeaseAcquireResult, SessionLease } from "../../src/persist/leases.js";
 import type { ListEventsRequest, ListPage, SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { openPool } from "./connection.js";
 import { asValidationError, isUniqueViolation } from "./errors.js";
+import { PostgresLeases } from "./leases.js";
 import { followSession, type FollowSessionOptions, type SessionFollower } from "./live.js";
 import type { TableNames } from "./names.js";
 import type { ResolvedOptions } from "./options.js";
@@ -11,6 +13,9 @@ import { eventParams, rowToEvent, rowToSession, sessionParams, type EventRow, ty
 import { migrate } from "./schema.js";
 import { buildStatements, channelOf, type Statement, type Statements } from "./statements.js";
 import { unstorableText } from "./text.js";
+import { PostgresAgentState } from "./agent-state.js";
+import type { AgentStateFileInfo } from "../../src/persist/agent-state.js";
+import type { AgentStateWrite } from "../../src/persist/backend.js";
 
 /**
  * PostgreSQL storage through a pg pool: each primitive is one named prepared statement, run
@@ -25,6 +30,8 @@ export class PostgresBackend implements PersistBackend {
   readonly #notify: boolean;
   readonly #followers = new Set<SessionFollower>();
   #migrated: Promise<void> | undefined;
+  readonly #agentState: PostgresAgentState;
+  readonly #leases: PostgresLeases;
 
   /** Nothing is connected yet: the first call connects and migrates. */
   constructor(options: ResolvedOptions) {
@@ -35,6 +42,8 @@ export class PostgresBackend implements PersistBackend {
     this.#notify = options.notify;
     this.#channel = channelOf(options.names);
     this.#sql = buildStatements(options.names, options.notify);
+    this.#agentState = new PostgresAgentState(pool, options.names);
+    this.#leases = new PostgresLeases(pool, options.names);
   }
 
   /** One read by primary key. */
@@ -45,12 +54,12 @@ export class PostgresBackend implements PersistBackend {
 
   /** One `INSERT ... ON CONFLICT (id) DO UPDATE`. */
   async writeSession(record: SessionRecord): Promise<void> {
-    await this.#writeRecord(this.#sql.writeSession, record);
+    await this.#writeRecord(this.#sql.writeSession, record, this.#pool);
   }
 
   /** One `INSERT ... ON CONFLICT (id) DO NOTHING`: of any number of app servers racing on one id, one stores. */
   async insertSession(record: SessionRecord): Promise<boolean> {
-    return (await this.#writeRecord(this.#sql.insertSession, record)) === 1;
+    return (await this.#writeRecord(this.#sql.insertSession, record, this.#pool)) === 1;
   }
 
   /** A keyset read along `<prefix>sessions_order`; ids in the "C" collation, so code-point order. */
@@ -80,39 +89,102 @@ export class PostgresBackend implements PersistBackend {
    * a refusal is explained by two reads.
    */
   async insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    const refused = await this.#insertRows(this.#pool, sessionId, events);
+    return refused === undefined ? undefined : this.#clashes(sessionId, refused);
+  }
+
+  /** Insert the events on `on` (the pool, or a client in a transaction): `undefined` when stored, else the events to explain. */
+  async #insertRows(on: Pool | PoolClient, sessionId: string, events: readonly SessionEvent[]): Promise<readonly SessionEvent[] | undefined> {
     if (events.length === 1) {
       const event = events[0] as SessionEvent;
       const values = eventParams(event);
       if (this.#notify) values.push(this.#channel);
       let inserted: number | null;
       try {
-        inserted = (await this.#query(this.#sql.insertEvent, values)).rowCount;
+        inserted = (await this.#query(this.#sql.insertEvent, values, on)).rowCount;
       } catch (error) {
         throw asValidationError(error, "session event", "event.payload");
       }
-      return inserted === 1 ? undefined : this.#clashes(sessionId, events);
+      return inserted === 1 ? undefined : events;
     }
     // Ascending index order: concurrent batches take their row locks in the same order, so they cannot deadlock.
     const batch = [...events].sort((a, b) => a.eventIndex - b.eventIndex);
     const json = JSON.stringify(batch);
     try {
-      await this.#query(this.#sql.insertEvents, this.#notify ? [json, this.#channel, sessionId] : [json]);
+      await this.#query(this.#sql.insertEvents, this.#notify ? [json, this.#channel, sessionId] : [json], on);
       return undefined;
     } catch (error) {
       if (!isUniqueViolation(error)) throw asValidationError(error, "session events", "events");
     }
-    return this.#clashes(sessionId, batch);
+    return batch;
   }
 
   /** The record and its events, in one statement. */
   async deleteSession(id: string): Promise<void> {
+    await this.#agentState.delete(id, undefined);
     await this.#query(this.#sql.deleteSession, [id]);
+  }
+
+  /** One conditional upsert on the server's clock (see drivers/postgres/leases.ts). */
+  acquireLease(sessionId: string, holder: string, ttlMs: number): Promise<LeaseAcquireResult> {
+    return this.#leases.acquire(sessionId, holder, ttlMs);
+  }
+
+  /** One conditional UPDATE by token. */
+  renewLease(lease: SessionLease, ttlMs: number): Promise<SessionLease> {
+    return this.#leases.renew(lease, ttlMs);
+  }
+
+  /** One conditional UPDATE by token. */
+  releaseLease(lease: SessionLease): Promise<void> {
+    return this.#leases.release(lease);
+  }
+
+  /** One read by primary key. */
+  readLease(sessionId: string): Promise<SessionLease | undefined> {
+    return this.#leases.read(sessionId);
+  }
+
+  /**
+   * The insert in a transaction holding the lease row FOR SHARE after checking the token; the
+   * clashes of a refused batch are read after it ended (on the pool, so a pool of one connection works).
+   */
+  async insertEventsFenced(lease: SessionLease, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    const refused = await this.#leases.fenced(lease, (client) => this.#insertRows(client, lease.sessionId, events));
+    return refused === undefined ? undefined : this.#clashes(lease.sessionId, refused);
+  }
+
+  /** The upsert in a transaction holding the lease row FOR SHARE after checking the token. */
+  async writeSessionFenced(lease: SessionLease, record: SessionRecord): Promise<void> {
+    await this.#leases.fenced(lease, (client) => this.#writeRecord(this.#sql.writeSession, record, client));
+  }
+
+  /** One statement (a growing file row and its new chunk), or one transaction to replace (see drivers/postgres/agent-state.ts). */
+  appendAgentState(write: AgentStateWrite): Promise<number | undefined> {
+    return this.#agentState.append(write);
+  }
+
+  /** The file row and its chunks in one statement. */
+  readAgentState(sessionId: string, path: string): Promise<Uint8Array | undefined> {
+    return this.#agentState.read(sessionId, path);
+  }
+
+  /** One read along the files' primary key. */
+  listAgentState(sessionId: string): Promise<AgentStateFileInfo[]> {
+    return this.#agentState.list(sessionId);
+  }
+
+  /** One file or all of the session's, in one statement. */
+  deleteAgentState(sessionId: string, path: string | undefined): Promise<void> {
+    return this.#agentState.delete(sessionId, path);
   }
 
   /** Stop every follower, let a running migration finish, and end the pool when the driver opened it. */
   async close(): Promise<void> {
     await Promise.all([...this.#followers].map((follower) => follower.close()));
     await this.#migrated?.catch(() => undefined);
+    await this.#agentState.settle();
+    await this.#leases.settle();
     if (this.#owned) await this.#pool.end();
   }
 
@@ -180,9 +252,9 @@ export class PostgresBackend implements PersistBackend {
   }
 
   /** Run a session write; resolves to the number of rows written. */
-  async #writeRecord(statement: Statement, record: SessionRecord): Promise<number> {
+  async #writeRecord(statement: Statement, record: SessionRecord, on: Pool | PoolClient): Promise<number> {
     try {
-      return (await this.#query(statement, sessionParams(record))).rowCount ?? 0;
+      return (await this.#query(statement, sessionParams(record), on)).rowCount ?? 0;
     } catch (error) {
       throw asValidationError(error, "session record", "session");
     }
@@ -200,9 +272,9 @@ export class PostgresBackend implements PersistBackend {
     return this.#migrated;
   }
 
-  /** Run a statement once the schema is migrated. */
-  async #query<R extends object>(statement: Statement, values: unknown[]): Promise<QueryResult<R>> {
+  /** Run a statement once the schema is migrated, on the pool or on `on` (a client in a transaction). */
+  async #query<R extends object>(statement: Statement, values: unknown[], on: Pool | PoolClient = this.#pool): Promise<QueryResult<R>> {
     await this.#ready();
-    return this.#pool.query<R>({ name: statement.name, text: statement.text, values });
+    return on.query<R>({ name: statement.name, text: statement.text, values });
   }
 }
