@@ -4,6 +4,7 @@ import type { TransportSelection } from "../transport/select.js";
 import type { DurableAgentError } from "../errors.js";
 import { checkOptionKeys } from "./check-options.js";
 import { InvalidOptionsError } from "./errors.js";
+import { resolveConnectLease, type ConnectLeaseOption, type ResolvedLeaseOptions } from "./lease-options.js";
 
 /**
  * Options of `SandboxAgent.connect`. The reference client's names are kept. Where the runtime
@@ -43,6 +44,14 @@ export interface SandboxAgentConnectOptions extends TransportSelection {
    * fails the turns concerned with `EventsLostError` (see docs/runtimes.md).
    */
   connectionScope?: ConnectionScope;
+  /**
+   * Session leases (default off): `true` or options make `createSession`, `resumeSession` and
+   * `resumeOrCreateSession` take the session's lease, so one client drives a session at a
+   * time and every write carries the lease's fencing token (see docs/leases.md). Calls may
+   * override it with their own `lease` option. Needs a driver with leases
+   * (`UnsupportedCapabilityError` otherwise).
+   */
+  lease?: ConnectLeaseOption;
 }
 
 /** Which sessions share a runtime connection: each its own (`"session"`), or all sessions of an agent (`"agent"`). */
@@ -56,6 +65,7 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
   promptTimeoutMs: number | undefined;
   connectionScope: ConnectionScope;
+  lease: ResolvedLeaseOptions;
 }
 
 function positive(name: string, value: number | undefined): number | undefined {
@@ -98,6 +108,7 @@ export function resolveOptions(options: SandboxAgentConnectOptions): ResolvedOpt
     requestTimeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs) ?? 60_000,
     promptTimeoutMs: positive("promptTimeoutMs", options.promptTimeoutMs),
     connectionScope: scope(options.connectionScope),
+    lease: resolveConnectLease(options.lease),
   };
 }
 
@@ -120,6 +131,7 @@ const CONNECT_OPTIONS: { readonly [K in keyof Required<SandboxAgentConnectOption
   promptTimeoutMs: true,
   onError: true,
   connectionScope: true,
+  lease: true,
 };
 
 /** The option names `SandboxAgent.connect` takes. */

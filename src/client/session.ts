@@ -89,6 +89,8 @@ export interface SessionHost {
   markBound(session: Session): void;
   /** Throws when the client was disposed. */
   assertUsable(): void;
+  /** Before each operation: takes, renews or checks the session's lease (when the client leases it); throws when it was lost. */
+  checkLease(session: Session): Promise<void>;
   /** Report a background failure. */
   reportError(error: DurableAgentError): void;
 }
@@ -444,6 +446,7 @@ export class Session {
   /** @internal The session's connection, restoring the session first when it is not bound to a live one. */
   async bound(): Promise<AgentConnection> {
     this.host.assertUsable();
+    await this.host.checkLease(this);
     while (!this.connection?.isOpen) {
       this.binding ??= this.restore().finally(() => (this.binding = undefined));
       await this.binding;
@@ -544,7 +547,7 @@ export class Session {
   }
 
   private async save(): Promise<void> {
-    await this.host.persist.updateSession(this.record);
+    await this.recorder.writes.updateSession(this.record);
   }
 
   private assertAlive(): void {
