@@ -155,6 +155,12 @@ function render(entry: TranscriptEntry): { label: string; body: string } {
     case "mode":
       [label, body] = ["Mode: ", `switched to "${entry.modeId}"`];
       break;
+    case "fork":
+      [label, body] = ["Forked: ", `from session "${entry.parentSessionId}" at its event ${entry.parentEventIndex}`];
+      break;
+    case "trimmed":
+      [label, body] = ["Trimmed: ", `${entry.removedEvents} older events deleted by retention`];
+      break;
   }
   if (entry.partial) body = `[... beginning not available] ${body}`;
   return { label, body: body.includes("\n") ? body.replace(/\n/g, "\n  ") : body };
@@ -185,7 +191,8 @@ function cutLine(label: string, body: string, room: number): string | undefined 
 export function buildReplay(events: readonly SessionEvent[], caps: Partial<ReplayCaps> = {}): Replay | null {
   const { maxEvents, maxChars } = resolveReplayCaps(caps);
   if (maxEvents === 0 || maxChars === 0) return null;
-  const all = buildTranscript(events);
+  // Lifecycle markers (fork, trim) are facts about the record, not conversation: left out.
+  const all = buildTranscript(events).filter((entry) => entry.kind !== "fork" && entry.kind !== "trimmed");
   if (all.length === 0) return null;
   const startsAtBeginning = events.length === 0 || events[0]?.eventIndex === 0;
 

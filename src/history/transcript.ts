@@ -38,7 +38,12 @@
  *   `session/load`, `session/cancel`, `available_commands_update`, `plan`, config and usage
  *   updates, responses without content, and envelopes too malformed to read.
  * - When the events do not start at `eventIndex` 0, updates before the first turn boundary
- *   belong to a turn whose start was not read: their entries are marked `partial`.
+ *   belong to a turn whose start was not read: their entries are marked `partial`. A history
+ *   that starts with a `_durable_agent/history_trimmed` marker (retention cut it between two
+ *   turns) counts as starting at a boundary.
+ * - Lifecycle markers become entries of their own: `fork` (the session was forked from
+ *   another, `_durable_agent/forked_from`) and `trimmed` (older history was deleted by
+ *   retention). The replay leaves both out.
  */
 import {
   AGENT_METHODS,
@@ -52,6 +57,13 @@ import {
 import type { SessionEvent } from "../persist/types.js";
 import { envelopeKind, isUndeliveredResponse, REPLAY_FOOTER, REPLAY_HEADER } from "../protocol/envelopes.js";
 import { EVENTS_LOST_METHOD } from "../protocol/events-lost.js";
+import {
+  FORKED_FROM_METHOD,
+  forkedFromDetails,
+  HISTORY_TRIMMED_METHOD,
+  historyTrimmedDetails,
+  isHistoryTrimmedMarker,
+} from "../protocol/lifecycle-markers.js";
 import { HistoryInputError } from "./errors.js";
 
 /** How a turn ended, when it did not end normally (`end_turn`). */
@@ -120,8 +132,32 @@ export interface ModeEntry extends TranscriptEntryBase {
   modeId: string;
 }
 
+/** The session was forked from another one: its history up to here is a copy of the parent's. */
+export interface ForkEntry extends TranscriptEntryBase {
+  kind: "fork";
+  /** The session it was copied from. */
+  parentSessionId: string;
+  /** The last parent event copied, by `eventIndex` in the parent (`-1`: none). */
+  parentEventIndex: number;
+}
+
+/** Retention deleted older history here (the entries before it are gone on purpose). */
+export interface TrimmedEntry extends TranscriptEntryBase {
+  kind: "trimmed";
+  /** How many events the trim deleted. */
+  removedEvents: number;
+}
+
 /** One line of the transcript. */
-export type TranscriptEntry = UserEntry | AssistantEntry | ThoughtEntry | ToolCallEntry | OutcomeEntry | ModeEntry;
+export type TranscriptEntry =
+  | UserEntry
+  | AssistantEntry
+  | ThoughtEntry
+  | ToolCallEntry
+  | OutcomeEntry
+  | ModeEntry
+  | ForkEntry
+  | TrimmedEntry;
 
 /** Options of {@link buildTranscript}. */
 export interface TranscriptOptions {
@@ -221,6 +257,12 @@ interface ModeItem {
   modeId: string;
 }
 
+/** A lifecycle marker's entry, kept as it will be output. */
+interface MarkerItem {
+  kind: "marker";
+  entry: ForkEntry | TrimmedEntry;
+}
+
 /** A run of text pieces, joined once at the end (no quadratic string building). */
 interface TextRun {
   pieces: string[];
@@ -269,7 +311,7 @@ const OUTCOME_OF: Record<Exclude<StopReason, "end_turn">, TurnOutcome> = {
 };
 
 class TranscriptBuilder {
-  private readonly items: (Turn | ModeItem)[] = [];
+  private readonly items: (Turn | ModeItem | MarkerItem)[] = [];
   private readonly tools = new Map<string, ToolState>();
   private readonly clientRequests = new Map<string, PendingClientRequest>();
   private readonly agentRequests = new Map<string, PendingPermission>();
@@ -307,6 +349,14 @@ class TranscriptBuilder {
           turn.lost += count;
           turn.lostAt ??= at;
         }
+        return;
+      }
+      case FORKED_FROM_METHOD:
+      case HISTORY_TRIMMED_METHOD: {
+        const fork = forkedFromDetails({ method, params });
+        const trim = historyTrimmedDetails({ method, params });
+        if (fork) this.items.push({ kind: "marker", entry: { kind: "fork", parentSessionId: fork.parentSessionId, parentEventIndex: fork.parentEventIndex, eventIndex: at } });
+        else if (trim) this.items.push({ kind: "marker", entry: { kind: "trimmed", removedEvents: trim.removedEvents, eventIndex: at } });
         return;
       }
       case AGENT_METHODS.session_prompt: {
@@ -540,6 +590,10 @@ class TranscriptBuilder {
         out.push({ kind: "mode", modeId: item.modeId, eventIndex: item.eventIndex });
         continue;
       }
+      if (item.kind === "marker") {
+        out.push({ ...item.entry });
+        continue;
+      }
       const turn = item;
       const partial = turn.partial ? { partial: true } : {};
       const before = out.length;
@@ -606,7 +660,8 @@ export function buildTranscript(events: readonly SessionEvent[], options: Transc
       );
     }
   }
-  const builder = new TranscriptBuilder(events.length === 0 || events[0]?.eventIndex === 0);
+  const first = events[0];
+  const builder = new TranscriptBuilder(first === undefined || first.eventIndex === 0 || isHistoryTrimmedMarker(first.payload));
   for (const event of events) builder.add(event);
   return builder.finish(options.includeThoughts === true);
 }

@@ -50,3 +50,15 @@ export class ForkIndexOutOfRangeError extends DurableAgentError {
     this.stored = stored;
   }
 }
+
+/** A timed retention run failed with an error that is not one of the SDK's own (reported through `onError`). */
+export class RetentionFailedError extends DurableAgentError {
+  constructor(cause: unknown) {
+    super("lifecycle.retention_failed", `A retention run failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+/** `error` itself when it is a {@link DurableAgentError}, otherwise wrapped in a {@link RetentionFailedError}. */
+export function retentionFailure(error: unknown): DurableAgentError {
+  return error instanceof DurableAgentError ? error : new RetentionFailedError(error);
+}

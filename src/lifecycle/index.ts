@@ -23,3 +23,12 @@ export {
   type ForkedFromDetails,
 } from "../protocol/lifecycle-markers.js";
 export { hasEventTrim, deleteEventsBeforeVia, type EventTrimCapability } from "../persist/trim.js";
+export {
+  RetentionScheduler,
+  checkRetentionSchedule,
+  MIN_RETENTION_INTERVAL_MS,
+  type RetentionScheduleOptions,
+  type RetentionSchedulerOptions,
+} from "./retention-scheduler.js";
+export { forkSession, type ForkSessionOptions, type ForkResult } from "./fork.js";
+export { RetentionFailedError, retentionFailure } from "./errors.js";

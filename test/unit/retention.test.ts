@@ -191,7 +191,8 @@ describe("applyRetention: trims", () => {
     await applyRetention(driver, { maxEventsPerSession: 21, replay: { maxEvents: 2 } }, { now: NOW });
     const events = await all(driver, "s");
     const transcript = buildTranscript(events);
-    expect(transcript[0]).toMatchObject({ kind: "user", text: "turn 25" });
+    expect(transcript[0]).toEqual({ kind: "trimmed", removedEvents: 100, eventIndex: 99 });
+    expect(transcript[1]).toMatchObject({ kind: "user", text: "turn 25" });
     expect(transcript.some((e) => e.partial)).toBe(false);
     const recorder = new SessionRecorder("s", { driver, writeDelayMs: 0 });
     await recorder.ready();
