@@ -37,12 +37,15 @@ export const DURABLE_AGENT_ERROR_CODES = [
   "recorder.persist_failed",
   "recorder.persist_timeout",
   "history.invalid_input",
+  // Agent state snapshots: copying an agent's own session files out of the sandbox and back (src/agent-state/).
+  "agent_state.snapshot_failed",
+  "agent_state.too_large",
+  "agent_state.restore_failed",
   // Session lifecycle: retention and fork (src/lifecycle/).
   "lifecycle.invalid_input",
   "lifecycle.session_not_found",
   "lifecycle.session_exists",
   "lifecycle.index_out_of_range",
-  "lifecycle.retention_failed",
   // Persistence drivers (PersistError and its subclasses).
   "persist.invalid_input",
   "persist.conflict",

@@ -93,6 +93,9 @@ export {
   type ReplayCaps,
 } from "./history/replay.js";
 export { isUndeliveredResponse, undeliveredResponse } from "./protocol/envelopes.js";
+
+// Agent state snapshots: an agent's own session files kept outside the sandbox (docs/agent-state.md).
+export * from "./agent-state/index.js";
 export { EVENTS_LOST_METHOD, eventsLostDetails, isEventsLostMarker, type EventsLostDetails } from "./protocol/events-lost.js";
 
 // Reading recorded events without casts: session/update kinds and small readers.

@@ -78,6 +78,8 @@ export class AgentStateSnapshotter {
         result.bytesRead += data.length;
         result.bytesStored += await this.store(sessionId, file, data, stored.get(key));
       }
+      // Nothing in the sandbox yet (or no file where the kind looks): nothing to describe.
+      if (result.files === 0) return { ...result, durationMs: performance.now() - started };
       const next: SnapshotManifest = {
         version: 1,
         kind: kind.name,

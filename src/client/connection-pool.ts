@@ -1,3 +1,4 @@
+import type { AgentStateStats } from "../agent-state/types.js";
 import type { DurableAgentError } from "../errors.js";
 import { RuntimeLostError, RuntimeUnavailableError } from "../transport/errors.js";
 import type { EventStreamStats } from "../transport/sandbox-agent-events.js";
@@ -15,9 +16,14 @@ export interface ClientStats {
   gapsLost: number;
   /** Messages lost in those gaps. */
   eventsLost: number;
+  /** Agent state snapshots: whether they run (and why not), their counts and bytes (docs/agent-state.md). */
+  agentState: AgentStateStats;
 }
 
-function addStats(total: ClientStats, stats: EventStreamStats | undefined): void {
+/** The pool's share of {@link ClientStats}: the event streams' counters. */
+export type StreamCounters = Omit<ClientStats, "agentState">;
+
+function addStats(total: StreamCounters, stats: EventStreamStats | undefined): void {
   if (!stats) return;
   total.streamReconnects += stats.reconnects;
   total.gapsHealed += stats.gapsHealed;
@@ -43,7 +49,7 @@ export class ConnectionPool {
   /** The pool key of each open connection. */
   private readonly keys = new Map<AgentConnection, string>();
   /** Stream counters of connections that ended. */
-  private readonly retired: ClientStats = { streamReconnects: 0, gapsHealed: 0, gapsLost: 0, eventsLost: 0 };
+  private readonly retired: StreamCounters = { streamReconnects: 0, gapsHealed: 0, gapsLost: 0, eventsLost: 0 };
 
   constructor(private readonly options: ConnectionPoolOptions) {}
 
@@ -121,7 +127,7 @@ export class ConnectionPool {
   }
 
   /** Stream counters of every connection so far. */
-  stats(): ClientStats {
+  stats(): StreamCounters {
     const total = { ...this.retired };
     for (const connection of this.keys.keys()) addStats(total, connection.streamStats);
     return total;

@@ -2,10 +2,9 @@ import { DEFAULT_REPLAY_MAX_CHARS, DEFAULT_REPLAY_MAX_EVENTS, resolveReplayCaps 
 import type { SessionPersistDriver } from "../persist/types.js";
 import type { TransportSelection } from "../transport/select.js";
 import type { DurableAgentError } from "../errors.js";
-import type { RetentionScheduleOptions } from "../lifecycle/retention-scheduler.js";
+import { resolveAgentStateOptions, type AgentStateOptions, type ResolvedAgentStateOptions } from "../agent-state/options.js";
 import { checkOptionKeys } from "./check-options.js";
 import { InvalidOptionsError } from "./errors.js";
-import { resolveConnectLease, type ConnectLeaseOption, type ResolvedLeaseOptions } from "./lease-options.js";
 
 /**
  * Options of `SandboxAgent.connect`. The reference client's names are kept. Where the runtime
@@ -46,19 +45,12 @@ export interface SandboxAgentConnectOptions extends TransportSelection {
    */
   connectionScope?: ConnectionScope;
   /**
-   * Retention on a timer (default off): `applyRetention` with `policy` every `intervalMs`
-   * (unref'd; stopped by `dispose`), never touching a session with a handle in this client;
-   * failures go to `onError`. See docs/lifecycle.md.
+   * Snapshots of each agent's own session state (Claude Code's transcript...), copied out of
+   * the sandbox after every turn and written back before `session/load` when a new sandbox
+   * lost them (see docs/agent-state.md). On by default where the runtime has a file API and
+   * the driver the agent state capability; `false` turns it off.
    */
-  retention?: RetentionScheduleOptions;
-  /**
-   * Session leases (default off): `true` or options make `createSession`, `resumeSession` and
-   * `resumeOrCreateSession` take the session's lease, so one client drives a session at a
-   * time and every write carries the lease's fencing token (see docs/leases.md). Calls may
-   * override it with their own `lease` option. Needs a driver with leases
-   * (`UnsupportedCapabilityError` otherwise).
-   */
-  lease?: ConnectLeaseOption;
+  agentState?: AgentStateOptions | false;
 }
 
 /** Which sessions share a runtime connection: each its own (`"session"`), or all sessions of an agent (`"agent"`). */
@@ -72,7 +64,7 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
   promptTimeoutMs: number | undefined;
   connectionScope: ConnectionScope;
-  lease: ResolvedLeaseOptions;
+  agentState: ResolvedAgentStateOptions;
 }
 
 function positive(name: string, value: number | undefined): number | undefined {
@@ -85,6 +77,14 @@ function scope(value: ConnectionScope | undefined): ConnectionScope {
   if (value === undefined) return "session";
   if (value !== "session" && value !== "agent") throw new InvalidOptionsError(`connectionScope must be "session" or "agent", got ${JSON.stringify(value)}`);
   return value;
+}
+
+function agentStateOptions(value: AgentStateOptions | false | undefined): ResolvedAgentStateOptions {
+  try {
+    return resolveAgentStateOptions(value);
+  } catch (error) {
+    throw new InvalidOptionsError((error as Error).message);
+  }
 }
 
 /**
@@ -115,7 +115,7 @@ export function resolveOptions(options: SandboxAgentConnectOptions): ResolvedOpt
     requestTimeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs) ?? 60_000,
     promptTimeoutMs: positive("promptTimeoutMs", options.promptTimeoutMs),
     connectionScope: scope(options.connectionScope),
-    lease: resolveConnectLease(options.lease),
+    agentState: agentStateOptions(options.agentState),
   };
 }
 
@@ -138,8 +138,7 @@ const CONNECT_OPTIONS: { readonly [K in keyof Required<SandboxAgentConnectOption
   promptTimeoutMs: true,
   onError: true,
   connectionScope: true,
-  retention: true,
-  lease: true,
+  agentState: true,
 };
 
 /** The option names `SandboxAgent.connect` takes. */

@@ -8,11 +8,6 @@ import type {
 } from "@agentclientprotocol/sdk";
 import type { DurableAgentError } from "../errors.js";
 import { SessionRecorder } from "../history/recorder.js";
-import { LifecycleInputError, retentionFailure } from "../lifecycle/errors.js";
-import { forkSession as forkStoredSession, type ForkSessionOptions } from "../lifecycle/fork.js";
-import { applyRetention, type ApplyRetentionOptions, type RetentionReport } from "../lifecycle/retention.js";
-import type { RetentionPolicy } from "../lifecycle/retention-policy.js";
-import { RetentionScheduler } from "../lifecycle/retention-scheduler.js";
 import { deleteSessionVia, driverCapabilities, insertSessionVia } from "../persist/capabilities.js";
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
@@ -32,6 +27,7 @@ import { selectTransport } from "../transport/select.js";
 import type { RuntimeTransport } from "../transport/types.js";
 import type { AgentConnectionHooks } from "./agent-connection.js";
 import { ConnectionPool, type ClientStats } from "./connection-pool.js";
+import { AgentStateLink } from "./agent-state-link.js";
 import { ListenersById } from "./listeners-by-id.js";
 import { Deadline } from "./deadline.js";
 import {
@@ -45,11 +41,6 @@ import {
 } from "./errors.js";
 import { resolveOptions, type ResolvedOptions, type SandboxAgentConnectOptions } from "./options.js";
 import { SessionRegistry } from "./session-registry.js";
-import { followStoredSession, checkFollowOptions, type FollowSessionOptions, type SessionFollower } from "./follower.js";
-import { driverHasLeases, type LeaseKeeper } from "./lease-keeper.js";
-import type { CallLeaseOption } from "./lease-options.js";
-import { SessionLeases } from "./session-leases.js";
-import { UnsupportedCapabilityError } from "../persist/errors.js";
 import type { PermissionReply, PermissionRequestListener } from "./permissions.js";
 import { defaultCwd, Session, type SessionEventListener, type SessionHost, type SessionSendOptions } from "./session.js";
 
@@ -69,14 +60,6 @@ export interface SessionCreateRequest {
   model?: string;
   /** A thought level to choose right after creation (the config option of category `"thought_level"`). */
   thoughtLevel?: string;
-  /** Take the session's lease (`true` or options), or not (`false`); default: the client's `lease` option. See docs/leases.md. */
-  lease?: CallLeaseOption;
-}
-
-/** Options of `resumeSession`. */
-export interface SessionResumeOptions {
-  /** Take the session's lease (`true` or options), or not (`false`); default: the client's `lease` option. See docs/leases.md. */
-  lease?: CallLeaseOption;
 }
 
 /** Arguments of `resumeOrCreateSession`: as for `createSession`, with a required id. */
@@ -132,29 +115,28 @@ export class SandboxAgent {
   /** The first `dispose()`'s closing of the connections. */
   private closing: Promise<void> | undefined;
   private readonly host: SessionHost;
-  /** The `retention` option's timer, when one was asked for. */
-  private readonly retention: RetentionScheduler | undefined;
-  private readonly leases: SessionLeases;
-  /** Each session handle's lease keeper. */
-  private readonly keepers = new WeakMap<Session, LeaseKeeper>();
-  /** Each keeper's session handle, told when the lease is lost. */
-  private readonly sessionOf = new WeakMap<LeaseKeeper, Session>();
+  /** Agent state snapshots (docs/agent-state.md). */
+  private readonly agentState: AgentStateLink;
 
   /** Prefer {@link SandboxAgent.connect}, which also waits for the runtime to be healthy. */
   constructor(options: SandboxAgentConnectOptions) {
     this.resolved = resolveOptions(options);
     this.persist = options.persist ?? new InMemorySessionPersistDriver();
-    if (this.resolved.lease.explicit && !driverHasLeases(this.persist)) throw new UnsupportedCapabilityError("acquireLease");
-    this.leases = new SessionLeases(this.persist, this.resolved.lease);
     this.onErrorOption = options.onError;
-    this.retention = this.startRetention(options.retention);
     try {
       this.transport = selectTransport(options);
     } catch (error) {
       throw new InvalidOptionsError((error as Error).message);
     }
+    this.agentState = new AgentStateLink({
+      transport: this.transport,
+      persist: this.persist,
+      options: this.resolved.agentState,
+      callTimeoutMs: this.resolved.requestTimeoutMs,
+    });
     this.host = {
       persist: this.persist,
+      agentState: this.agentState,
       options: this.resolved,
       connectionFor: (agent, sessionId) => {
         this.assertUsable();
@@ -162,7 +144,6 @@ export class SandboxAgent {
       },
       markBound: (session) => this.sessions.markBound(session),
       assertUsable: () => this.assertUsable(),
-      checkLease: (session) => this.checkLease(session),
       reportError: (error) => this.reportError(error),
     };
     const hooks: AgentConnectionHooks = {
@@ -243,24 +224,10 @@ export class SandboxAgent {
       createdAt: Date.now(),
       sessionInit: request.sessionInit ?? { cwd: request.cwd ?? defaultCwd(), mcpServers: [] },
     };
-    // With leasing, the lease comes first: nobody else can drive (or, on a failure below,
-    // lose) the session this call creates.
-    const keeper = this.newKeeper(id);
-    await this.leases.acquire(keeper, request.lease);
     // Claim the id in the store before anything reaches the runtime: of several clients or
     // processes creating one id, the store lets exactly one win (atomic with insertSession).
-    let claimed: boolean;
-    try {
-      claimed = await insertSessionVia(this.persist, record);
-    } catch (error) {
-      await this.leases.release(keeper);
-      throw error;
-    }
-    if (!claimed) {
-      await this.leases.release(keeper);
-      throw new SessionExistsError(id);
-    }
-    const session = this.track(record, keeper);
+    if (!(await insertSessionVia(this.persist, record))) throw new SessionExistsError(id);
+    const session = this.track(record);
     try {
       await session.attachNew();
       await applyRequested(session, request);
@@ -272,7 +239,6 @@ export class SandboxAgent {
       // insertSession said so), where the store allows it: bad input changes nothing.
       await session.recorder.flush().catch(() => undefined);
       await deleteSessionVia(this.persist, id).catch(() => undefined);
-      await this.leases.release(keeper);
       throw error;
     }
     return session;
@@ -282,26 +248,16 @@ export class SandboxAgent {
    * Resume a stored session: rebind it to the runtime with `session/load` when the agent
    * supports it, otherwise on a fresh agent session whose next prompt carries a replay of
    * recent history. Works in a new process, on another machine, or after a runtime restart.
-   *
-   * With leasing (`options.lease`, or the client's `lease`), the session's lease is taken
-   * first (or waited for), else `SessionLeasedError`; a handle whose lease was lost is
-   * replaced by a fresh one read from the store.
    */
-  async resumeSession(id: string, options: SessionResumeOptions = {}): Promise<Session> {
+  async resumeSession(id: string): Promise<Session> {
     this.assertUsable();
     let session = this.sessions.get(id);
-    if (session && this.keepers.get(session)?.state === "lost") {
-      // Taken over by another client: what this handle knows is stale. Start again from the store.
-      this.forget(session);
-      session = undefined;
-    }
     if (!session) {
       const record = await this.persist.getSession(id);
       if (!record) throw new SessionNotFoundError(id);
       session = this.sessions.get(id) ?? this.track(record);
     }
     if (session.destroyedAt !== undefined) throw new SessionDestroyedError(id);
-    if (await this.leases.acquire(this.keepers.get(session)!, options.lease)) await this.readAfterLeasing(session);
     await session.bound();
     return session;
   }
@@ -317,7 +273,7 @@ export class SandboxAgent {
         if (!(error instanceof SessionExistsError)) throw error;
       }
     }
-    const session = await this.resumeSession(request.id, { lease: request.lease });
+    const session = await this.resumeSession(request.id);
     // As the reference client does: what the request asks for is applied to the resumed session too.
     await applyRequested(session, request);
     return session;
@@ -345,87 +301,6 @@ export class SandboxAgent {
     return this.persist.listEvents(request);
   }
 
-  /**
-   * Done with a session for now (it stays in the store, and any client may resume it): its
-   * last events are stored, its lease (if any) is released so another client can take it at
-   * once, its own runtime connection is closed, and this client forgets the handle.
-   * Rejects with `PersistenceFailedError` (or `SessionLeaseLostError`) when its events could
-   * not be stored; the handle is then kept, so a later `closeSession` can try again.
-   */
-  async closeSession(id: string): Promise<void> {
-    this.assertUsable();
-    const session = this.sessions.get(id);
-    if (!session) return;
-    const keeper = this.keepers.get(session);
-    if (keeper?.state === "lost") {
-      this.forget(session);
-      return;
-    }
-    await session.recorder.flush();
-    this.sessions.delete(id);
-    this.pool.release(session.agent, session.id);
-    if (keeper) await this.leases.release(keeper);
-  }
-
-  /**
-   * Watch a session without driving it: `options.onEvent` receives its stored events in
-   * order, first those after `options.afterIndex`, then new ones as any client stores them
-   * (the driver's live feed where it has one, e.g. PostgreSQL with `notify: true`; polling
-   * otherwise). A follower never writes and never takes the lease; to drive the session
-   * once its holder is gone, `resumeSession(id, { lease: { waitMs } })`.
-   */
-  async followSession(id: string, options: FollowSessionOptions): Promise<SessionFollower> {
-    this.assertUsable();
-    checkFollowOptions(options);
-    if (!(await this.persist.getSession(id))) throw new SessionNotFoundError(id);
-    return followStoredSession(this.persist, id, options);
-  }
-
-  /** This client's lease holder id (`connect({ lease: { holder } })`, or a random id). */
-  get leaseHolder(): string {
-    return this.leases.holder;
-  }
-
-  /**
-   * Fork a stored session: a new session (id `options.newId`, or a random UUID) whose history
-   * is a copy of this one's up to `options.atEventIndex` (default: all of it), behind a
-   * `_durable_agent/forked_from` marker. The parent is only read (when it is live here, what
-   * it recorded is stored first). The fork has no agent session yet: its first use starts a
-   * fresh one and replays the copied history. See docs/lifecycle.md.
-   * @throws ForkSourceNotFoundError, ForkIndexOutOfRangeError, ForkTargetExistsError or
-   * LifecycleInputError; nothing is written then.
-   */
-  async forkSession(id: string, options: Omit<ForkSessionOptions, "now"> = {}): Promise<Session> {
-    this.assertUsable();
-    await this.sessions.get(id)?.recorder.flush();
-    const { record } = await forkStoredSession(this.persist, id, options);
-    return this.sessions.get(record.id) ?? this.track(record);
-  }
-
-  /**
-   * Apply a retention policy to the store now (see `applyRetention` and docs/lifecycle.md).
-   * Sessions with a handle in this client are never touched.
-   */
-  async applyRetention(policy: RetentionPolicy, options: Omit<ApplyRetentionOptions, "skip"> = {}): Promise<RetentionReport> {
-    this.assertUsable();
-    return applyRetention(this.persist, policy, { ...options, skip: (sessionId) => this.sessions.get(sessionId) !== undefined });
-  }
-
-  /** The `retention` option's scheduler, skipping sessions with a handle here; failures go to `onError`. */
-  private startRetention(option: SandboxAgentConnectOptions["retention"]): RetentionScheduler | undefined {
-    if (option === undefined) return undefined;
-    try {
-      return new RetentionScheduler(this.persist, {
-        ...option,
-        skip: (sessionId) => this.sessions.get(sessionId) !== undefined,
-        onError: (error) => this.reportError(retentionFailure(error)),
-      });
-    } catch (error) {
-      if (error instanceof LifecycleInputError) throw new InvalidOptionsError(error.message);
-      throw error;
-    }
-  }
-
   /** Mark a session destroyed (kept in the store with `destroyedAt`); it can no longer prompt. */
   async destroySession(id: string): Promise<Session> {
     this.assertUsable();
@@ -434,10 +309,9 @@ export class SandboxAgent {
     if (session.destroyedAt !== undefined) return session;
     await session.recorder.flush().catch(() => undefined);
     const record: SessionRecord = { ...session.toRecord(), destroyedAt: Date.now() };
-    await session.recorder.writes.updateSession(record);
+    await this.persist.updateSession(record);
     session.markDestroyed(record);
     this.pool.release(session.agent, session.id);
-    await this.releaseLease(session);
     return session;
   }
 
@@ -454,8 +328,6 @@ export class SandboxAgent {
    */
   async dispose(options: DisposeOptions = {}): Promise<void> {
     const deadline = new Deadline({ timeoutMs: options.timeoutMs ?? DISPOSE_FLUSH_MS, what: "dispose" });
-    // Once the last events are stored (or handed on), the leases go: the sessions are free at once.
-    const releasing = () => deadline.settle(this.leases.releaseAll());
     try {
       // The first call closes the connections; every call (also a later one) then waits for
       // the store and says what it could not take.
@@ -466,11 +338,12 @@ export class SandboxAgent {
       await deadline.settle(this.closing!);
       const sessions = [...this.sessions.boundSessions()];
       await deadline.settle(Promise.all(sessions.map((session) => session.recorder.flush().catch(() => undefined))));
+      // A snapshot of the last turn may finish within the deadline; one still running then is aborted.
+      await deadline.settle(this.agentState.close(options.timeoutMs ?? DISPOSE_FLUSH_MS));
       const unstored = sessions.filter((session) => session.recorder.pending > 0);
-      if (unstored.length === 0) return await releasing();
+      if (unstored.length === 0) return;
       if (options.onUnstoredEvents) {
         const events = unstored.flatMap((session) => session.recorder.abandon());
-        await releasing();
         try {
           await options.onUnstoredEvents(events);
         } catch (error) {
@@ -478,7 +351,6 @@ export class SandboxAgent {
         }
         return;
       }
-      // The lease is kept while events wait for the store: a later dispose() may still store them.
       throw new UnstoredEventsError(unstored.flatMap((session) => session.recorder.unstored()));
     } finally {
       deadline.dispose();
@@ -487,10 +359,8 @@ export class SandboxAgent {
 
   /** Close every connection; pending prompts settle with `DisposedError`. Never waits on the runtime's DELETE. */
   private async closeConnections(): Promise<void> {
-    const retentionStopped = this.retention?.stop();
     for (const session of this.sessions.boundSessions()) session.permissions.cancelAll();
     await this.pool.closeAll(new DisposedError());
-    await retentionStopped;
   }
 
   // Session methods by id, as the reference client has them. Each resolves the live handle
@@ -616,47 +486,10 @@ export class SandboxAgent {
     throw new PermissionRequestNotFoundError(permissionId);
   }
 
-  /** A lease keeper for a new handle of `sessionId` (idle until a call leases it). */
-  private newKeeper(sessionId: string): LeaseKeeper {
-    const keeper: LeaseKeeper = this.leases.keeper(sessionId, (error) => this.sessionOf.get(keeper)?.reportError(error));
-    return keeper;
-  }
-
-  /** Before each operation of a session: its lease taken (by the client's default), renewed or checked. */
-  private async checkLease(session: Session): Promise<void> {
-    const keeper = this.keepers.get(session);
-    if (keeper && (await this.leases.check(keeper))) await this.readAfterLeasing(session);
-  }
-
-  /**
-   * A lease was just taken for a handle not yet bound: the previous holder may have changed
-   * the record since the handle read it, so read it again (its events are read at binding).
-   */
-  private async readAfterLeasing(session: Session): Promise<void> {
-    if (this.sessions.getBound(session.id) === session) return;
-    const latest = await this.persist.getSession(session.id);
-    if (latest) session.apply(latest);
-  }
-
-  /** Give a handle's lease up, if it holds one. Never rejects. */
-  private async releaseLease(session: Session): Promise<void> {
-    const keeper = this.keepers.get(session);
-    if (keeper) await this.leases.release(keeper);
-  }
-
-  /** Drop a handle: no more routing to it, its connection (of its own) closed, its unstored events dropped. */
-  private forget(session: Session): void {
-    this.sessions.delete(session.id);
-    this.pool.release(session.agent, session.id);
-    session.recorder.abandon();
-  }
-
-  private track(record: SessionRecord, leaseKeeper?: LeaseKeeper): Session {
+  private track(record: SessionRecord): Session {
     let session: Session | undefined;
-    const keeper = leaseKeeper ?? this.newKeeper(record.id);
     const recorder = new SessionRecorder(record.id, {
       driver: this.persist,
-      writes: keeper.writePort(),
       onEvent: (event) => {
         session?.emit(event);
         this.byId.emit(event);
@@ -664,8 +497,6 @@ export class SandboxAgent {
       onError: (error) => session?.reportError(error),
     });
     session = new Session(this.host, record, recorder);
-    this.keepers.set(session, keeper);
-    this.sessionOf.set(keeper, session);
     this.byId.attach(session);
     this.sessions.addIdle(session);
     return session;
@@ -675,10 +506,11 @@ export class SandboxAgent {
    * Counters of the runtime connections' event streams since the client was created:
    * reconnects, gaps in a stream the runtime refilled (`gapsHealed`), and gaps it could not,
    * with the messages lost in them (each also recorded as a marker and reported as an
-   * `EventsLostError`). Transports without event ids report zeros.
+   * `EventsLostError`). Transports without event ids report zeros. `agentState` tells whether
+   * agent state snapshots run here (and why not), and what they copied.
    */
   stats(): ClientStats {
-    return this.pool.stats();
+    return { ...this.pool.stats(), agentState: this.agentState.stats() };
   }
 
   private assertUsable(): void {

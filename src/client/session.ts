@@ -15,6 +15,8 @@ import { listLatestEventsVia } from "../persist/capabilities.js";
 import type { ListEventsRequest, ListPage, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
 import { RuntimeLostError } from "../transport/errors.js";
 import type { AgentConnection } from "./agent-connection.js";
+import type { AgentStateLink, AgentStateSubject } from "./agent-state-link.js";
+import type { AgentStateSnapshotResult, AgentStateWriteBack } from "../agent-state/types.js";
 import { Deadline } from "./deadline.js";
 import { toPromptBlocks, type PromptInput } from "./prompt-input.js";
 import {
@@ -75,6 +77,8 @@ export interface SessionRestoration {
   replay?: Replay | null;
   /** For `"load"` and `"replay"`: the settings sent again, and those the agent no longer offers. */
   settings?: ReappliedSettings;
+  /** For `"load"` into a sandbox that had lost the session: the agent state files written back first (docs/agent-state.md). */
+  agentState?: AgentStateWriteBack;
 }
 
 /** What a session needs from the client that owns it. */
@@ -83,14 +87,14 @@ export interface SessionHost {
   readonly persist: SessionPersistDriver;
   /** Resolved client options. */
   readonly options: ResolvedOptions;
+  /** Agent state snapshots and write-backs. */
+  readonly agentState: AgentStateLink;
   /** An open connection to `agent`, re-bootstrapped when the previous one was lost. */
   connectionFor(agent: string, sessionId: string): Promise<AgentConnection>;
   /** The session is binding to a connection: route its envelopes to it from now on. */
   markBound(session: Session): void;
   /** Throws when the client was disposed. */
   assertUsable(): void;
-  /** Before each operation: takes, renews or checks the session's lease (when the client leases it); throws when it was lost. */
-  checkLease(session: Session): Promise<void>;
   /** Report a background failure. */
   reportError(error: DurableAgentError): void;
 }
@@ -249,6 +253,8 @@ export class Session {
           this.recorder.flush(),
           (late) => new PersistenceTimeoutError(this.id, this.recorder.pending, late, response),
         );
+        // The turn's events are stored: copy the agent's own state out in the background.
+        this.host.agentState.afterTurn(this.agentStateSubject());
         return response;
       }
     } finally {
@@ -334,6 +340,17 @@ export class Session {
     this.assertAlive();
     await this.ready();
     return structuredClone(this.record.modes ?? null);
+  }
+
+  /**
+   * Copy the agent's own session state (e.g. Claude Code's transcript) out of the sandbox now,
+   * after any snapshot still running; the client also does this by itself after every turn.
+   * Resolves with what was copied, or undefined when snapshots do not cover this session (see
+   * `sdk.stats().agentState`); rejects with `AgentStateSnapshotError` or `AgentStateTooLargeError`.
+   */
+  snapshotAgentState(): Promise<AgentStateSnapshotResult | undefined> {
+    this.assertAlive();
+    return this.host.agentState.snapshotNow(this.agentStateSubject());
   }
 
   /** Re-read the record from the store (another client may have changed it). */
@@ -446,7 +463,6 @@ export class Session {
   /** @internal The session's connection, restoring the session first when it is not bound to a live one. */
   async bound(): Promise<AgentConnection> {
     this.host.assertUsable();
-    await this.host.checkLease(this);
     while (!this.connection?.isOpen) {
       this.binding ??= this.restore().finally(() => (this.binding = undefined));
       await this.binding;
@@ -467,34 +483,55 @@ export class Session {
     await this.recorder.ready();
     const desired = settingsOf(this.record);
     const connection = await this.host.connectionFor(this.agent, this.id);
-    const { agentSessionId, sessionInit } = this.record;
-    if (agentSessionId && connection.canLoadSession) {
-      connection.bind(this.id, agentSessionId);
-      try {
-        const response = await connection.request<LoadSessionResponse | null>(
-          "session/load",
-          { sessionId: agentSessionId, cwd: sessionInit?.cwd ?? defaultCwd(), mcpServers: sessionInit?.mcpServers ?? [] },
-          { timeoutMs: this.host.options.requestTimeoutMs },
-        );
-        this.connection = connection;
-        this.pendingReplay = false;
-        this.lastRestoration = { method: "load", at: Date.now(), connectionId: connection.connectionId };
-        this.record = {
-          ...this.record,
-          lastConnectionId: connection.connectionId,
-          ...(response?.modes !== undefined ? { modes: response.modes } : {}),
-          ...(response?.configOptions ? { configOptions: response.configOptions } : {}),
-        };
-        await this.bringBack(connection, desired);
-        await this.save();
-        return;
-      } catch (error) {
-        connection.unbind(agentSessionId);
-        // The agent no longer knows the session: fall back to a fresh one with a replay.
-        if (!(error instanceof AgentRequestError)) throw error;
-      }
+    if (this.record.agentSessionId && connection.canLoadSession) {
+      if (await this.tryLoad(connection, desired)) return;
+      // The agent no longer knows the session (a new sandbox): put its stored state back and load again.
+      const written = await this.host.agentState.writeBack(this.agentStateSubject());
+      if (written && (await this.tryLoad(connection, desired, written))) return;
     }
+    // Fall back to a fresh agent session with a replay.
     await this.startNew(connection, "replay", desired);
+  }
+
+  /** `session/load` of the record's agent session; false when the agent answers with an error. */
+  private async tryLoad(connection: AgentConnection, desired: SessionSettings, agentState?: AgentStateWriteBack): Promise<boolean> {
+    const { agentSessionId, sessionInit } = this.record;
+    connection.bind(this.id, agentSessionId);
+    try {
+      const response = await connection.request<LoadSessionResponse | null>(
+        "session/load",
+        { sessionId: agentSessionId, cwd: sessionInit?.cwd ?? defaultCwd(), mcpServers: sessionInit?.mcpServers ?? [] },
+        { timeoutMs: this.host.options.requestTimeoutMs },
+      );
+      this.connection = connection;
+      this.pendingReplay = false;
+      this.lastRestoration = { method: "load", at: Date.now(), connectionId: connection.connectionId, ...(agentState ? { agentState } : {}) };
+      this.record = {
+        ...this.record,
+        lastConnectionId: connection.connectionId,
+        ...(response?.modes !== undefined ? { modes: response.modes } : {}),
+        ...(response?.configOptions ? { configOptions: response.configOptions } : {}),
+      };
+      await this.bringBack(connection, desired);
+      await this.save();
+      return true;
+    } catch (error) {
+      connection.unbind(agentSessionId);
+      // The agent no longer knows the session.
+      if (!(error instanceof AgentRequestError)) throw error;
+      return false;
+    }
+  }
+
+  /** This session, as agent state snapshots see it. */
+  private agentStateSubject(): AgentStateSubject {
+    return {
+      sessionId: this.id,
+      agent: this.agent,
+      agentSessionId: this.record.agentSessionId,
+      cwd: this.record.sessionInit?.cwd ?? defaultCwd(),
+      report: (error) => this.reportError(error),
+    };
   }
 
   /**
@@ -547,7 +584,7 @@ export class Session {
   }
 
   private async save(): Promise<void> {
-    await this.recorder.writes.updateSession(this.record);
+    await this.host.persist.updateSession(this.record);
   }
 
   private assertAlive(): void {

@@ -62,6 +62,9 @@ const ARGS: Record<string, unknown[]> = {
   PersistenceFailedError: ["s1", 1, new Error("down")],
   PersistenceTimeoutError: ["s1", 1, new Error("late")],
   HistoryInputError: ["m"],
+  AgentStateSnapshotError: ["s1", "m"],
+  AgentStateTooLargeError: ["s1", ".claude/projects/-w/a.jsonl", 100, 10, "file"],
+  AgentStateRestoreError: ["s1", "m"],
   PersistValidationError: ["event", [{ path: "event.id", message: "required" }]],
   EventConflictError: ["id", "s1", "e1", 0],
   InvalidCursorError: ["c", "bad"],
@@ -71,7 +74,6 @@ const ARGS: Record<string, unknown[]> = {
   ForkSourceNotFoundError: ["s1"],
   ForkTargetExistsError: ["s2"],
   ForkIndexOutOfRangeError: ["s1", 9, { first: 0, last: 3 }],
-  RetentionFailedError: [new Error("disk full")],
   SQLiteSchemaVersionError: ["t", 9, 1],
   PostgresSchemaVersionError: ["t", 9, 1],
   IndexedDbBlockedError: ["db", 1, 2, 100],
@@ -178,11 +180,13 @@ describe("error codes", () => {
         case "recorder.persist_failed":
         case "recorder.persist_timeout":
         case "history.invalid_input":
+        case "agent_state.snapshot_failed":
+        case "agent_state.too_large":
+        case "agent_state.restore_failed":
         case "lifecycle.invalid_input":
         case "lifecycle.session_not_found":
         case "lifecycle.session_exists":
         case "lifecycle.index_out_of_range":
-        case "lifecycle.retention_failed":
         case "persist.invalid_input":
         case "persist.conflict":
         case "persist.invalid_cursor":

@@ -1,0 +1,231 @@
+// Agent state snapshots with the scripted agent on the real sandbox-agent runtime: its session
+// file is copied out after every turn through the runtime's file API, the sandbox is lost (the
+// runtime restarted with every agent's state emptied), and the next prompt restores the
+// session by writing the file back and `session/load`, in a live client and a fresh one. The
+// same scenario without snapshots (switched off, a driver without the capability, an ACP-only
+// runtime) falls back to the replay, which the agent reports.
+import { readFileSync, rmSync } from "node:fs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { scriptedAgentState, scriptedSessionFile, startRuntime, type RuntimeHandle } from "../../harness/index.js";
+import {
+  AgentStateSnapshotError,
+  AgentStateTooLargeError,
+  InMemorySessionPersistDriver,
+  SandboxAgent,
+  type DurableAgentError,
+  type SandboxAgentConnectOptions,
+  type Session,
+  type SessionPersistDriver,
+} from "../../src/index.js";
+import { startAcpServer, type AcpServerHandle } from "../support/acp-server.js";
+import { promptReport } from "../support/client.js";
+import { MinimalDriver } from "../support/minimal-driver.js";
+
+let runtime: RuntimeHandle;
+const clients: SandboxAgent[] = [];
+
+beforeAll(async () => {
+  runtime = await startRuntime({ loadSession: true });
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.dispose().catch(() => undefined);
+  if (!runtime.running) await runtime.restart();
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+type Options = Partial<SandboxAgentConnectOptions>;
+
+async function connect(persist: SessionPersistDriver, options: Options = {}): Promise<{ sdk: SandboxAgent; errors: DurableAgentError[] }> {
+  const errors: DurableAgentError[] = [];
+  const sdk = await SandboxAgent.connect({
+    baseUrl: runtime.baseUrl,
+    token: runtime.token,
+    persist,
+    agentState: { kinds: { mock: scriptedAgentState(runtime.agentStateDir) } },
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+  clients.push(sdk);
+  return { sdk, errors };
+}
+
+/** Resolves once the client has taken `count` snapshots (they run in the background after each turn). */
+async function snapshotsTaken(sdk: SandboxAgent, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (sdk.stats().agentState.snapshots + sdk.stats().agentState.snapshotFailures < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} snapshots after 10 s: ${JSON.stringify(sdk.stats().agentState)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Two turns, then the snapshots of both. */
+async function twoTurns(sdk: SandboxAgent, id: string): Promise<Session> {
+  const session = await sdk.createSession({ id, agent: "mock" });
+  expect((await promptReport(session, "first turn")).report).toMatchObject({ turn: 1, loaded: false });
+  expect((await promptReport(session, "second turn")).report).toMatchObject({ turn: 2, loaded: false });
+  await snapshotsTaken(sdk, 2);
+  return session;
+}
+
+describe("agent state snapshots with the scripted agent on sandbox-agent", () => {
+  it("copies the session file after each turn, the second time only its new bytes", async () => {
+    const store = new InMemorySessionPersistDriver();
+    const { sdk, errors } = await connect(store);
+    const session = await sdk.createSession({ id: "snap-bytes", agent: "mock" });
+    await promptReport(session, "first turn");
+    await snapshotsTaken(sdk, 1);
+    const file = scriptedSessionFile(runtime.agentStateDir, session.agentSessionId);
+    const afterFirst = readFileSync(file);
+    const first = sdk.stats().agentState;
+    expect(first).toMatchObject({ enabled: true, snapshots: 1, bytesRead: afterFirst.length, bytesStored: afterFirst.length });
+
+    await promptReport(session, "second turn");
+    await snapshotsTaken(sdk, 2);
+    const afterSecond = readFileSync(file);
+    const second = sdk.stats().agentState;
+    // The whole file was read again (the file API has no ranged read), but only its new tail stored.
+    expect(afterSecond.length).toBeGreaterThan(afterFirst.length);
+    expect(second.bytesRead - first.bytesRead).toBe(afterSecond.length);
+    expect(second.bytesStored - first.bytesStored).toBe(afterSecond.length - afterFirst.length);
+
+    const stored = await store.readAgentState!(session.id, `file:${file}`);
+    expect(Buffer.from(stored!).equals(afterSecond)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it("live client: after the sandbox is lost, the next prompt restores by session/load from the snapshot, settings re-applied", async () => {
+    const { sdk, errors } = await connect(new InMemorySessionPersistDriver());
+    const session = await twoTurns(sdk, "snap-live");
+    await session.setMode("code");
+    await runtime.restartOnNewSandbox();
+
+    const { report } = await promptReport(session, "third turn");
+    // The agent loaded both earlier turns itself: no replay text reached it.
+    expect(report).toMatchObject({ loaded: true, priorTurns: 2, turn: 3, replay: false, replayChars: 0, mode: "code" });
+    expect(session.lastRestoration).toMatchObject({ method: "load", agentState: { files: 1 } });
+    expect(sdk.stats().agentState.writeBacks).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it("fresh client on the same store: resumeSession restores from the snapshot, and again after a further loss", async () => {
+    const store = new InMemorySessionPersistDriver();
+    const first = await connect(store);
+    await twoTurns(first.sdk, "snap-fresh");
+    await first.sdk.dispose();
+    await runtime.restartOnNewSandbox();
+
+    const second = await connect(store);
+    const session = await second.sdk.resumeSession("snap-fresh");
+    expect(session.lastRestoration).toMatchObject({ method: "load", agentState: { files: 1 } });
+    expect((await promptReport(session, "third turn")).report).toMatchObject({ loaded: true, priorTurns: 2, replay: false });
+    await snapshotsTaken(second.sdk, 1);
+
+    // Lost once more: the snapshot now holds the third turn too.
+    await runtime.restartOnNewSandbox();
+    expect((await promptReport(session, "fourth turn")).report).toMatchObject({ loaded: true, priorTurns: 3, replay: false });
+    expect(session.lastRestoration).toMatchObject({ method: "load", agentState: { files: 1 } });
+    expect([...first.errors, ...second.errors]).toEqual([]);
+  });
+
+  it("the same loss without snapshots (agentState: false) is restored by replay", async () => {
+    const { sdk, errors } = await connect(new InMemorySessionPersistDriver(), { agentState: false });
+    expect(sdk.stats().agentState).toMatchObject({ enabled: false, disabledReason: expect.stringContaining("switched off") });
+    const session = await sdk.createSession({ id: "snap-off", agent: "mock" });
+    await promptReport(session, "first turn");
+    await promptReport(session, "second turn");
+    await runtime.restartOnNewSandbox();
+    const { report } = await promptReport(session, "third turn");
+    expect(report).toMatchObject({ loaded: false, priorTurns: 0, replay: true });
+    expect(session.lastRestoration?.method).toBe("replay");
+    expect(errors).toEqual([]);
+  });
+
+  it("a driver without the capability: snapshots are off (said in stats, no error) and the loss is replayed", async () => {
+    const { sdk, errors } = await connect(new MinimalDriver());
+    expect(sdk.stats().agentState).toMatchObject({ enabled: false, disabledReason: expect.stringContaining("capability") });
+    const session = await sdk.createSession({ id: "snap-minimal", agent: "mock" });
+    await promptReport(session, "first turn");
+    await runtime.restartOnNewSandbox();
+    expect((await promptReport(session, "second turn")).report).toMatchObject({ loaded: false, replay: true });
+    expect(session.lastRestoration?.method).toBe("replay");
+    expect(errors).toEqual([]);
+  });
+
+  it("a file over the cap is not kept: the stored copy is dropped, the error reported, the loss replayed", async () => {
+    const store = new InMemorySessionPersistDriver();
+    const { sdk, errors } = await connect(store, { agentState: { kinds: { mock: scriptedAgentState(runtime.agentStateDir) }, maxFileBytes: 600 } });
+    const session = await sdk.createSession({ id: "snap-cap", agent: "mock" });
+    await promptReport(session, "short");
+    await snapshotsTaken(sdk, 1);
+    expect(sdk.stats().agentState.snapshots).toBe(1);
+    await promptReport(session, "x".repeat(700));
+    await snapshotsTaken(sdk, 2);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(AgentStateTooLargeError);
+    expect(errors[0]).toMatchObject({ code: "agent_state.too_large", limit: 600 });
+    expect(await store.listAgentState!(session.id)).toEqual([]);
+
+    await runtime.restartOnNewSandbox();
+    expect((await promptReport(session, "after the loss")).report).toMatchObject({ loaded: false, replay: true });
+  });
+
+  it("a snapshot the store refuses never fails the prompt: it is reported, typed", async () => {
+    const store = new InMemorySessionPersistDriver();
+    // The memory driver, but every agent state write fails.
+    const refusing = new Proxy(store, {
+      get(target, name) {
+        if (name === "appendAgentState") return () => Promise.reject(new Error("disk full"));
+        const value: unknown = Reflect.get(target, name, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { sdk, errors } = await connect(refusing);
+    const session = await sdk.createSession({ id: "snap-refused", agent: "mock" });
+    const { response } = await promptReport(session, "first turn");
+    expect(response.stopReason).toBe("end_turn");
+    await snapshotsTaken(sdk, 1);
+    expect(sdk.stats().agentState).toMatchObject({ snapshots: 0, snapshotFailures: 1 });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(AgentStateSnapshotError);
+    expect(errors[0]?.message).toContain("disk full");
+  });
+});
+
+describe("agent state snapshots over an ACP-only runtime", () => {
+  let server: AcpServerHandle;
+
+  beforeAll(async () => {
+    server = await startAcpServer({ loadSession: true });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("has no file API: snapshots are off (said in stats) and a lost sandbox is replayed", async () => {
+    const errors: DurableAgentError[] = [];
+    const sdk = await SandboxAgent.connect({
+      baseUrl: server.wsUrl,
+      transport: "acp-websocket",
+      token: server.token,
+      persist: new InMemorySessionPersistDriver(),
+      agentState: { kinds: { scripted: scriptedAgentState(server.stateDir) } },
+      onError: (error) => errors.push(error),
+    });
+    clients.push(sdk);
+    expect(sdk.stats().agentState).toMatchObject({ enabled: false, disabledReason: expect.stringContaining("no file API") });
+    const session = await sdk.createSession({ id: "snap-acp", agent: "scripted" });
+    await promptReport(session, "first turn");
+    await server.kill();
+    rmSync(`${server.stateDir}/sessions`, { recursive: true, force: true });
+    await server.restart({ downtimeMs: 0 });
+    const { report } = await promptReport(session, "second turn");
+    expect(report).toMatchObject({ loaded: false, replay: true });
+    expect(session.lastRestoration?.method).toBe("replay");
+    expect(errors).toEqual([]);
+  });
+});
