@@ -1,6 +1,9 @@
 import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
+import type { LeaseAcquireResult, SessionLease } from "../../src/persist/leases.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { closeClient, openClient, type Connection } from "./connection.js";
+import { INSERT_EVENTS_FENCED, WRITE_SESSION_FENCED } from "./lease-scripts.js";
+import { RedisLeases } from "./leases.js";
 import { PersistKeys } from "./names.js";
 import type { ResolvedRedisOptions } from "./options.js";
 import { DELETE_SESSION, INSERT_EVENTS, SCAN_SESSIONS, WRITE_SESSION } from "./persist-scripts.js";
@@ -15,11 +18,13 @@ import { createdAtKey, orderMember, recordValue, valueToEvent, valueToRecord } f
 export class RedisBackend implements PersistBackend {
   readonly #connection: Connection;
   readonly #keys: PersistKeys;
+  readonly #leases: RedisLeases;
 
   /** Nothing is awaited: an owned client connects in the background, commands queue meanwhile. */
   constructor(options: ResolvedRedisOptions) {
     this.#connection = openClient(options.source);
     this.#keys = new PersistKeys(options.prefix);
+    this.#leases = new RedisLeases(() => this.#client, options.prefix);
   }
 
   get #client() {
@@ -68,6 +73,11 @@ export class RedisBackend implements PersistBackend {
    * refusal is explained by reading the events that hold the ids.
    */
   async insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    return this.#insert(sessionId, events, undefined);
+  }
+
+  /** The insert script, or its fenced form with `lease` (which throws `LeaseLostError` for the fence's refusal). */
+  async #insert(sessionId: string, events: readonly SessionEvent[], lease: SessionLease | undefined): Promise<readonly EventClash[] | undefined> {
     const args: string[] = [sessionId];
     const single = events.length === 1;
     for (let i = 0; i < events.length; i++) {
@@ -75,7 +85,13 @@ export class RedisBackend implements PersistBackend {
       args.push(event.id, String(event.eventIndex), eventJson(event, single ? "event" : `events[${i}]`));
     }
     const keys = [this.#keys.events(sessionId), this.#keys.eventIds];
-    const refused = (await INSERT_EVENTS.run(this.#client, keys, args)) as (number | string)[];
+    let refused: (number | string)[];
+    if (lease === undefined) refused = (await INSERT_EVENTS.run(this.#client, keys, args)) as (number | string)[];
+    else {
+      const reply = await INSERT_EVENTS_FENCED.run(this.#client, [...keys, this.#leases.key(sessionId)], [...args, String(lease.token)]);
+      this.#leases.check(lease, reply);
+      refused = reply as (number | string)[];
+    }
     if (refused.length === 0) return undefined;
     const clashes: EventClash[] = [];
     for (let i = 0; i < refused.length; i += 2) {
@@ -96,6 +112,38 @@ export class RedisBackend implements PersistBackend {
   async deleteSession(id: string): Promise<void> {
     const k = this.#keys;
     await DELETE_SESSION.run(this.#client, [k.events(id), k.records, k.order, k.eventIds], [id]);
+  }
+
+  /** One script on the server's clock (see drivers/redis/lease-scripts.ts). */
+  acquireLease(sessionId: string, holder: string, ttlMs: number): Promise<LeaseAcquireResult> {
+    return this.#leases.acquire(sessionId, holder, ttlMs);
+  }
+
+  /** One script: extend when the token is current. */
+  renewLease(lease: SessionLease, ttlMs: number): Promise<SessionLease> {
+    return this.#leases.renew(lease, ttlMs);
+  }
+
+  /** One script: expire when the token is current. */
+  releaseLease(lease: SessionLease): Promise<void> {
+    return this.#leases.release(lease);
+  }
+
+  /** One HMGET. */
+  readLease(sessionId: string): Promise<SessionLease | undefined> {
+    return this.#leases.read(sessionId);
+  }
+
+  /** The insert script behind the token check, in one atomic script. */
+  insertEventsFenced(lease: SessionLease, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    return this.#insert(lease.sessionId, events, lease);
+  }
+
+  /** The record script behind the token check, in one atomic script. */
+  async writeSessionFenced(lease: SessionLease, record: SessionRecord): Promise<void> {
+    const keys = [this.#keys.records, this.#keys.order, this.#leases.key(lease.sessionId)];
+    const args = [record.id, createdAtKey(record.createdAt), recordValue(record), "put", String(lease.token)];
+    this.#leases.check(lease, await WRITE_SESSION_FENCED.run(this.#client, keys, args));
   }
 
   /** QUIT the client when the backend opened it; the caller's client stays open. */
