@@ -96,6 +96,9 @@ export { isUndeliveredResponse, undeliveredResponse } from "./protocol/envelopes
 
 // Agent state snapshots: an agent's own session files kept outside the sandbox (docs/agent-state.md).
 export * from "./agent-state/index.js";
+
+// Redaction before storing: the secret patterns, the envelope hook's types, the SessionStore decorator.
+export * from "./redaction/index.js";
 export { EVENTS_LOST_METHOD, eventsLostDetails, isEventsLostMarker, type EventsLostDetails } from "./protocol/events-lost.js";
 
 // Reading recorded events without casts: session/update kinds and small readers.

@@ -5,6 +5,9 @@ import { EventConflictError } from "../persist/errors.js";
 import { toWellFormedJson } from "../persist/unicode.js";
 import type { JsonRpcEnvelope, SessionEvent, SessionEventSender, SessionPersistDriver } from "../persist/types.js";
 import { driverWritePort, type SessionWritePort } from "./write-port.js";
+import type { RedactHook } from "../redaction/envelope.js";
+import type { RedactionFailedError } from "../redaction/errors.js";
+import { StreamRedactor } from "../redaction/stream.js";
 
 /**
  * Storing a session's events failed even after retries. The events are kept in memory
@@ -72,6 +75,15 @@ export interface SessionRecorderOptions {
   onEvent?: (event: SessionEvent) => void;
   /** Called when a write failed after every attempt. */
   onError?: (error: PersistenceFailedError) => void;
+  /**
+   * Applied to every event's payload before it is queued for the store; `onEvent` still gets
+   * the original. When it throws, the event's content is withheld (see `withheldEnvelope`).
+   * With a hook that has `findSecrets`, the chunks of a streamed message are held back until
+   * the message ends (or `flush()`), so a secret cut over chunks is redacted whole.
+   */
+  redact?: RedactHook;
+  /** Called when `redact` threw for an event (whose content was then withheld from the store). */
+  onRedactionError?: (error: RedactionFailedError) => void;
 }
 
 /** What crossed the wire, to be recorded. */
@@ -104,6 +116,8 @@ export class SessionRecorder {
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onEvent: ((event: SessionEvent) => void) | undefined;
   private readonly onError: ((error: PersistenceFailedError) => void) | undefined;
+  /** Redacts events for the store (undefined without a `redact` hook). */
+  private readonly redactor: StreamRedactor | undefined;
 
   private nextIndex = -1;
   private seeding: Promise<void> | undefined;
@@ -122,6 +136,16 @@ export class SessionRecorder {
     this.writeDelayMs = options.writeDelayMs ?? 10;
     this.onEvent = options.onEvent;
     this.onError = options.onError;
+    const onRedactionError = options.onRedactionError;
+    this.redactor = options.redact
+      ? new StreamRedactor(options.redact, (failure) => {
+          try {
+            onRedactionError?.(failure);
+          } catch {
+            // A failing error handler must not stop the recording.
+          }
+        })
+      : undefined;
   }
 
   /** Read the last stored `eventIndex` (one tail read, never a scan). Call before recording. */
@@ -160,20 +184,27 @@ export class SessionRecorder {
       this.onEvent?.(event);
       return event;
     }
-    this.queue.push(event);
+    if (this.redactor) this.queue.push(...this.redactor.push(event));
+    else this.queue.push(event);
     if (this.queue.length >= this.batchSize) this.kick();
     else this.writeTimer ??= setTimeout(() => this.kick(), this.writeDelayMs);
     this.onEvent?.(event);
     return event;
   }
 
+  /** Queue the events the redactor holds back (the chunks of a message still streaming). */
+  private releaseHeld(): void {
+    if (this.redactor) this.queue.push(...this.redactor.release());
+  }
+
   /** Events recorded but not yet stored. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + (this.redactor?.heldEvents.length ?? 0);
   }
 
   /** Copies of the events recorded but not yet stored, oldest first. */
   unstored(): SessionEvent[] {
+    this.releaseHeld();
     return this.queue.map((event) => structuredClone(event));
   }
 
@@ -183,6 +214,7 @@ export class SessionRecorder {
    * them, which is why storing them again must be (and is, in every driver) idempotent.
    */
   abandon(): SessionEvent[] {
+    this.releaseHeld();
     this.abandoned = true;
     if (this.writeTimer !== undefined) clearTimeout(this.writeTimer);
     this.writeTimer = undefined;
@@ -194,6 +226,7 @@ export class SessionRecorder {
    * {@link PersistenceFailedError} when that failed after every attempt.
    */
   async flush(): Promise<void> {
+    this.releaseHeld();
     this.lastFailure = undefined;
     this.kick();
     while (this.draining) await this.draining;
@@ -279,7 +312,7 @@ export class SessionRecorder {
     const unstored = this.queue.filter((event) => !stored.has(event.id));
     this.queue.splice(0, this.queue.length, ...unstored);
     let next = tail.length > 0 ? tail[tail.length - 1]!.eventIndex + 1 : 0;
-    for (const event of this.queue) event.eventIndex = next++;
+    for (const event of [...this.queue, ...(this.redactor?.heldEvents ?? [])]) event.eventIndex = next++;
     this.nextIndex = next;
   }
 }

@@ -1,5 +1,6 @@
 import type { JsonRpcEnvelope, SessionEvent, SessionEventSender } from "../persist/types.js";
 import { RedactionFailedError } from "./errors.js";
+import type { redactSecrets } from "./redact-secrets.js";
 
 /** What a {@link RedactHook} is told about the envelope it redacts. */
 export interface RedactContext {
@@ -14,7 +15,13 @@ export interface RedactContext {
  * `jsonrpc`, `id` and `method` are structure: whatever the hook does to them, the stored
  * envelope keeps the originals. {@link redactSecrets} returns a function that fits.
  */
-export type RedactHook = (payload: JsonRpcEnvelope, context: RedactContext) => JsonRpcEnvelope;
+export type RedactHook = ((payload: JsonRpcEnvelope, context: RedactContext) => JsonRpcEnvelope) & {
+  /**
+   * Optional: the secrets in one text. When the hook has it (as {@link redactSecrets}'s
+   * does), the text of message chunks an agent streams is redacted across chunk boundaries.
+   */
+  findSecrets?: (text: string) => readonly { start: number; end: number; replacement: string }[];
+};
 
 /** The `_meta` key of the marker that replaces a withheld envelope's content. */
 export const WITHHELD_META_KEY = "durable-agent/withheld";

@@ -1,5 +1,5 @@
 import { SECRET_PATTERNS, type SecretKind, type SecretPattern } from "./patterns.js";
-import { mapStrings, replaceSecrets, type SecretReplacer } from "./scan.js";
+import { findSecrets, mapStrings, replaceSecrets, type SecretReplacer } from "./scan.js";
 
 /** Options of {@link redactSecrets}. */
 export interface RedactSecretsOptions {
@@ -16,8 +16,28 @@ export interface RedactSecretsOptions {
   keys?: boolean;
 }
 
-/** A redaction: the same JSON value with secrets replaced, parts without any shared, never mutated. */
-export type Redactor = <T>(value: T) => T;
+/** One secret found in a text: where it is and what replaces it. */
+export interface SecretMatch {
+  /** Offset of its first UTF-16 code unit. */
+  start: number;
+  /** Offset just after its last code unit. */
+  end: number;
+  /** Its kind. */
+  kind: SecretKind;
+  /** The text that replaces it. */
+  replacement: string;
+}
+
+/**
+ * A redaction: the same JSON value with secrets replaced, parts without any shared, never
+ * mutated. `findSecrets` gives the matches in one text, which is what lets the recorder
+ * redact a secret an agent streamed over several message chunks (see docs/redaction.md).
+ */
+export interface Redactor {
+  <T>(value: T): T;
+  /** The secrets in `text`, leftmost first, never overlapping. */
+  findSecrets(text: string): SecretMatch[];
+}
 
 /** The default replacement: `[REDACTED:<kind>]`. */
 export const defaultSecretReplacement: SecretReplacer = (_match, kind) => `[REDACTED:${kind}]`;
@@ -45,5 +65,7 @@ export function redactSecrets(options: RedactSecretsOptions = {}): Redactor {
   const replace = options.replace ?? defaultSecretReplacement;
   const keys = options.keys === true;
   const edit = (text: string): string => replaceSecrets(text, patterns, replace);
-  return <T>(value: T): T => mapStrings(value, edit, keys);
+  const redactor = (<T>(value: T): T => mapStrings(value, edit, keys)) as Redactor;
+  redactor.findSecrets = (text) => findSecrets(text, patterns).map((hit) => ({ ...hit, replacement: replace(text.slice(hit.start, hit.end), hit.kind) }));
+  return redactor;
 }

@@ -11,12 +11,8 @@ interface Found {
   rank: number;
 }
 
-/**
- * `text` with every match of `patterns` replaced. All patterns look at the original text
- * and the matches are taken leftmost first (on a tie, the pattern listed first), never
- * overlapping, so a replacement is never scanned again. Returns `text` itself when nothing matched.
- */
-export function replaceSecrets(text: string, patterns: readonly SecretPattern[], replace: SecretReplacer): string {
+/** Where `patterns` match in `text`: leftmost first (on a tie, the pattern listed first), never overlapping. */
+export function findSecrets(text: string, patterns: readonly SecretPattern[]): { start: number; end: number; kind: SecretKind }[] {
   const found: Found[] = [];
   for (let rank = 0; rank < patterns.length; rank++) {
     const { pattern, kind } = patterns[rank]!;
@@ -29,12 +25,28 @@ export function replaceSecrets(text: string, patterns: readonly SecretPattern[],
       found.push({ start: m.index, end: m.index + m[0].length, kind, rank });
     }
   }
-  if (found.length === 0) return text;
   found.sort((a, b) => a.start - b.start || a.rank - b.rank);
-  let out = "";
+  const kept: { start: number; end: number; kind: SecretKind }[] = [];
   let at = 0;
   for (const hit of found) {
     if (hit.start < at) continue;
+    kept.push({ start: hit.start, end: hit.end, kind: hit.kind });
+    at = hit.end;
+  }
+  return kept;
+}
+
+/**
+ * `text` with every match of `patterns` replaced. All patterns look at the original text
+ * and the matches are taken as {@link findSecrets} gives them, so a replacement is never
+ * scanned again. Returns `text` itself when nothing matched.
+ */
+export function replaceSecrets(text: string, patterns: readonly SecretPattern[], replace: SecretReplacer): string {
+  const found = findSecrets(text, patterns);
+  if (found.length === 0) return text;
+  let out = "";
+  let at = 0;
+  for (const hit of found) {
     out += text.slice(at, hit.start) + replace(text.slice(hit.start, hit.end), hit.kind);
     at = hit.end;
   }

@@ -154,6 +154,72 @@ describe("the recorder's redact hook", () => {
     expect(failures[0]!.message).toContain("withheld");
   });
 
+  const chunk = (text: string, kind = "agent_message_chunk"): JsonRpcEnvelope =>
+    ({ jsonrpc: "2.0", method: "session/update", params: { sessionId: "a", update: { sessionUpdate: kind, content: { type: "text", text } } } }) as JsonRpcEnvelope;
+  const chunkText = (e: SessionEvent) => (e.payload as unknown as { params?: { update: { content: { text: string } } } }).params?.update.content.text ?? "";
+  /** Every piece of `secret` of 6 characters: none may be in what was stored. */
+  const pieces = (secret: string) => Array.from({ length: secret.length - 5 }, (_, i) => secret.slice(i, i + 6));
+
+  it("redacts a secret an agent streamed over several chunks: each chunk stays its own event, no piece of the secret is stored", async () => {
+    const driver = new InMemorySessionPersistDriver();
+    const seen: string[] = [];
+    const recorder = new SessionRecorder("s", { driver, redact, onEvent: (e) => seen.push(chunkText(e)) });
+    await recorder.ready();
+    const text = `echo: the key is ${PLANTED.anthropic} and the token Bearer ${PLANTED.bearer} ok`;
+    // Cut every few characters, as real agents stream.
+    const cuts = text.match(/.{1,7}/gs)!;
+    for (const part of cuts) recorder.record({ connectionId: "c", sender: "agent", payload: chunk(part) });
+    recorder.record({ connectionId: "c", sender: "agent", payload: { jsonrpc: "2.0", id: 3, result: { stopReason: "end_turn" } } as JsonRpcEnvelope });
+    await recorder.flush();
+    const stored = (await driver.listEvents({ sessionId: "s", limit: 1000 })).items;
+    expect(stored.map((e) => e.eventIndex)).toEqual(cuts.map((_, i) => i).concat(cuts.length));
+    const storedText = stored.slice(0, -1).map(chunkText).join("");
+    expect(storedText).toBe("echo: the key is [REDACTED:anthropic_key] and the token Bearer [REDACTED:bearer_token] ok");
+    const raw = JSON.stringify(stored);
+    for (const piece of [...pieces(PLANTED.anthropic), ...pieces(PLANTED.bearer)]) expect(raw).not.toContain(piece);
+    expect(seen.join("")).toBe(text);
+  });
+
+  it("a long stream is released in parts, and a secret across a release point is still redacted whole; flush() releases what is held", async () => {
+    const driver = new InMemorySessionPersistDriver({ maxEventsPerSession: 100_000 });
+    const recorder = new SessionRecorder("s", { driver, redact });
+    await recorder.ready();
+    const text = `${"lorem ipsum ".repeat(700)}secret ${PLANTED.github} end ${"dolor sit ".repeat(900)} and ${PLANTED.slack}`;
+    for (const part of text.match(/.{1,5}/gs)!) recorder.record({ connectionId: "c", sender: "agent", payload: chunk(part) });
+    // Part of the stream was written before its end (memory stays bounded)...
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const early = (await driver.listEvents({ sessionId: "s", limit: 1000 })).items.length;
+    expect(early).toBeGreaterThan(0);
+    expect(recorder.pending).toBeGreaterThan(0);
+    // ...and flush() stores the rest.
+    await recorder.flush();
+    const stored: SessionEvent[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await driver.listEvents({ sessionId: "s", cursor, limit: 1000 });
+      stored.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(stored.map(chunkText).join("")).toBe(text.replace(PLANTED.github, "[REDACTED:github_token]").replace(PLANTED.slack, "[REDACTED:slack_token]"));
+    expect(recorder.pending).toBe(0);
+  });
+
+  it("chunks of different kinds or senders are separate streams; a hook without findSecrets redacts chunk by chunk", async () => {
+    const driver = new InMemorySessionPersistDriver();
+    const recorder = new SessionRecorder("s", { driver, redact });
+    await recorder.ready();
+    const [a, b] = [PLANTED.openai.slice(0, 20), PLANTED.openai.slice(20)];
+    recorder.record({ connectionId: "c", sender: "agent", payload: chunk(a) });
+    recorder.record({ connectionId: "c", sender: "agent", payload: chunk(b, "agent_thought_chunk") });
+    await recorder.flush();
+    expect((await driver.listEvents({ sessionId: "s" })).items.map(chunkText)).toEqual([a, b]);
+    const perEvent = new SessionRecorder("t", { driver, redact: (p) => redact(p) });
+    await perEvent.ready();
+    perEvent.record({ connectionId: "c", sender: "agent", payload: chunk(`x ${PLANTED.google}`) });
+    await perEvent.flush();
+    expect((await driver.listEvents({ sessionId: "t" })).items.map(chunkText)).toEqual(["x [REDACTED:google_api_key]"]);
+  });
+
   it("connect refuses a redact option that is not a function", () => {
     expect(() => new SandboxAgent({ baseUrl: "http://127.0.0.1:1", redact: "yes" as never })).toThrow(InvalidOptionsError);
     expect(() => new SandboxAgent({ baseUrl: "http://127.0.0.1:1", redcat: redact } as never)).toThrow(/did you mean "redact"/);
