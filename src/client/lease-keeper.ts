@@ -17,7 +17,7 @@ import { holdSessionLock, sessionLockFreed } from "./web-locks.js";
 export type LeaseState = "unleased" | "held" | "lost" | "released";
 
 const FIRST_BACKOFF_MS = 25;
-const MAX_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 500;
 
 /** A driver with the lease capability, detected like every capability. */
 function leasing(driver: SessionPersistDriver): (SessionPersistDriver & SessionLeaseCapabilities) | undefined {
@@ -124,7 +124,10 @@ export class LeaseKeeper {
       const waited = Date.now() - started;
       const left = policy.waitMs - waited;
       if (left <= 0) throw new SessionLeasedError(result.heldBy, waited);
-      await this.pause(Math.min(backoff * (0.5 + Math.random()), left), policy.signal);
+      // Poll with jittered backoff, but wake right when the holder's lease would expire: a
+      // dead holder's session is taken over within a poll of its expiry.
+      const untilExpiry = Math.max(5, result.heldBy.expiresAt - Date.now() + 5);
+      await this.pause(Math.min(backoff * (0.5 + Math.random() / 2), untilExpiry, left), policy.signal);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
   }
