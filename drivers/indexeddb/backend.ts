@@ -1,8 +1,11 @@
 import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
+import type { AgentStateFileInfo } from "../../src/persist/agent-state.js";
+import type { AgentStateWrite } from "../../src/persist/backend.js";
+import { appendAgentState, deleteAgentState, deleteSessionAgentState, listAgentState, readAgentState } from "./agent-state.js";
 import { Connection } from "./connection.js";
 import { allEventsOf, eventsBetween, eventsFrom, sessionsAfter } from "./keys.js";
-import { EVENTS, EVENTS_BY_ID, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
+import { AGENT_STATE, EVENTS, EVENTS_BY_ID, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
 import type { ResolvedOptions } from "./options.js";
 import { eventToRow, rowToSession, sessionToRow } from "./rows.js";
 import type { SessionRow } from "./schema.js";
@@ -116,9 +119,33 @@ export class IndexedDbBackend implements PersistBackend {
 
   /** The record and the key range of its events, in one transaction. */
   async deleteSession(id: string): Promise<void> {
-    await transact(this.#connection, "deleteSession", [SESSIONS, EVENTS], "readwrite", (tx) =>
-      Promise.all([request(tx.objectStore(SESSIONS).delete(id)), request(tx.objectStore(EVENTS).delete(allEventsOf(id)))]),
+    await transact(this.#connection, "deleteSession", [SESSIONS, EVENTS, AGENT_STATE], "readwrite", (tx) =>
+      Promise.all([
+        request(tx.objectStore(SESSIONS).delete(id)),
+        request(tx.objectStore(EVENTS).delete(allEventsOf(id))),
+        deleteSessionAgentState(tx, id),
+      ]),
     );
+  }
+
+  /** The last chunk's end checked and the new chunk added in one readwrite transaction (see agent-state.ts). */
+  appendAgentState(write: AgentStateWrite): Promise<number | undefined> {
+    return appendAgentState(this.#connection, write);
+  }
+
+  /** The file's chunks in one request, concatenated. */
+  readAgentState(sessionId: string, path: string): Promise<Uint8Array | undefined> {
+    return readAgentState(this.#connection, sessionId, path);
+  }
+
+  /** One cursor step per file. */
+  listAgentState(sessionId: string): Promise<AgentStateFileInfo[]> {
+    return listAgentState(this.#connection, sessionId);
+  }
+
+  /** One range delete. */
+  deleteAgentState(sessionId: string, path: string | undefined): Promise<void> {
+    return deleteAgentState(this.#connection, sessionId, path);
   }
 
   /** Close the connection (also one still opening). */
