@@ -6,6 +6,7 @@ import { createContext } from "./context.js";
 import { copyTests } from "./copies.js";
 import { cursorTests } from "./cursors.js";
 import { eventPagingTests } from "./events-paging.js";
+import { retentionTests } from "./retention.js";
 import { insertSessionTests } from "./insert-session.js";
 import { leaseCapabilityTests } from "./leases.js";
 import { roundTripTests } from "./round-trip.js";
@@ -63,6 +64,7 @@ export function describeDriverConformance<D extends SessionPersistDriver>(option
       ["capability: listLatestEvents", listLatestEventsTests],
       ["capability: deleteSession", deleteSessionTests],
       ["capability: close", closeTests],
+      ["capability: event trim (retention, fork)", retentionTests],
       ["capability: agent state", agentStateTests],
       ["capability: leases", leaseCapabilityTests],
     ];
