@@ -20,6 +20,7 @@ const BASELINE_HEADER: Record<RawBaselineKey, string> = { single: "vs raw 1-row"
 export function formatValue(value: number, unit: MetricResult["unit"]): string {
   if (unit === "ev/s" || unit === "rec/s") return Math.round(value).toLocaleString("en-US");
   if (unit === "MB") return value.toFixed(1);
+  if (unit === "KB") return value < 10 ? value.toFixed(2) : value.toFixed(1);
   if (unit === "x") return `${value.toFixed(2)}x`;
   if (value < 1) return value.toFixed(3);
   if (value < 10) return value.toFixed(2);

@@ -14,7 +14,7 @@ export interface Metric {
   /** The figure. */
   value: number;
   /** Unit shown next to the figure (`x`: a ratio to a baseline row of the same table). */
-  unit: "ev/s" | "rec/s" | "ms" | "MB" | "x";
+  unit: "ev/s" | "rec/s" | "ms" | "MB" | "KB" | "x";
   /** Whether a larger figure is better (throughput) or worse (latency, memory). */
   better: "higher" | "lower";
   /** Raw-engine figures this one is also shown as a ratio to (driver / raw, both in ev/s). */

@@ -10,6 +10,7 @@ import { clientRoundTrip } from "./client-round-trip.js";
 import { longTurnIngest } from "./long-turn.js";
 import { clientLoad } from "./load.js";
 import { sessionStoreWorkload } from "./session-store.js";
+import { agentStateWorkload } from "./agent-state.js";
 
 // The workload registry: one file per workload, listed here in table order.
 // To add one (e.g. a client-level "prompt round trip" or "streaming ingest of a long
@@ -30,4 +31,5 @@ export const WORKLOADS: readonly Workload[] = [
   clientLoad,
   acpOverhead,
   sessionStoreWorkload,
+  agentStateWorkload,
 ];

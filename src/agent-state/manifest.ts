@@ -51,19 +51,23 @@ export function writeManifest(storage: AgentStateStorage, sessionId: string, man
   return storage.appendAgentState(sessionId, MANIFEST_KEY, 0, encoder.encode(JSON.stringify(manifest)));
 }
 
-/** How far back the last completed turn is looked for. */
-const TURN_LOOKBACK = 500;
+/** How far back the last completed turn is looked for: a short tail first, then a long one. */
+const TURN_LOOKBACK = [500, 10_000];
 
 /**
  * `eventIndex` of the agent's answer to the session's last completed prompt (a response whose
  * result has a `stopReason`), among its latest events; -1 when there is none among them.
  */
 export async function lastTurnEnd(persist: SessionPersistDriver, sessionId: string): Promise<number> {
-  const tail = await listLatestEventsVia(persist, sessionId, TURN_LOOKBACK);
-  for (let i = tail.length - 1; i >= 0; i--) {
-    const event = tail[i]!;
-    const result = (event.payload as { result?: { stopReason?: unknown } | null }).result;
-    if (event.sender === "agent" && typeof result?.stopReason === "string") return event.eventIndex;
+  for (const limit of TURN_LOOKBACK) {
+    const tail = await listLatestEventsVia(persist, sessionId, limit);
+    for (let i = tail.length - 1; i >= 0; i--) {
+      const event = tail[i]!;
+      const result = (event.payload as { result?: { stopReason?: unknown } | null }).result;
+      if (event.sender === "agent" && typeof result?.stopReason === "string") return event.eventIndex;
+    }
+    // The whole history was read.
+    if (tail.length < limit) break;
   }
   return -1;
 }

@@ -60,6 +60,8 @@ export interface AgentStateStats {
   bytesRead: number;
   /** Bytes written to the store. */
   bytesStored: number;
+  /** Time spent in completed snapshots, ms (they run in the background, after the turn). */
+  snapshotMs: number;
   /** Sessions whose files were written back into a sandbox before `session/load`. */
   writeBacks: number;
   /** Write-backs that failed (reported; the session was replayed). */

@@ -44,6 +44,7 @@ export class AgentStateLink {
     snapshotFailures: 0,
     bytesRead: 0,
     bytesStored: 0,
+    snapshotMs: 0,
     writeBacks: 0,
     writeBackFailures: 0,
     staleSnapshots: 0,
@@ -139,6 +140,7 @@ export class AgentStateLink {
             this.counters.snapshots++;
             this.counters.bytesRead += result.bytesRead;
             this.counters.bytesStored += result.bytesStored;
+            this.counters.snapshotMs += result.durationMs;
           }
           return result;
         },
