@@ -31,7 +31,7 @@ function buildAgentStateStatements(t: AgentStateTableNames) {
          RETURNING 1
        ), chunk AS (
          INSERT INTO ${t.chunks} (session_id, path, chunk_offset, data)
-         SELECT $1, $2, $3::bigint, $4::bytea FROM grown WHERE $5::bigint > 0
+         SELECT $1, $2, $3::bigint, $4::bytea FROM grown
        )
        SELECT count(*)::int AS grown FROM grown`,
     ),
@@ -104,11 +104,15 @@ export class PostgresAgentState {
       });
       return undefined;
     }
-    const params = [w.sessionId, w.path, w.offset, asBuffer(w.data), w.data.byteLength, w.updatedAt];
-    const { rows } = await run<{ grown: number }>(this.#pool, this.#sql.append, params);
-    if (rows[0]?.grown === 1) return undefined;
+    if (w.data.byteLength > 0) {
+      const params = [w.sessionId, w.path, w.offset, asBuffer(w.data), w.data.byteLength, w.updatedAt];
+      const { rows } = await run<{ grown: number }>(this.#pool, this.#sql.append, params);
+      if (rows[0]?.grown === 1) return undefined;
+    }
+    // Refused, or an empty append (which changes nothing): the stored size tells which.
     const stored = await run<{ size: string | number }>(this.#pool, this.#sql.size, [w.sessionId, w.path]);
-    return stored.rows[0] === undefined ? 0 : Number(stored.rows[0].size);
+    const size = stored.rows[0] === undefined ? 0 : Number(stored.rows[0].size);
+    return size === w.offset && w.data.byteLength === 0 ? undefined : size;
   }
 
   /** The file row and its chunks in one statement, concatenated (checked against the stored size). */

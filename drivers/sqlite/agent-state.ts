@@ -53,6 +53,7 @@ export class SQLiteAgentState {
       } else {
         const stored = this.#size.get(w.sessionId, w.path)?.size ?? 0;
         if (stored !== w.offset) return stored;
+        if (w.data.byteLength === 0) return undefined; // an empty append changes nothing
       }
       if (w.data.byteLength > 0) putChunk.run(w.sessionId, w.path, w.offset, asBuffer(w.data));
       putFile.run(w.sessionId, w.path, w.offset + w.data.byteLength, w.updatedAt);

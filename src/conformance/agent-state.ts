@@ -113,10 +113,12 @@ export function agentStateTests(ctx: SuiteContext): void {
     const lines = Array.from({ length: 20 }, (_, i) => text(`{"turn":${i},"text":"${"x".repeat(i * 3)}"}\n`));
     const whole = await appendAll(driver, "s-as-append", "transcript.jsonl", lines);
     assertBytes(await driver.readAgentState("s-as-append", "transcript.jsonl"), whole, "twenty appends");
+    const listed = await driver.listAgentState("s-as-append");
+    assert.equal(listed[0]?.size, whole.byteLength);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // so that a new updatedAt would show
     await driver.appendAgentState("s-as-append", "transcript.jsonl", whole.byteLength, new Uint8Array(0));
     assertBytes(await driver.readAgentState("s-as-append", "transcript.jsonl"), whole, "after an empty append");
-    const [info] = await driver.listAgentState("s-as-append");
-    assert.equal(info?.size, whole.byteLength);
+    assert.deepEqual(await driver.listAgentState("s-as-append"), listed, "an empty append changes nothing, not even updatedAt");
   });
 
   it("agent state: a write at any other offset is AgentStateOffsetError with the stored size, and changes nothing", async () => {

@@ -31,7 +31,8 @@ export interface AgentStateStorage {
    * Write `data` into the file `path` of `sessionId` at `offset`, atomically (a reader never
    * sees half of it):
    * - `offset` 0 replaces the whole file with `data` (an empty `data` stores an empty file);
-   * - `offset` equal to the stored size appends `data`;
+   * - `offset` equal to the stored size appends `data` (an empty `data` there changes nothing,
+   *   not even `updatedAt`);
    * - any other `offset` (including any `offset` above 0 for a file not stored) rejects with
    *   {@link AgentStateOffsetError}, which carries the stored size, and nothing changes.
    *

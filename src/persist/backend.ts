@@ -136,7 +136,8 @@ export interface PersistBackend {
 
   /**
    * Write one agent state file, atomically: `write.offset` 0 replaces the file (creating it),
-   * `write.offset` equal to the stored size appends; resolve `undefined` when written. For any
+   * `write.offset` equal to the stored size appends (an empty append changes nothing, not even
+   * the time); resolve `undefined` when written. For any
    * other offset change nothing and resolve the stored size (0 when no file is stored); the
    * kit throws `AgentStateOffsetError`. The check and the write are one atomic step, so of
    * writers racing at one offset exactly one succeeds. `write.data` is a copy the backend may keep.

@@ -29,7 +29,8 @@ export class MemoryAgentState {
       return undefined;
     }
     if (file === undefined || file.size !== write.offset) return file?.size ?? 0;
-    if (write.data.byteLength > 0) file.chunks.push(write.data);
+    if (write.data.byteLength === 0) return undefined; // an empty append changes nothing
+    file.chunks.push(write.data);
     file.size += write.data.byteLength;
     file.updatedAt = write.updatedAt;
     return undefined;
