@@ -93,6 +93,8 @@ interface PromptStats {
  * - `/permission`: sends `session/request_permission` with options `allow` / `reject`, then
  *   replies `permission: <optionId>` (or `permission: cancelled`) and the context chunk;
  * - `/switch-mode ID`: the agent switches its own mode to ID first (`current_mode_update`).
+ * - `/tool`: first reports a completed `execute` tool call whose output (content and
+ *   `rawOutput.stdout`) is the prompt's text, as a tool that printed it would.
  * Sessions offer modes `ask`/`code` and the config options of {@link SCRIPTED_CONFIG}; a
  * loaded session starts again from the default mode and configuration.
  * Every successful reply ends with one chunk `\n[agent-context] {json}` ({@link AgentContextReport}).
@@ -240,6 +242,17 @@ export function createScriptedAgent(options: ScriptedAgentOptions = {}): AgentAp
         setMode(s, cmd.switchMode);
         await update(client, s.id, { sessionUpdate: "current_mode_update", currentModeId: s.modeId });
       }
+      if (cmd.tool) {
+        const toolCallId = randomUUID();
+        await update(client, s.id, { sessionUpdate: "tool_call", toolCallId, title: "run command", kind: "execute", status: "in_progress" });
+        await update(client, s.id, {
+          sessionUpdate: "tool_call_update",
+          toolCallId,
+          status: "completed",
+          content: [{ type: "content", content: { type: "text", text: `output: ${stats.userText}` } }],
+          rawOutput: { stdout: stats.userText },
+        });
+      }
       const parts: string[] = [];
       if (cmd.permission) {
         const answer = client.request(methods.client.session.requestPermission, {
@@ -321,6 +334,7 @@ interface Commands {
   stall: boolean;
   permission: boolean;
   error: boolean;
+  tool: boolean;
 }
 
 function parseCommands(text: string): Commands {
@@ -337,6 +351,7 @@ function parseCommands(text: string): Commands {
     stall: flag("stall"),
     permission: flag("permission"),
     error: flag("error"),
+    tool: flag("tool"),
   };
 }
 

@@ -13,44 +13,7 @@ import {
   type JsonRpcEnvelope,
   type SessionEvent,
 } from "../../src/index.js";
-
-// Secrets as they appear in the wild (made up, of the right shapes). Each is listed with the
-// kind the built-in patterns report and the text that must stay beside it.
-export const PLANTED = {
-  anthropic: "sk-ant-api03-Zq7xT1mN4bV8cR2pL6wK9yH3jF5dS0aG-QeWrTyUiOpAsDfGhJkL_zx12cv34bn56AA",
-  openai: "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9oPq",
-  openaiLegacy: "sk-4fJ8kL2mN6pQ9rS3tU7vW1xY5zA8bC2dE6fG9hJ3kL7m",
-  awsAccess: "AKIAIOSFODNN7EXAMPLE",
-  awsSecret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-  github: "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
-  githubPat: "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ",
-  slack: "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
-  google: "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
-  jwt: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
-  bearer: "opaqueToken.1234567890abcdef",
-  basic: "dXNlcjpwYXNzd29yZA==",
-  urlPassword: "hunter2-pw",
-  pem: "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq98sdf0AbCdEfGhIjKlMnOpQrStUvWxYz\n-----END RSA PRIVATE KEY-----",
-} as const;
-
-/** A text holding every planted secret with its usual label. */
-export function textWithSecrets(): string {
-  const p = PLANTED;
-  return [
-    `anthropic ${p.anthropic}`,
-    `openai=${p.openai} legacy ${p.openaiLegacy}`,
-    `aws_access_key_id=${p.awsAccess}`,
-    `aws_secret_access_key = ${p.awsSecret}`,
-    `github ${p.github} and ${p.githubPat}`,
-    `slack ${p.slack}`,
-    `google ${p.google}`,
-    `jwt ${p.jwt}`,
-    `curl -H "Authorization: Bearer ${p.bearer}" https://api.example`,
-    `Authorization: Basic ${p.basic}`,
-    `postgres://app:${p.urlPassword}@db.internal:5432/app`,
-    p.pem,
-  ].join("\n");
-}
+import { PLANTED, textWithSecrets } from "../support/secrets.js";
 
 const redact = redactSecrets();
 
