@@ -2,9 +2,11 @@ import { mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { EventClash, MaybePromise, PersistBackend, SessionKey } from "../../src/persist/backend.js";
+import type { LeaseAcquireResult, SessionLease } from "../../src/persist/leases.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { SessionLog } from "./event-log.js";
 import { errno, syncDirectory, writeFileAtomic } from "./io.js";
+import { FileLeases } from "./leases.js";
 import { eventLines } from "./lines.js";
 import { DirectoryLock, withLock } from "./lock.js";
 import { SESSION_FILES, StorePaths } from "./names.js";
@@ -30,6 +32,7 @@ export class FileBackend implements PersistBackend {
   readonly #registry: EventIdRegistry;
   readonly #listing: SessionIndex;
   readonly #logs = new Map<string, SessionLog>();
+  readonly #leases: FileLeases;
   #ready: Promise<void> | undefined;
   #isReady = false;
 
@@ -40,6 +43,7 @@ export class FileBackend implements PersistBackend {
     this.#lock = new DirectoryLock(this.#paths.lock, options.directory, options.lockTimeoutMs);
     this.#registry = new EventIdRegistry(this.#paths);
     this.#listing = new SessionIndex(this.#paths.sessionsIndex);
+    this.#leases = new FileLeases(options.directory, options.fsync);
   }
 
   /** One read of the record file. */
@@ -98,22 +102,25 @@ export class FileBackend implements PersistBackend {
    */
   insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
     const lines = eventLines(events); // serialization errors before the lock
-    return this.#write(() => {
-      const log = this.#log(sessionId);
-      log.refresh();
-      log.recover(this.#options.fsync);
-      const clashes: EventClash[] = [];
-      const claims = this.#registry.lookup(events.map((event) => event.id));
-      events.forEach((event, i) => {
-        const storedWithId = this.#holder(event.id, claims[i]);
-        if (storedWithId !== undefined) clashes.push({ event, storedWithId });
-        else if (log.find(event.eventIndex) !== -1) clashes.push({ event, indexTaken: true });
-      });
-      if (clashes.length > 0) return clashes;
-      this.#registry.claim(sessionId, events);
-      log.append(events, lines, this.#options.fsync);
-      return undefined;
+    return this.#write(() => this.#insertLocked(sessionId, events, lines));
+  }
+
+  /** The body of {@link FileBackend.insertEvents}, under the lock. */
+  #insertLocked(sessionId: string, events: readonly SessionEvent[], lines: ReturnType<typeof eventLines>): readonly EventClash[] | undefined {
+    const log = this.#log(sessionId);
+    log.refresh();
+    log.recover(this.#options.fsync);
+    const clashes: EventClash[] = [];
+    const claims = this.#registry.lookup(events.map((event) => event.id));
+    events.forEach((event, i) => {
+      const storedWithId = this.#holder(event.id, claims[i]);
+      if (storedWithId !== undefined) clashes.push({ event, storedWithId });
+      else if (log.find(event.eventIndex) !== -1) clashes.push({ event, indexTaken: true });
     });
+    if (clashes.length > 0) return clashes;
+    this.#registry.claim(sessionId, events);
+    log.append(events, lines, this.#options.fsync);
+    return undefined;
   }
 
   /**
@@ -136,6 +143,43 @@ export class FileBackend implements PersistBackend {
       syncDirectory(this.#paths.sessions, this.#options.fsync);
       this.#listing.remove(id);
       rmSync(trash, { recursive: true, force: true });
+    });
+  }
+
+  /** Read, decide and write the lease file under the store's lock (see leases.ts). */
+  acquireLease(sessionId: string, holder: string, ttlMs: number): Promise<LeaseAcquireResult> {
+    return this.#write(() => this.#leases.acquire(sessionId, holder, ttlMs));
+  }
+
+  /** Extend the lease under the lock while its token is current. */
+  renewLease(lease: SessionLease, ttlMs: number): Promise<SessionLease> {
+    return this.#write(() => this.#leases.renew(lease, ttlMs));
+  }
+
+  /** Expire the lease under the lock while its token is current. */
+  releaseLease(lease: SessionLease): Promise<void> {
+    return this.#write(() => this.#leases.release(lease));
+  }
+
+  /** One read of the lease file. */
+  readLease(sessionId: string): MaybePromise<SessionLease | undefined> {
+    return this.#read(() => this.#leases.read(sessionId));
+  }
+
+  /** The token check and the insert under one hold of the lock. */
+  insertEventsFenced(lease: SessionLease, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    const lines = eventLines(events);
+    return this.#write(() => {
+      this.#leases.assertCurrent(lease);
+      return this.#insertLocked(lease.sessionId, events, lines);
+    });
+  }
+
+  /** The token check and the record write under one hold of the lock. */
+  writeSessionFenced(lease: SessionLease, record: SessionRecord): Promise<void> {
+    return this.#write(() => {
+      this.#leases.assertCurrent(lease);
+      this.#putRecord(record);
     });
   }
 
