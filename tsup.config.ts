@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
-// One entry per public subpath: the client, the driver kit, the conformance suite, and every
+// One entry per public subpath: the client, the driver kit, the conformance suite, encryption at rest, and every
 // file directly under drivers/ (each a backend with its own subpath export). Driver client
 // libraries stay external, so a bundle that imports `durable-agent` never pulls in `pg` or
 // `better-sqlite3`.
@@ -9,6 +9,7 @@ const entry: Record<string, string> = {
   index: "src/index.ts",
   driver: "src/driver.ts",
   testing: "src/testing.ts",
+  encryption: "src/encryption.ts",
 };
 for (const file of readdirSync("drivers")) {
   if (file.endsWith(".ts")) entry[`drivers/${file.slice(0, -3)}`] = `drivers/${file}`;
