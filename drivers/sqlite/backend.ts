@@ -8,6 +8,7 @@ import type { ResolvedOptions } from "./options.js";
 import { eventParams, payloadJson, rowToEvent, rowToSession, sessionParams, type EventRow } from "./rows.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
+import { SQLiteEventTrim } from "./retention.js";
 import { SQLiteAgentState } from "./agent-state.js";
 import type { AgentStateFileInfo } from "../../src/persist/agent-state.js";
 import type { AgentStateWrite } from "../../src/persist/backend.js";
@@ -25,6 +26,8 @@ export class SQLiteBackend implements PersistBackend {
   readonly #db: Database.Database;
   readonly #owned: boolean;
   readonly #s: Statements;
+  /** Retention's range delete (drivers/sqlite/retention.ts). */
+  readonly #trim: SQLiteEventTrim;
   readonly #insertBatch: (events: readonly SessionEvent[], payloads: readonly string[]) => void;
   readonly #deleteAll: (id: string) => void;
   readonly #agentState: SQLiteAgentState;
@@ -51,6 +54,7 @@ export class SQLiteBackend implements PersistBackend {
     this.#db = db;
     this.#owned = owned;
     this.#s = s;
+    this.#trim = new SQLiteEventTrim(db, options.names);
     this.#agentState = agentState;
     this.#leases = leases;
     // IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a batch
@@ -125,6 +129,11 @@ export class SQLiteBackend implements PersistBackend {
       if (error instanceof Refused) return error.clashes;
       throw error;
     }
+  }
+
+  /** One range `DELETE` and the marker's insert in one `BEGIN IMMEDIATE` transaction (drivers/sqlite/retention.ts). */
+  deleteEventsBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): number {
+    return this.#trim.deleteBefore(sessionId, beforeIndex, marker);
   }
 
   /** Both deletes in one `BEGIN IMMEDIATE` transaction. */
