@@ -14,6 +14,7 @@ import { exportCommand } from "./commands/export.js";
 import { importCommand } from "./commands/import.js";
 import { lsCommand } from "./commands/ls.js";
 import { migrateCommand } from "./commands/migrate.js";
+import { registerPrune } from "./commands/prune.js";
 import { showCommand } from "./commands/show.js";
 import { tailCommand } from "./commands/tail.js";
 import { verifyCommand } from "./commands/verify.js";
@@ -98,6 +99,8 @@ export function buildProgram(context: (json: boolean) => CommandContext): Comman
     .action((from: string, to: string, o: { verify: boolean; json?: boolean }) => migrateCommand(from, to, { verify: o.verify }, ctx(o)));
 
 
+  registerPrune(program, json, STORE_HELP, ctx);
+
   program
     .command("verify")
     .description("check a store: gap-free indexes, valid records and payloads, unique event ids")
@@ -161,11 +164,16 @@ export async function main(argv: readonly string[]): Promise<never> {
     if (error.code === "EPIPE") process.exit(EXIT.ok);
   });
   const wantsJson = argv.includes("--json");
-  const program = buildProgram((json) => ({ out: new Output(json), signal: controller.signal }));
+  let output: Output | undefined;
+  const program = buildProgram((json) => {
+    output = new Output(json);
+    return { out: output, signal: controller.signal };
+  });
   program.configureOutput({ writeErr: (text) => process.stderr.write(redactCredentials(text)) });
   let exitCode: number = EXIT.ok;
   try {
     await program.parseAsync([...argv]);
+    output?.finish();
   } catch (error) {
     if (error instanceof CommanderError && (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help")) {
       exitCode = EXIT.ok;
@@ -175,7 +183,9 @@ export async function main(argv: readonly string[]): Promise<never> {
       const message = redactCredentials(failure.message);
       // Commander has already printed its own usage errors.
       if (!(error instanceof CommanderError)) process.stderr.write(`durable-agent: ${message}\n`);
-      if (wantsJson) process.stdout.write(`${JSON.stringify({ error: { code: failure.code, exitCode, message } })}\n`);
+      const details = { code: failure.code, exitCode, message };
+      if (output) output.finish(details);
+      else if (wantsJson) process.stdout.write(`${JSON.stringify({ error: details })}\n`);
     }
   }
   // Let stdout drain before leaving (a pipe is written asynchronously).

@@ -5,6 +5,8 @@ import type { Writable } from "node:stream";
 
 /** The output of one command run. */
 export class Output {
+  #result: Record<string, unknown> | undefined;
+
   constructor(
     /** `--json` was given. */
     readonly json: boolean,
@@ -17,9 +19,19 @@ export class Output {
     if (!this.json) this.stdout.write(`${text}\n`);
   }
 
-  /** The JSON result of the command (ignored in text mode). */
-  result(value: unknown): void {
-    if (this.json) this.stdout.write(`${JSON.stringify(value)}\n`);
+  /**
+   * The JSON result of the command (ignored in text mode). Written when the command ends, by
+   * {@link Output.finish}, so a command that reports and then fails still prints one document.
+   */
+  result(value: Record<string, unknown>): void {
+    if (this.json) this.#result = value;
+  }
+
+  /** Write the JSON result, with `error` in it when the command failed (`--json` mode only). */
+  finish(error?: Record<string, unknown>): void {
+    if (!this.json) return;
+    if (this.#result === undefined && error === undefined) return;
+    this.stdout.write(`${JSON.stringify(error === undefined ? this.#result : { ...this.#result, error })}\n`);
   }
 
   /** One raw line to stdout in any mode (exports, `tail --json` event lines). Resolves when it may continue (back-pressure). */

@@ -48,5 +48,9 @@ export function renderEntry(entry: TranscriptEntry): string {
       return `${at}turn ended: ${entry.outcome}${entry.detail ? ` (${entry.detail})` : ""}`;
     case "mode":
       return `${at}mode: ${entry.modeId}`;
+    case "fork":
+      return `${at}forked from ${entry.parentSessionId} (up to its event #${entry.parentEventIndex})`;
+    case "trimmed":
+      return `${at}older history trimmed by retention (${entry.removedEvents} event(s) deleted)`;
   }
 }

@@ -2,6 +2,7 @@ import { PersistError } from "../../src/persist/errors.js";
 import { parseSessionEvent, parseSessionRecord } from "../../src/persist/schemas.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { envelopeKind } from "../../src/protocol/envelopes.js";
+import { historyTrimmedDetails } from "../../src/protocol/lifecycle-markers.js";
 import { withStore, type CommandContext } from "../context.js";
 import { CliError, notFoundError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -26,7 +27,8 @@ const MAX_PER_SESSION = 20;
 
 /**
  * `verify <store> [ids...]`: read every session (or those named) through the driver and
- * check it: the record against the schema, event indexes from 0 without gaps and ascending,
+ * check it: the record against the schema, event indexes from 0 (or from a retention trim
+ * marker) without gaps and ascending,
  * every event against the schema (fields, sender, `sessionId` of its session), every payload
  * a JSON-RPC 2.0 envelope, no event id twice across the store, and every page readable.
  * Problems exit 1.
@@ -90,6 +92,9 @@ async function verifySession(driver: StoreDriver, record: SessionRecord, seen: M
   try {
     for await (const page of eventPages(driver, id)) {
       for (const event of page) {
+        // Retention deletes old events on purpose and leaves a marker at the cut: a history
+        // that starts with one (its firstKeptIndex right after it) starts there, no gap.
+        if (read === 0 && historyTrimmedDetails(event.payload)?.firstKeptIndex === event.eventIndex + 1) expected = event.eventIndex;
         read += 1;
         checkEvent(id, event, expected, add);
         if (event.eventIndex >= expected) expected = event.eventIndex + 1;
