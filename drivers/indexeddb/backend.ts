@@ -1,11 +1,13 @@
 import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
+import type { LeaseAcquireResult, SessionLease } from "../../src/persist/leases.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import type { AgentStateFileInfo } from "../../src/persist/agent-state.js";
 import type { AgentStateWrite } from "../../src/persist/backend.js";
 import { appendAgentState, deleteAgentState, deleteSessionAgentState, listAgentState, readAgentState } from "./agent-state.js";
 import { Connection } from "./connection.js";
+import { acquireLease, assertLeaseIn, readLease, releaseLease, renewLease } from "./leases.js";
 import { allEventsOf, eventsBetween, eventsFrom, sessionsAfter } from "./keys.js";
-import { AGENT_STATE, EVENTS, EVENTS_BY_ID, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
+import { AGENT_STATE, EVENTS, EVENTS_BY_ID, LEASES, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
 import type { ResolvedOptions } from "./options.js";
 import { eventToRow, rowToSession, sessionToRow } from "./rows.js";
 import type { SessionRow } from "./schema.js";
@@ -88,13 +90,25 @@ export class IndexedDbBackend implements PersistBackend {
    * any clash, and a refusal aborts the transaction, so nothing is written. Only then does a
    * read-only transaction look up what holds the keys.
    */
-  async insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+  insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    return this.#insert(sessionId, events, undefined);
+  }
+
+  /** The insert, or with `lease` its fenced form: the lease row checked in the same transaction as the adds. */
+  async #insert(sessionId: string, events: readonly SessionEvent[], lease: SessionLease | undefined): Promise<readonly EventClash[] | undefined> {
     const rows = events.map((event, i) => eventToRow(event, events.length === 1 ? "event" : `events[${i}]`));
     let refused = false;
     try {
-      await transact(this.#connection, "insertEvents", [EVENTS], "readwrite", (tx) => {
-        addAll(tx.objectStore(EVENTS), rows, () => (refused = true));
-      });
+      if (lease === undefined) {
+        await transact(this.#connection, "insertEvents", [EVENTS], "readwrite", (tx) => {
+          addAll(tx.objectStore(EVENTS), rows, () => (refused = true));
+        });
+      } else {
+        await transact(this.#connection, "insertEventsFenced", [LEASES, EVENTS], "readwrite", async (tx) => {
+          await assertLeaseIn(tx, lease);
+          addAll(tx.objectStore(EVENTS), rows, () => (refused = true));
+        });
+      }
       return undefined;
     } catch (error) {
       if (!refused) throw error;
@@ -146,6 +160,40 @@ export class IndexedDbBackend implements PersistBackend {
   /** One range delete. */
   deleteAgentState(sessionId: string, path: string | undefined): Promise<void> {
     return deleteAgentState(this.#connection, sessionId, path);
+  }
+
+  /** Read, decide and write the lease row in one readwrite transaction (see leases.ts). */
+  acquireLease(sessionId: string, holder: string, ttlMs: number): Promise<LeaseAcquireResult> {
+    return acquireLease(this.#connection, sessionId, holder, ttlMs);
+  }
+
+  /** Extend the lease while its token is current, in one readwrite transaction. */
+  renewLease(lease: SessionLease, ttlMs: number): Promise<SessionLease> {
+    return renewLease(this.#connection, lease, ttlMs);
+  }
+
+  /** Expire the lease while its token is current, in one readwrite transaction. */
+  releaseLease(lease: SessionLease): Promise<void> {
+    return releaseLease(this.#connection, lease);
+  }
+
+  /** A get by primary key. */
+  readLease(sessionId: string): Promise<SessionLease | undefined> {
+    return readLease(this.#connection, sessionId);
+  }
+
+  /** The lease row checked and the events added in one readwrite transaction over both stores. */
+  insertEventsFenced(lease: SessionLease, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    return this.#insert(lease.sessionId, events, lease);
+  }
+
+  /** The lease row checked and the record put in one readwrite transaction over both stores. */
+  async writeSessionFenced(lease: SessionLease, record: SessionRecord): Promise<void> {
+    const row = sessionToRow(record);
+    await transact(this.#connection, "updateSessionFenced", [LEASES, SESSIONS], "readwrite", async (tx) => {
+      await assertLeaseIn(tx, lease);
+      await request(tx.objectStore(SESSIONS).put(row));
+    });
   }
 
   /** Close the connection (also one still opening). */
