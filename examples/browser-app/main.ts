@@ -3,13 +3,18 @@
 // shows the history at once and resumes the same session: the agent gets the earlier
 // conversation back (by `session/load`, or replayed with the next prompt).
 //
+// `?encrypt=1` stores it encrypted (its own database, a key kept in the origin: app-key.ts);
+// `?redact=1` stores every envelope with the secrets redactSecrets() finds replaced.
+//
 // Built by build.ts from the SDK's sources; an app imports the same names from
-// "durable-agent" and "durable-agent/indexeddb".
+// "durable-agent", "durable-agent/indexeddb" and "durable-agent/encryption".
 import { IndexedDbSessionPersistDriver } from "../../drivers/indexeddb.js";
+import { encryptedPersistDriver } from "../../src/encryption.js";
 import {
   isAgentMessageChunk,
   isUndeliveredResponse,
   promptOf,
+  redactSecrets,
   REPLAY_HEADER,
   SandboxAgent,
   textOf,
@@ -17,7 +22,8 @@ import {
   type SessionEvent,
   type SessionPersistDriver,
 } from "../../src/index.js";
-import { DATABASE_NAME, SESSION_ID_KEY, type AppConfig } from "./settings.js";
+import { APP_KEY_ID, appKey } from "./app-key.js";
+import { DATABASE_NAME, ENCRYPTED_DATABASE_NAME, SESSION_ID_KEY, type AppConfig } from "./settings.js";
 
 const statusLine = element<HTMLParagraphElement>("status");
 const transcript = element<HTMLElement>("transcript");
@@ -129,13 +135,17 @@ async function main(): Promise<void> {
     location.reload();
   });
 
-  const persist = new IndexedDbSessionPersistDriver({ databaseName: DATABASE_NAME });
+  const flags = new URLSearchParams(location.search);
+  const encrypt = flags.get("encrypt") === "1";
+  const store = new IndexedDbSessionPersistDriver({ databaseName: encrypt ? ENCRYPTED_DATABASE_NAME : DATABASE_NAME });
+  const persist: SessionPersistDriver = encrypt ? encryptedPersistDriver(store, { keys: [{ id: APP_KEY_ID, key: await appKey() }] }) : store;
   const view = new TranscriptView();
   await showStoredHistory(persist, sessionId, view);
 
   const config = await loadConfig();
   setStatus("starting", `Connecting to ${config.baseUrl}…`);
-  const sdk = await SandboxAgent.connect({ baseUrl: config.baseUrl, token: config.token, persist });
+  const redact = flags.get("redact") === "1" ? redactSecrets() : undefined;
+  const sdk = await SandboxAgent.connect({ baseUrl: config.baseUrl, token: config.token, persist, redact });
   const session = await sdk.resumeOrCreateSession({ id: sessionId, agent: config.agent });
   session.onEvent((event) => view.add(event));
   // Storing events failed even after retries: say so rather than lose history silently.

@@ -3,6 +3,9 @@
 /** The IndexedDB database the app stores sessions and events in. */
 export const DATABASE_NAME = "durable-agent-example";
 
+/** The database of `?encrypt=1`: apart, so clear and encrypted conversations never mix. */
+export const ENCRYPTED_DATABASE_NAME = "durable-agent-example-encrypted";
+
 /** The localStorage key under which the app keeps the id of the current conversation. */
 export const SESSION_ID_KEY = "durable-agent-example:session-id";
 

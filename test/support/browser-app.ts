@@ -27,8 +27,8 @@ export interface ShownMessage {
   text: string;
 }
 
-/** Open the app in a new browser context and wait until it has connected (or failed). */
-export async function openApp(harness: BrowserHarness): Promise<{ page: Page; problems: PageProblems; status: AppStatus }> {
+/** Open the app in a new browser context and wait until it has connected (or failed); `query` e.g. `"?encrypt=1"`. */
+export async function openApp(harness: BrowserHarness, query = ""): Promise<{ page: Page; problems: PageProblems; status: AppStatus }> {
   const context = await harness.browser.newContext();
   const page = await context.newPage();
   const problems: PageProblems = { messages: [] };
@@ -36,7 +36,7 @@ export async function openApp(harness: BrowserHarness): Promise<{ page: Page; pr
   page.on("console", (message) => {
     if (message.type() === "error") problems.messages.push(`console.error: ${message.text()}`);
   });
-  await page.goto(new URL("/index.html", harness.url).href);
+  await page.goto(new URL(`/index.html${query}`, harness.url).href);
   return { page, problems, status: await settledStatus(page) };
 }
 
@@ -91,4 +91,27 @@ export function sentPrompts(events: readonly SessionEvent[]): string[][] {
   return events
     .filter((e) => e.sender === "client" && "method" in e.payload && e.payload.method === "session/prompt")
     .map((e) => ((e.payload as { params?: { prompt?: { type: string; text?: string }[] } }).params?.prompt ?? []).map((b) => b.text ?? ""));
+}
+
+/**
+ * Everything in the IndexedDB database `name` as a user with the profile's files (or devtools)
+ * would see it: every value of every object store, read with the raw IndexedDB API in `page`'s
+ * origin, as JSON text (bytes as their latin1 text).
+ */
+export function rawIndexedDb(page: Page, name: string): Promise<string> {
+  return page.evaluate(async (databaseName) => {
+    const done = <T>(req: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((req.onsuccess = () => resolve(req.result)), (req.onerror = () => reject(req.error))));
+    const known = (await indexedDB.databases()).some((d) => d.name === databaseName);
+    if (!known) throw new Error(`no IndexedDB database ${databaseName}`);
+    const db = await done(indexedDB.open(databaseName));
+    try {
+      const dump: Record<string, unknown[]> = {};
+      for (const store of Array.from(db.objectStoreNames)) dump[store] = await done(db.transaction(store).objectStore(store).getAll());
+      return JSON.stringify(dump, (_key, value: unknown) =>
+        value instanceof Uint8Array || value instanceof ArrayBuffer ? String.fromCharCode(...new Uint8Array(value as ArrayBuffer)) : value,
+      );
+    } finally {
+      db.close();
+    }
+  }, name);
 }
