@@ -1,6 +1,9 @@
 import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
 import type { LeaseAcquireResult, SessionLease } from "../../src/persist/leases.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
+import type { AgentStateFileInfo } from "../../src/persist/agent-state.js";
+import type { AgentStateWrite } from "../../src/persist/backend.js";
+import { RedisAgentState } from "./agent-state.js";
 import { closeClient, openClient, type Connection } from "./connection.js";
 import { INSERT_EVENTS_FENCED, WRITE_SESSION_FENCED } from "./lease-scripts.js";
 import { RedisLeases } from "./leases.js";
@@ -18,12 +21,14 @@ import { createdAtKey, orderMember, recordValue, valueToEvent, valueToRecord } f
 export class RedisBackend implements PersistBackend {
   readonly #connection: Connection;
   readonly #keys: PersistKeys;
+  readonly #agentState: RedisAgentState;
   readonly #leases: RedisLeases;
 
   /** Nothing is awaited: an owned client connects in the background, commands queue meanwhile. */
   constructor(options: ResolvedRedisOptions) {
     this.#connection = openClient(options.source);
     this.#keys = new PersistKeys(options.prefix);
+    this.#agentState = new RedisAgentState(() => this.#client, options.prefix);
     this.#leases = new RedisLeases(() => this.#client, options.prefix);
   }
 
@@ -108,10 +113,31 @@ export class RedisBackend implements PersistBackend {
     return clashes;
   }
 
-  /** One script: record, listing entry, events and registry entries, in one atomic step. */
+  /** One script: record, listing entry, events and registry entries, in one atomic step; then one for its agent state. */
   async deleteSession(id: string): Promise<void> {
     const k = this.#keys;
     await DELETE_SESSION.run(this.#client, [k.events(id), k.records, k.order, k.eventIds], [id]);
+    await this.#agentState.delete(id, undefined);
+  }
+
+  /** One script: the size check and the SET or APPEND (see drivers/redis/agent-state.ts). */
+  appendAgentState(write: AgentStateWrite): Promise<number | undefined> {
+    return this.#agentState.append(write);
+  }
+
+  /** One GET of the file's string. */
+  readAgentState(sessionId: string, path: string): Promise<Uint8Array | undefined> {
+    return this.#agentState.read(sessionId, path);
+  }
+
+  /** One HGETALL of the session's agent state hash. */
+  listAgentState(sessionId: string): Promise<AgentStateFileInfo[]> {
+    return this.#agentState.list(sessionId);
+  }
+
+  /** One script. */
+  deleteAgentState(sessionId: string, path: string | undefined): Promise<void> {
+    return this.#agentState.delete(sessionId, path);
   }
 
   /** One script on the server's clock (see drivers/redis/lease-scripts.ts). */
