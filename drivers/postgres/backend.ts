@@ -11,6 +11,7 @@ import type { TableNames } from "./names.js";
 import type { ResolvedOptions } from "./options.js";
 import { eventParams, rowToEvent, rowToSession, sessionParams, type EventRow, type SessionRow } from "./rows.js";
 import { migrate } from "./schema.js";
+import { PostgresEventTrim } from "./retention.js";
 import { buildStatements, channelOf, type Statement, type Statements } from "./statements.js";
 import { unstorableText } from "./text.js";
 import { PostgresAgentState } from "./agent-state.js";
@@ -30,6 +31,8 @@ export class PostgresBackend implements PersistBackend {
   readonly #notify: boolean;
   readonly #followers = new Set<SessionFollower>();
   #migrated: Promise<void> | undefined;
+  /** Retention's range delete (drivers/postgres/retention.ts). */
+  readonly #trim: PostgresEventTrim;
   readonly #agentState: PostgresAgentState;
   readonly #leases: PostgresLeases;
 
@@ -42,6 +45,7 @@ export class PostgresBackend implements PersistBackend {
     this.#notify = options.notify;
     this.#channel = channelOf(options.names);
     this.#sql = buildStatements(options.names, options.notify);
+    this.#trim = new PostgresEventTrim(pool, options.names);
     this.#agentState = new PostgresAgentState(pool, options.names);
     this.#leases = new PostgresLeases(pool, options.names);
   }
@@ -117,6 +121,12 @@ export class PostgresBackend implements PersistBackend {
       if (!isUniqueViolation(error)) throw asValidationError(error, "session events", "events");
     }
     return batch;
+  }
+
+  /** One range `DELETE` and the marker's insert in one transaction (drivers/postgres/retention.ts). */
+  async deleteEventsBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): Promise<number> {
+    await this.#ready();
+    return this.#trim.deleteBefore(sessionId, beforeIndex, marker);
   }
 
   /** The record and its events, in one statement. */
