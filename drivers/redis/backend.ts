@@ -8,6 +8,7 @@ import { closeClient, openClient, type Connection } from "./connection.js";
 import { INSERT_EVENTS_FENCED, WRITE_SESSION_FENCED } from "./lease-scripts.js";
 import { RedisLeases } from "./leases.js";
 import { PersistKeys } from "./names.js";
+import { trimEvents } from "./retention.js";
 import type { ResolvedRedisOptions } from "./options.js";
 import { DELETE_SESSION, INSERT_EVENTS, SCAN_SESSIONS, WRITE_SESSION } from "./persist-scripts.js";
 import { eventJson } from "../shared/event-json.js";
@@ -111,6 +112,11 @@ export class RedisBackend implements PersistBackend {
       if (stored !== undefined && stored.id === event.id) clashes.push({ event, storedWithId: stored });
     }
     return clashes;
+  }
+
+  /** One script: the ids freed in the registry, one ZREMRANGEBYSCORE, the marker (drivers/redis/retention.ts). */
+  deleteEventsBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): Promise<number> {
+    return trimEvents(this.#client, this.#keys, sessionId, beforeIndex, marker);
   }
 
   /** One script: record, listing entry, events and registry entries, in one atomic step; then one for its agent state. */
