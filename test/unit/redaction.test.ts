@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SQLiteSessionStore } from "../../drivers/sqlite.js";
 import { SessionRecorder } from "../../src/history/recorder.js";
 import {
+  buildReplay,
   InMemorySessionPersistDriver,
   InvalidOptionsError,
   isWithheldEnvelope,
@@ -12,6 +13,7 @@ import {
   SessionStoreRedactionError,
   type JsonRpcEnvelope,
   type SessionEvent,
+  withheldEnvelope,
 } from "../../src/index.js";
 import { PLANTED, textWithSecrets } from "../support/secrets.js";
 
@@ -181,6 +183,21 @@ describe("the recorder's redact hook", () => {
     perEvent.record({ connectionId: "c", sender: "agent", payload: chunk(`x ${PLANTED.google}`) });
     await perEvent.flush();
     expect((await driver.listEvents({ sessionId: "t" })).items.map(chunkText)).toEqual(["x [REDACTED:google_api_key]"]);
+  });
+
+  it("replay reads a history with withheld events: their content is left out, the rest is replayed", () => {
+    const mk = (i: number, sender: "client" | "agent", payload: unknown): SessionEvent => ({ id: `e${i}`, eventIndex: i, sessionId: "s", createdAt: i, connectionId: "c", sender, payload: payload as JsonRpcEnvelope });
+    const events = [
+      mk(0, "client", prompt("hello there")),
+      mk(1, "agent", withheldEnvelope(chunk("secret reply"))),
+      mk(2, "agent", { jsonrpc: "2.0", id: 7, result: { stopReason: "end_turn" } }),
+      mk(3, "client", withheldEnvelope(prompt("secret prompt"))),
+      mk(4, "agent", chunk("hi back")),
+      mk(5, "agent", withheldEnvelope({ jsonrpc: "2.0", id: 7, result: { stopReason: "end_turn" } } as JsonRpcEnvelope)),
+    ];
+    const replay = buildReplay(events);
+    expect(replay?.entries.map((e) => [e.kind, e.text])).toEqual([["user", "hello there"], ["assistant", "hi back"]]);
+    expect(replay?.text).not.toContain("secret");
   });
 
   it("connect refuses a redact option that is not a function", () => {
