@@ -3,7 +3,7 @@ import type { ResolvedAgentStateOptions } from "../agent-state/options.js";
 import { writeBack } from "../agent-state/restorer.js";
 import { AgentStateSnapshotter } from "../agent-state/snapshotter.js";
 import type { AgentStateDriver, AgentStateSnapshotResult, AgentStateStats, AgentStateTarget, AgentStateWriteBack } from "../agent-state/types.js";
-import type { DurableAgentError } from "../errors.js";
+import { DurableAgentError } from "../errors.js";
 import { hasAgentState } from "../persist/capabilities.js";
 import type { SessionPersistDriver } from "../persist/types.js";
 import { SandboxAgentFiles } from "../transport/sandbox-agent-fs.js";
@@ -146,9 +146,8 @@ export class AgentStateLink {
         },
         (error: unknown) => {
           this.counters.snapshotFailures++;
-          const typed = error instanceof AgentStateSnapshotError || (error as DurableAgentError)?.code?.startsWith?.("agent_state.")
-            ? (error as DurableAgentError)
-            : new AgentStateSnapshotError(subject.sessionId, String(error), { cause: error });
+          // The snapshotter throws typed errors only; anything else is wrapped, never lost.
+          const typed = error instanceof DurableAgentError ? error : new AgentStateSnapshotError(subject.sessionId, String(error), { cause: error });
           subject.report(typed);
           throw typed;
         },

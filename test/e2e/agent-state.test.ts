@@ -101,11 +101,13 @@ describe("agent state snapshots with the scripted agent on sandbox-agent", () =>
     const { sdk, errors } = await connect(new InMemorySessionPersistDriver());
     const session = await twoTurns(sdk, "snap-live");
     await session.setMode("code");
+    await session.setModel("smart");
     await runtime.restartOnNewSandbox();
 
     const { report } = await promptReport(session, "third turn");
-    // The agent loaded both earlier turns itself: no replay text reached it.
-    expect(report).toMatchObject({ loaded: true, priorTurns: 2, turn: 3, replay: false, replayChars: 0, mode: "code" });
+    // The agent loaded both earlier turns itself: no replay text reached it; mode and model set again.
+    expect(report).toMatchObject({ loaded: true, priorTurns: 2, turn: 3, replay: false, replayChars: 0, mode: "code", model: "smart" });
+    expect(session.lastRestoration?.settings?.reapplied).toEqual(expect.arrayContaining(["mode=code", "model=smart"]));
     expect(session.lastRestoration).toMatchObject({ method: "load", agentState: { files: 1 } });
     expect(sdk.stats().agentState.writeBacks).toBe(1);
     expect(errors).toEqual([]);
