@@ -3,3 +3,4 @@ export { encryptedSessionStore, ENCRYPTED_STORE_FORWARDED_METHODS, type Encrypte
 export { DecryptionFailedError, EncryptionKeyError, type DecryptionFailureReason } from "./errors.js";
 export { ENCRYPTED_FORMAT, isEncryptedValue, type EncryptedValue } from "./envelope.js";
 export type { EncryptionKey } from "./keys.js";
+export { reencryptSessions, type ReencryptOptions, type ReencryptReport } from "./reencrypt.js";

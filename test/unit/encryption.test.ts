@@ -10,6 +10,7 @@ import {
   encryptedPersistDriver,
   encryptedSessionStore,
   ENCRYPTED_FORMAT,
+  reencryptSessions,
   type EncryptionKey,
 } from "../../src/encryption.js";
 import { EventConflictError, InMemorySessionPersistDriver, PersistValidationError, type SessionEvent, type SessionRecord } from "../../src/index.js";
@@ -236,6 +237,36 @@ describe("encryptedPersistDriver", () => {
     expect(Object.keys(rich)).toContain("getLease");
     expect(Object.keys(rich)).not.toContain("appendAgentState");
     expect(Object.keys(rich)).not.toContain("readAgentState");
+  });
+});
+
+describe("reencryptSessions", () => {
+  it("copies every session under the new key only; the copy reads without the old key; running it again is a no-op", async () => {
+    const k1 = key("k1");
+    const k2 = key("k2");
+    const oldStore = new InMemorySessionPersistDriver({ maxEventsPerSession: 10_000 });
+    const writer = encryptedPersistDriver(oldStore, { keys: [k1] });
+    for (const id of ["s1", "s2", "s3"]) {
+      await writer.updateSession({ ...record, id });
+      await writer.insertEvents!(id, Array.from({ length: id === "s2" ? 1500 : 3 }, (_, i) => ({ ...event(i), id: `${id}-${i}`, sessionId: id })));
+    }
+    const f = sqliteFile();
+    const source = encryptedPersistDriver(oldStore, { keys: [k2, k1] });
+    const target = encryptedPersistDriver(f.plain, { keys: [k2] });
+    const progress: number[] = [];
+    expect(await reencryptSessions(source, target, { onProgress: (d) => progress.push(d.sessions) })).toEqual({ sessions: 3, events: 1506 });
+    expect(progress).toEqual([1, 2, 3]);
+    expect(await reencryptSessions(source, target)).toEqual({ sessions: 3, events: 1506 });
+    for (const id of ["s1", "s2", "s3"]) {
+      expect(await target.getSession(id)).toEqual({ ...record, id });
+      const copied = await target.listLatestEvents!(id, 2000);
+      const original = await source.listLatestEvents!(id, 2000);
+      expect(copied).toEqual(original);
+    }
+    const db = f.raw();
+    const kids = (db.prepare(`SELECT DISTINCT json_extract(payload, '$.kid') AS kid FROM "${f.table("events")}"`).all() as { kid: string }[]).map((r) => r.kid);
+    db.close();
+    expect(kids).toEqual(["k2"]);
   });
 });
 
