@@ -4,6 +4,9 @@ import { join } from "node:path";
 import type { EventClash, MaybePromise, PersistBackend, SessionKey } from "../../src/persist/backend.js";
 import type { LeaseAcquireResult, SessionLease } from "../../src/persist/leases.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
+import type { AgentStateFileInfo } from "../../src/persist/agent-state.js";
+import type { AgentStateWrite } from "../../src/persist/backend.js";
+import { FileAgentState } from "./agent-state.js";
 import { SessionLog } from "./event-log.js";
 import { errno, syncDirectory, writeFileAtomic } from "./io.js";
 import { FileLeases } from "./leases.js";
@@ -32,6 +35,7 @@ export class FileBackend implements PersistBackend {
   readonly #registry: EventIdRegistry;
   readonly #listing: SessionIndex;
   readonly #logs = new Map<string, SessionLog>();
+  readonly #agentState: FileAgentState;
   readonly #leases: FileLeases;
   #ready: Promise<void> | undefined;
   #isReady = false;
@@ -43,6 +47,7 @@ export class FileBackend implements PersistBackend {
     this.#lock = new DirectoryLock(this.#paths.lock, options.directory, options.lockTimeoutMs);
     this.#registry = new EventIdRegistry(this.#paths);
     this.#listing = new SessionIndex(this.#paths.sessionsIndex);
+    this.#agentState = new FileAgentState(options.directory, this.#paths.trash, options.fsync);
     this.#leases = new FileLeases(options.directory, options.fsync);
   }
 
@@ -129,6 +134,7 @@ export class FileBackend implements PersistBackend {
    */
   deleteSession(id: string): Promise<void> {
     return this.#write(() => {
+      this.#agentState.delete(id, undefined);
       this.#logs.get(id)?.close();
       this.#logs.delete(id);
       const trash = join(this.#paths.trash, `${randomBytes(8).toString("hex")}`);
@@ -181,6 +187,26 @@ export class FileBackend implements PersistBackend {
       this.#leases.assertCurrent(lease);
       this.#putRecord(record);
     });
+  }
+
+  /** Under the lock: the bytes written and synced, then the new size committed (see drivers/file/agent-state.ts). */
+  appendAgentState(write: AgentStateWrite): Promise<number | undefined> {
+    return this.#write(() => this.#agentState.append(write));
+  }
+
+  /** No lock: the committed size, then that many bytes of the data file. */
+  readAgentState(sessionId: string, path: string): MaybePromise<Uint8Array | undefined> {
+    return this.#read(() => this.#agentState.read(sessionId, path));
+  }
+
+  /** No lock: the session's committed files. */
+  listAgentState(sessionId: string): MaybePromise<AgentStateFileInfo[]> {
+    return this.#read(() => this.#agentState.list(sessionId));
+  }
+
+  /** Under the lock. */
+  deleteAgentState(sessionId: string, path: string | undefined): Promise<void> {
+    return this.#write(() => this.#agentState.delete(sessionId, path));
   }
 
   /** Close the read handles and remove this driver's lock token; waits for the first call's set-up. */
