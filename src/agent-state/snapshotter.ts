@@ -42,11 +42,14 @@ export class AgentStateSnapshotter {
   }
 
   /**
-   * Copy the session's files now. Resolves undefined when the agent has no kind. Throws
+   * Copy the session's files now. `covers` is the last completed turn the copy is for (its
+   * answer's `eventIndex`, read when the turn ended): the manifest claims no later turn, even
+   * if the files already hold part of one. Default: the last completed turn now. Resolves
+   * undefined when the agent has no kind. Throws
    * {@link AgentStateTooLargeError} (after dropping the stored copy) or
    * {@link AgentStateSnapshotError}.
    */
-  async snapshot(target: AgentStateTarget, signal: AbortSignal): Promise<AgentStateSnapshotResult | undefined> {
+  async snapshot(target: AgentStateTarget, signal: AbortSignal, covers?: Promise<number>): Promise<AgentStateSnapshotResult | undefined> {
     const kind = this.kindOf(target.agent);
     if (kind === undefined || target.agentSessionId === "") return undefined;
     const started = performance.now();
@@ -54,7 +57,7 @@ export class AgentStateSnapshotter {
     const { sessionId } = target;
     try {
       const files = filesOf(kind, { agentSessionId: target.agentSessionId, cwd: target.cwd });
-      const coversEventIndex = await lastTurnEnd(storage, sessionId);
+      const coversEventIndex = await (covers ?? lastTurnEnd(storage, sessionId));
       const manifest = await readManifest(storage, sessionId);
       let stored = new Map((await storage.listAgentState(sessionId)).map((info) => [info.path, info.size]));
       if (manifest !== undefined && manifest.agentSessionId !== target.agentSessionId) {

@@ -1,5 +1,6 @@
 import { AgentStateRestoreError, AgentStateSnapshotError } from "../agent-state/errors.js";
 import type { ResolvedAgentStateOptions } from "../agent-state/options.js";
+import { lastTurnEnd } from "../agent-state/manifest.js";
 import { writeBack } from "../agent-state/restorer.js";
 import { AgentStateSnapshotter } from "../agent-state/snapshotter.js";
 import type { AgentStateDriver, AgentStateSnapshotResult, AgentStateStats, AgentStateTarget, AgentStateWriteBack } from "../agent-state/types.js";
@@ -126,13 +127,17 @@ export class AgentStateLink {
   }
 
   private enqueue(subject: AgentStateSubject, settleMs: number): Promise<AgentStateSnapshotResult | undefined> {
+    // The turn this snapshot is for, read now: by the time it runs (after the settle, after an
+    // earlier snapshot) a later turn may have ended whose file lines are not all written yet.
+    const covers = lastTurnEnd(this.storage!, subject.sessionId);
+    covers.catch(() => undefined);
     const previous = this.queues.get(subject.sessionId) ?? Promise.resolve();
     const run = previous
       .catch(() => undefined)
       .then(async () => {
         if (this.closing.signal.aborted) return undefined;
         if (settleMs > 0) await sleep(settleMs, this.closing.signal);
-        return this.snapshotter!.snapshot(subject, this.closing.signal);
+        return this.snapshotter!.snapshot(subject, this.closing.signal, covers);
       })
       .then(
         (result) => {

@@ -125,6 +125,17 @@ describe("the snapshotter", () => {
     expect(manifest).toMatchObject({ agentSessionId: "a1", coversEventIndex: 5, files: [{ path: FILE, appendOnly: true }] });
   });
 
+  it("the manifest claims the turn the snapshot was taken for, not a later one that ended meanwhile", async () => {
+    const { sandbox, store, snapshotter } = setup();
+    sandbox.files.set(FILE, encode("turn 1\nturn 2 half"));
+    await turnEnd(store, 4);
+    await turnEnd(store, 9);
+    await snapshotter.snapshot(target, new AbortController().signal, Promise.resolve(4));
+    expect(JSON.parse(decode(await store.readAgentState("s1", MANIFEST_KEY))!)).toMatchObject({ coversEventIndex: 4 });
+    // So after a loss it counts as older than the last turn, and is not used.
+    expect(await writeBack(new MemorySandbox(), store, target, () => new AbortController().signal)).toEqual({ skipped: "stale" });
+  });
+
   it("stores the file whole again when its beginning changed, or it shrank", async () => {
     const { sandbox, store, snap } = setup();
     sandbox.files.set(FILE, encode("line one\n"));
