@@ -62,6 +62,7 @@ const ARGS: Record<string, unknown[]> = {
   PersistenceFailedError: ["s1", 1, new Error("down")],
   PersistenceTimeoutError: ["s1", 1, new Error("late")],
   HistoryInputError: ["m"],
+  AgentStateOffsetError: ["s1", "t.jsonl", 5, 3],
   AgentStateSnapshotError: ["s1", "m"],
   AgentStateTooLargeError: ["s1", ".claude/projects/-w/a.jsonl", 100, 10, "file"],
   AgentStateRestoreError: ["s1", "m"],
