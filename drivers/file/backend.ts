@@ -15,6 +15,7 @@ import { DirectoryLock, withLock } from "./lock.js";
 import { SESSION_FILES, StorePaths } from "./names.js";
 import type { ResolvedFileOptions } from "./options.js";
 import { rebuildDerivedFiles } from "./rebuild.js";
+import { finishTrims, trimSessionFiles } from "./retention.js";
 import { EventIdRegistry, type RegistryEntry } from "./registry.js";
 import { SessionIndex } from "./session-index.js";
 import { needsRebuild } from "./store-meta.js";
@@ -152,6 +153,33 @@ export class FileBackend implements PersistBackend {
     });
   }
 
+  /** Under the lock: the kept events written as a fresh session directory, swapped in by renames (drivers/file/retention.ts). */
+  deleteEventsBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): Promise<number> {
+    return this.#write(() =>
+      trimSessionFiles(
+        {
+          paths: this.#paths,
+          policy: this.#options.fsync,
+          log: () => {
+            const log = this.#log(sessionId);
+            if (!log.refresh()) return undefined;
+            log.recover(this.#options.fsync);
+            return log;
+          },
+          idTaken: (id) => this.#holder(id, this.#registry.lookup([id])[0]) !== undefined,
+          claim: (id, events) => this.#registry.claim(id, events),
+          forget: () => {
+            this.#logs.get(sessionId)?.close();
+            this.#logs.delete(sessionId);
+          },
+        },
+        sessionId,
+        beforeIndex,
+        marker,
+      ),
+    );
+  }
+
   /** Read, decide and write the lease file under the store's lock (see leases.ts). */
   acquireLease(sessionId: string, holder: string, ttlMs: number): Promise<LeaseAcquireResult> {
     return this.#write(() => this.#leases.acquire(sessionId, holder, ttlMs));
@@ -237,6 +265,7 @@ export class FileBackend implements PersistBackend {
       mkdirSync(this.#paths.sessions, { recursive: true });
       await withLock(this.#lock, () => {
         this.#lock.sweepTokens();
+        finishTrims(this.#paths);
         if (needsRebuild(this.#paths.meta, this.#options.fsync)) {
           rebuildDerivedFiles(this.#paths, this.#options.fsync);
           this.#registry.clear();
