@@ -8,7 +8,8 @@ import { PostgresSessionPersistDriver, PostgresSessionStore } from "../../driver
 import { RedisSessionPersistDriver, RedisSessionStore } from "../../drivers/redis.js";
 import { SQLiteSessionPersistDriver, SQLiteSessionStore } from "../../drivers/sqlite.js";
 import { encryptedPersistDriver, encryptedSessionStore } from "../../src/encryption.js";
-import { redactingSessionStore, redactSecrets, SandboxAgent, type SessionEvent, type SessionPersistDriver, type SessionStore } from "../../src/index.js";
+import { redactingSessionStore, redactSecrets, SandboxAgent, type SessionEvent, type SessionPersistDriver } from "../../src/index.js";
+import type { SessionStore } from "../../src/session-store/types.js";
 import { allEvents, promptReport } from "../support/client.js";
 import { adminPool, postgresUrl, schemasDroppedAfterAll } from "../support/postgres.js";
 import { filesRaw, postgresRaw, redisRaw, sqliteRaw } from "../support/raw-storage.js";

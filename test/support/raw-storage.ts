@@ -48,7 +48,7 @@ export async function redisRaw(client: Redis, prefix: string): Promise<string> {
     else if (type === "hash") out += JSON.stringify(await client.hgetall(key));
     else if (type === "list") out += JSON.stringify(await client.lrange(key, 0, -1));
     else if (type === "set") out += JSON.stringify(await client.smembers(key));
-    else if (type === "zset") out += JSON.stringify(await client.zrange(key, 0, -1, "WITHSCORES"));
+    else if (type === "zset") out += JSON.stringify(await client.zrange(key, "0", "-1", "WITHSCORES"));
     else if (type === "stream") out += JSON.stringify(await client.xrange(key, "-", "+"));
     else throw new Error(`key ${key} of unexpected type ${type}`);
   }
