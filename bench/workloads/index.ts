@@ -10,6 +10,7 @@ import { clientRoundTrip } from "./client-round-trip.js";
 import { longTurnIngest } from "./long-turn.js";
 import { clientLoad } from "./load.js";
 import { sessionStoreWorkload } from "./session-store.js";
+import { cliMigrate } from "./cli-migrate.js";
 import { agentStateWorkload } from "./agent-state.js";
 
 // The workload registry: one file per workload, listed here in table order.
@@ -32,4 +33,5 @@ export const WORKLOADS: readonly Workload[] = [
   acpOverhead,
   sessionStoreWorkload,
   agentStateWorkload,
+  cliMigrate,
 ];
