@@ -4,8 +4,11 @@
 // session by writing the file back and `session/load`, in a live client and a fresh one. The
 // same scenario without snapshots (switched off, a driver without the capability, an ACP-only
 // runtime) falls back to the replay, which the agent reports.
-import { readFileSync, rmSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
 import { scriptedAgentState, scriptedSessionFile, startRuntime, type RuntimeHandle } from "../../harness/index.js";
 import {
   AgentStateSnapshotError,
@@ -113,14 +116,22 @@ describe("agent state snapshots with the scripted agent on sandbox-agent", () =>
     expect(errors).toEqual([]);
   });
 
-  it("fresh client on the same store: resumeSession restores from the snapshot, and again after a further loss", async () => {
-    const store = new InMemorySessionPersistDriver();
-    const first = await connect(store);
+  it("fresh client on the same SQLite file: resumeSession restores from the snapshot, and again after a further loss", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "durable-agent-state-"));
+    const filename = join(dir, "sessions.db");
+    const stores = [new SQLiteSessionPersistDriver({ filename })];
+    onTestFinished(async () => {
+      for (const store of stores) await store.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const first = await connect(stores[0]!);
     await twoTurns(first.sdk, "snap-fresh");
     await first.sdk.dispose();
     await runtime.restartOnNewSandbox();
 
-    const second = await connect(store);
+    // Another process, say: a new driver on the same file.
+    stores.push(new SQLiteSessionPersistDriver({ filename }));
+    const second = await connect(stores[1]!);
     const session = await second.sdk.resumeSession("snap-fresh");
     expect(session.lastRestoration).toMatchObject({ method: "load", agentState: { files: 1 } });
     expect((await promptReport(session, "third turn")).report).toMatchObject({ loaded: true, priorTurns: 2, replay: false });
