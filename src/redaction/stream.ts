@@ -1,6 +1,6 @@
 import type { JsonRpcEnvelope, SessionEvent } from "../persist/types.js";
-import { redactEvent, type RedactHook } from "./envelope.js";
-import type { RedactionFailedError } from "./errors.js";
+import { redactEvent, withheldEnvelope, type RedactHook } from "./envelope.js";
+import { RedactionFailedError } from "./errors.js";
 
 // Agents stream their answers as many `session/update` message chunks, and a secret is
 // easily cut in two by a chunk boundary (real agents stream a few characters per chunk): no
@@ -91,6 +91,18 @@ export class StreamRedactor {
     return out;
   }
 
+  /** Release the first `count` held chunks with their content withheld, each failure reported. */
+  private withholdUpTo(count: number, cause: unknown): SessionEvent[] {
+    const released = this.held.slice(0, count);
+    this.held = this.held.slice(count);
+    this.heldChars = this.held.reduce((sum, chunk) => sum + chunk.text.length, 0);
+    this.context = "";
+    return released.map(({ event }) => {
+      this.onFailure(new RedactionFailedError(event.sessionId, event.id, event.eventIndex, cause));
+      return { ...event, payload: withheldEnvelope(event.payload) };
+    });
+  }
+
   private one(event: SessionEvent): SessionEvent {
     const { event: stored, failure } = redactEvent(event, this.redact);
     if (failure) this.onFailure(failure);
@@ -115,9 +127,9 @@ export class StreamRedactor {
     let matches: readonly { start: number; end: number; replacement: string }[];
     try {
       matches = findSecrets(joined);
-    } catch {
-      // The hook itself (next step) reports the failure and withholds each chunk.
-      matches = [];
+    } catch (cause) {
+      // Nothing can say where a secret cut over these chunks is: none of them is stored in clear.
+      return this.withholdUpTo(count, cause);
     }
     const texts = this.held.map((chunk) => chunk.text);
     // Edits from the last match backwards keep the earlier offsets valid.

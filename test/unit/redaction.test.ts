@@ -185,6 +185,24 @@ describe("the recorder's redact hook", () => {
     expect((await driver.listEvents({ sessionId: "t" })).items.map(chunkText)).toEqual(["x [REDACTED:google_api_key]"]);
   });
 
+  it("a findSecrets that throws withholds the held chunks, each reported", async () => {
+    const driver = new InMemorySessionPersistDriver();
+    const failures: RedactionFailedError[] = [];
+    const hook = Object.assign((p: JsonRpcEnvelope) => redact(p), {
+      findSecrets: () => {
+        throw new Error("scanner broke");
+      },
+    });
+    const recorder = new SessionRecorder("s", { driver, redact: hook, onRedactionError: (e) => failures.push(e) });
+    await recorder.ready();
+    for (const part of ["key sk-ant-api03-", "Zq7xT1mN4bV8cR2pL6wK9y"]) recorder.record({ connectionId: "c", sender: "agent", payload: chunk(part) });
+    await recorder.flush();
+    const stored = (await driver.listEvents({ sessionId: "s" })).items;
+    expect(stored.map((e) => isWithheldEnvelope(e.payload))).toEqual([true, true]);
+    expect(JSON.stringify(stored)).not.toContain("Zq7x");
+    expect(failures.map((f) => f.eventIndex)).toEqual([0, 1]);
+  });
+
   it("replay reads a history with withheld events: their content is left out, the rest is replayed", () => {
     const mk = (i: number, sender: "client" | "agent", payload: unknown): SessionEvent => ({ id: `e${i}`, eventIndex: i, sessionId: "s", createdAt: i, connectionId: "c", sender, payload: payload as JsonRpcEnvelope });
     const events = [
