@@ -104,6 +104,7 @@ export class LeaseKeeper {
     if (this.stateNow === "lost") throw this.lossNow!;
     if (this.stateNow === "held") return;
     if (!policy.on) {
+      if (this.stateNow === "released") throw this.fenceError();
       this.declinedNow = true;
       return;
     }
@@ -133,12 +134,14 @@ export class LeaseKeeper {
   }
 
   /**
-   * Before an operation of the session: throws the loss when the lease was lost; renews at
+   * Before an operation of the session: throws the loss when the lease was lost (and
+   * `SessionLeaseLostError` when it was released: resume the session for a new handle); renews at
    * once when the last renewal is older than two thirds of the TTL (a paused process, a
    * blocked event loop), so a holder that was taken over learns it before it acts.
    */
   async check(): Promise<void> {
     if (this.stateNow === "lost") throw this.lossNow!;
+    if (this.stateNow === "released") throw this.fenceError();
     if (this.stateNow !== "held") return;
     if (Date.now() - this.renewedAt > (this.ttlMs * 2) / 3) await this.renew();
     if ((this.stateNow as LeaseState) === "lost") throw this.lossNow!;
@@ -204,7 +207,12 @@ export class LeaseKeeper {
   private fence(): SessionLease {
     if (this.stateNow === "held") return this.leaseNow!;
     if (this.stateNow === "lost") throw this.lossNow!;
-    throw new SessionLeaseLostError(this.sessionId, this.holder, "the lease was released (the session was closed or its client disposed)");
+    throw this.fenceError();
+  }
+
+  /** Why a released handle writes nothing. */
+  private fenceError(): SessionLeaseLostError {
+    return new SessionLeaseLostError(this.sessionId, this.holder, "the lease was released (the session was closed or its client disposed): resume the session for a new handle");
   }
 
   private hold(lease: SessionLease, ttlMs: number): void {

@@ -5,6 +5,7 @@ import type { DurableAgentError } from "../errors.js";
 import { resolveAgentStateOptions, type AgentStateOptions, type ResolvedAgentStateOptions } from "../agent-state/options.js";
 import { checkOptionKeys } from "./check-options.js";
 import { InvalidOptionsError } from "./errors.js";
+import { resolveConnectLease, type ConnectLeaseOption, type ResolvedLeaseOptions } from "./lease-options.js";
 
 /**
  * Options of `SandboxAgent.connect`. The reference client's names are kept. Where the runtime
@@ -45,6 +46,14 @@ export interface SandboxAgentConnectOptions extends TransportSelection {
    */
   connectionScope?: ConnectionScope;
   /**
+   * Session leases (default off): `true` or options make `createSession`, `resumeSession` and
+   * `resumeOrCreateSession` take the session's lease, so one client drives a session at a
+   * time and every write carries the lease's fencing token (see docs/leases.md). Calls may
+   * override it with their own `lease` option. Needs a driver with leases
+   * (`UnsupportedCapabilityError` otherwise).
+   */
+  lease?: ConnectLeaseOption;
+  /**
    * Snapshots of each agent's own session state (Claude Code's transcript...), copied out of
    * the sandbox after every turn and written back before `session/load` when a new sandbox
    * lost them (see docs/agent-state.md). On by default where the runtime has a file API and
@@ -64,6 +73,7 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
   promptTimeoutMs: number | undefined;
   connectionScope: ConnectionScope;
+  lease: ResolvedLeaseOptions;
   agentState: ResolvedAgentStateOptions;
 }
 
@@ -115,6 +125,7 @@ export function resolveOptions(options: SandboxAgentConnectOptions): ResolvedOpt
     requestTimeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs) ?? 60_000,
     promptTimeoutMs: positive("promptTimeoutMs", options.promptTimeoutMs),
     connectionScope: scope(options.connectionScope),
+    lease: resolveConnectLease(options.lease),
     agentState: agentStateOptions(options.agentState),
   };
 }
@@ -138,6 +149,7 @@ const CONNECT_OPTIONS: { readonly [K in keyof Required<SandboxAgentConnectOption
   promptTimeoutMs: true,
   onError: true,
   connectionScope: true,
+  lease: true,
   agentState: true,
 };
 

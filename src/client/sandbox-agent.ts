@@ -41,6 +41,11 @@ import {
 } from "./errors.js";
 import { resolveOptions, type ResolvedOptions, type SandboxAgentConnectOptions } from "./options.js";
 import { SessionRegistry } from "./session-registry.js";
+import { followStoredSession, checkFollowOptions, type FollowSessionOptions, type SessionFollower } from "./follower.js";
+import { driverHasLeases, type LeaseKeeper } from "./lease-keeper.js";
+import type { CallLeaseOption } from "./lease-options.js";
+import { SessionLeases } from "./session-leases.js";
+import { UnsupportedCapabilityError } from "../persist/errors.js";
 import type { PermissionReply, PermissionRequestListener } from "./permissions.js";
 import { defaultCwd, Session, type SessionEventListener, type SessionHost, type SessionSendOptions } from "./session.js";
 
@@ -60,6 +65,14 @@ export interface SessionCreateRequest {
   model?: string;
   /** A thought level to choose right after creation (the config option of category `"thought_level"`). */
   thoughtLevel?: string;
+  /** Take the session's lease (`true` or options), or not (`false`); default: the client's `lease` option. See docs/leases.md. */
+  lease?: CallLeaseOption;
+}
+
+/** Options of `resumeSession`. */
+export interface SessionResumeOptions {
+  /** Take the session's lease (`true` or options), or not (`false`); default: the client's `lease` option. See docs/leases.md. */
+  lease?: CallLeaseOption;
 }
 
 /** Arguments of `resumeOrCreateSession`: as for `createSession`, with a required id. */
@@ -115,6 +128,11 @@ export class SandboxAgent {
   /** The first `dispose()`'s closing of the connections. */
   private closing: Promise<void> | undefined;
   private readonly host: SessionHost;
+  private readonly leases: SessionLeases;
+  /** Each session handle's lease keeper. */
+  private readonly keepers = new WeakMap<Session, LeaseKeeper>();
+  /** Each keeper's session handle, told when the lease is lost. */
+  private readonly sessionOf = new WeakMap<LeaseKeeper, Session>();
   /** Agent state snapshots (docs/agent-state.md). */
   private readonly agentState: AgentStateLink;
 
@@ -122,6 +140,8 @@ export class SandboxAgent {
   constructor(options: SandboxAgentConnectOptions) {
     this.resolved = resolveOptions(options);
     this.persist = options.persist ?? new InMemorySessionPersistDriver();
+    if (this.resolved.lease.explicit && !driverHasLeases(this.persist)) throw new UnsupportedCapabilityError("acquireLease");
+    this.leases = new SessionLeases(this.persist, this.resolved.lease);
     this.onErrorOption = options.onError;
     try {
       this.transport = selectTransport(options);
@@ -144,6 +164,7 @@ export class SandboxAgent {
       },
       markBound: (session) => this.sessions.markBound(session),
       assertUsable: () => this.assertUsable(),
+      checkLease: (session) => this.checkLease(session),
       reportError: (error) => this.reportError(error),
     };
     const hooks: AgentConnectionHooks = {
@@ -224,10 +245,24 @@ export class SandboxAgent {
       createdAt: Date.now(),
       sessionInit: request.sessionInit ?? { cwd: request.cwd ?? defaultCwd(), mcpServers: [] },
     };
+    // With leasing, the lease comes first: nobody else can drive (or, on a failure below,
+    // lose) the session this call creates.
+    const keeper = this.newKeeper(id);
+    await this.leases.acquire(keeper, request.lease);
     // Claim the id in the store before anything reaches the runtime: of several clients or
     // processes creating one id, the store lets exactly one win (atomic with insertSession).
-    if (!(await insertSessionVia(this.persist, record))) throw new SessionExistsError(id);
-    const session = this.track(record);
+    let claimed: boolean;
+    try {
+      claimed = await insertSessionVia(this.persist, record);
+    } catch (error) {
+      await this.leases.release(keeper);
+      throw error;
+    }
+    if (!claimed) {
+      await this.leases.release(keeper);
+      throw new SessionExistsError(id);
+    }
+    const session = this.track(record, keeper);
     try {
       await session.attachNew();
       await applyRequested(session, request);
@@ -239,6 +274,7 @@ export class SandboxAgent {
       // insertSession said so), where the store allows it: bad input changes nothing.
       await session.recorder.flush().catch(() => undefined);
       await deleteSessionVia(this.persist, id).catch(() => undefined);
+      await this.leases.release(keeper);
       throw error;
     }
     return session;
@@ -248,16 +284,26 @@ export class SandboxAgent {
    * Resume a stored session: rebind it to the runtime with `session/load` when the agent
    * supports it, otherwise on a fresh agent session whose next prompt carries a replay of
    * recent history. Works in a new process, on another machine, or after a runtime restart.
+   *
+   * With leasing (`options.lease`, or the client's `lease`), the session's lease is taken
+   * first (or waited for), else `SessionLeasedError`; a handle whose lease was lost is
+   * replaced by a fresh one read from the store.
    */
-  async resumeSession(id: string): Promise<Session> {
+  async resumeSession(id: string, options: SessionResumeOptions = {}): Promise<Session> {
     this.assertUsable();
     let session = this.sessions.get(id);
+    if (session && this.keepers.get(session)?.state === "lost") {
+      // Taken over by another client: what this handle knows is stale. Start again from the store.
+      this.forget(session);
+      session = undefined;
+    }
     if (!session) {
       const record = await this.persist.getSession(id);
       if (!record) throw new SessionNotFoundError(id);
       session = this.sessions.get(id) ?? this.track(record);
     }
     if (session.destroyedAt !== undefined) throw new SessionDestroyedError(id);
+    if (await this.leases.acquire(this.keepers.get(session)!, options.lease)) await this.readAfterLeasing(session);
     await session.bound();
     return session;
   }
@@ -273,7 +319,7 @@ export class SandboxAgent {
         if (!(error instanceof SessionExistsError)) throw error;
       }
     }
-    const session = await this.resumeSession(request.id);
+    const session = await this.resumeSession(request.id, { lease: request.lease });
     // As the reference client does: what the request asks for is applied to the resumed session too.
     await applyRequested(session, request);
     return session;
@@ -301,6 +347,53 @@ export class SandboxAgent {
     return this.persist.listEvents(request);
   }
 
+  /**
+   * Done with a session for now (it stays in the store, and any client may resume it): its
+   * last events are stored, its lease (if any) is released so another client can take it at
+   * once, its own runtime connection is closed, and this client forgets the handle.
+   * Rejects with `PersistenceFailedError` (or `SessionLeaseLostError`) when its events could
+   * not be stored; the handle is then kept, so a later `closeSession` can try again.
+   */
+  async closeSession(id: string): Promise<void> {
+    this.assertUsable();
+    const session = this.sessions.get(id);
+    if (!session) return;
+    const keeper = this.keepers.get(session);
+    if (keeper?.state === "lost") {
+      this.forget(session);
+      return;
+    }
+    try {
+      await session.recorder.flush();
+    } catch (error) {
+      // Taken over meanwhile: nothing of it is this client's any more.
+      if (keeper?.loss) this.forget(session);
+      throw error;
+    }
+    this.sessions.delete(id);
+    this.pool.release(session.agent, session.id);
+    if (keeper) await this.leases.release(keeper);
+  }
+
+  /**
+   * Watch a session without driving it: `options.onEvent` receives its stored events in
+   * order, first those after `options.afterIndex`, then new ones as any client stores them
+   * (the driver's live feed where it has one, e.g. PostgreSQL with `notify: true`; polling
+   * otherwise). A follower never writes and never takes the lease; to drive the session
+   * once its holder is gone, `resumeSession(id, { lease: { waitMs } })`.
+   */
+  async followSession(id: string, options: FollowSessionOptions): Promise<SessionFollower> {
+    this.assertUsable();
+    checkFollowOptions(options);
+    if (!(await this.persist.getSession(id))) throw new SessionNotFoundError(id);
+    return followStoredSession(this.persist, id, options);
+  }
+
+  /** This client's lease holder id (`connect({ lease: { holder } })`, or a random id). */
+  get leaseHolder(): string {
+    return this.leases.holder;
+  }
+
   /** Mark a session destroyed (kept in the store with `destroyedAt`); it can no longer prompt. */
   async destroySession(id: string): Promise<Session> {
     this.assertUsable();
@@ -309,9 +402,10 @@ export class SandboxAgent {
     if (session.destroyedAt !== undefined) return session;
     await session.recorder.flush().catch(() => undefined);
     const record: SessionRecord = { ...session.toRecord(), destroyedAt: Date.now() };
-    await this.persist.updateSession(record);
+    await session.recorder.writes.updateSession(record);
     session.markDestroyed(record);
     this.pool.release(session.agent, session.id);
+    await this.releaseLease(session);
     return session;
   }
 
@@ -328,6 +422,8 @@ export class SandboxAgent {
    */
   async dispose(options: DisposeOptions = {}): Promise<void> {
     const deadline = new Deadline({ timeoutMs: options.timeoutMs ?? DISPOSE_FLUSH_MS, what: "dispose" });
+    // Once the last events are stored (or handed on), the leases go: the sessions are free at once.
+    const releasing = () => deadline.settle(this.leases.releaseAll());
     try {
       // The first call closes the connections; every call (also a later one) then waits for
       // the store and says what it could not take.
@@ -336,14 +432,18 @@ export class SandboxAgent {
         this.closing = this.closeConnections();
       }
       await deadline.settle(this.closing!);
+      // A session taken over by another client stores nothing more: its unstored events are not
+      // this client's to keep (storing them later would write into the new holder's history).
+      for (const session of this.sessions.boundSessions()) if (this.keepers.get(session)?.state === "lost") session.recorder.abandon();
       const sessions = [...this.sessions.boundSessions()];
       await deadline.settle(Promise.all(sessions.map((session) => session.recorder.flush().catch(() => undefined))));
       // A snapshot of the last turn may finish within the deadline; one still running then is aborted.
       await deadline.settle(this.agentState.close(options.timeoutMs ?? DISPOSE_FLUSH_MS));
       const unstored = sessions.filter((session) => session.recorder.pending > 0);
-      if (unstored.length === 0) return;
+      if (unstored.length === 0) return await releasing();
       if (options.onUnstoredEvents) {
         const events = unstored.flatMap((session) => session.recorder.abandon());
+        await releasing();
         try {
           await options.onUnstoredEvents(events);
         } catch (error) {
@@ -351,6 +451,7 @@ export class SandboxAgent {
         }
         return;
       }
+      // The lease is kept while events wait for the store: a later dispose() may still store them.
       throw new UnstoredEventsError(unstored.flatMap((session) => session.recorder.unstored()));
     } finally {
       deadline.dispose();
@@ -486,10 +587,47 @@ export class SandboxAgent {
     throw new PermissionRequestNotFoundError(permissionId);
   }
 
-  private track(record: SessionRecord): Session {
+  /** A lease keeper for a new handle of `sessionId` (idle until a call leases it). */
+  private newKeeper(sessionId: string): LeaseKeeper {
+    const keeper: LeaseKeeper = this.leases.keeper(sessionId, (error) => this.sessionOf.get(keeper)?.reportError(error));
+    return keeper;
+  }
+
+  /** Before each operation of a session: its lease taken (by the client's default), renewed or checked. */
+  private async checkLease(session: Session): Promise<void> {
+    const keeper = this.keepers.get(session);
+    if (keeper && (await this.leases.check(keeper))) await this.readAfterLeasing(session);
+  }
+
+  /**
+   * A lease was just taken for a handle not yet bound: the previous holder may have changed
+   * the record since the handle read it, so read it again (its events are read at binding).
+   */
+  private async readAfterLeasing(session: Session): Promise<void> {
+    if (this.sessions.getBound(session.id) === session) return;
+    const latest = await this.persist.getSession(session.id);
+    if (latest) session.apply(latest);
+  }
+
+  /** Give a handle's lease up, if it holds one. Never rejects. */
+  private async releaseLease(session: Session): Promise<void> {
+    const keeper = this.keepers.get(session);
+    if (keeper) await this.leases.release(keeper);
+  }
+
+  /** Drop a handle: no more routing to it, its connection (of its own) closed, its unstored events dropped. */
+  private forget(session: Session): void {
+    this.sessions.delete(session.id);
+    this.pool.release(session.agent, session.id);
+    session.recorder.abandon();
+  }
+
+  private track(record: SessionRecord, leaseKeeper?: LeaseKeeper): Session {
     let session: Session | undefined;
+    const keeper = leaseKeeper ?? this.newKeeper(record.id);
     const recorder = new SessionRecorder(record.id, {
       driver: this.persist,
+      writes: keeper.writePort(),
       onEvent: (event) => {
         session?.emit(event);
         this.byId.emit(event);
@@ -497,6 +635,8 @@ export class SandboxAgent {
       onError: (error) => session?.reportError(error),
     });
     session = new Session(this.host, record, recorder);
+    this.keepers.set(session, keeper);
+    this.sessionOf.set(keeper, session);
     this.byId.attach(session);
     this.sessions.addIdle(session);
     return session;

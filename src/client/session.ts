@@ -95,6 +95,8 @@ export interface SessionHost {
   markBound(session: Session): void;
   /** Throws when the client was disposed. */
   assertUsable(): void;
+  /** Before each operation: takes, renews or checks the session's lease (when the client leases it); throws when it was lost. */
+  checkLease(session: Session): Promise<void>;
   /** Report a background failure. */
   reportError(error: DurableAgentError): void;
 }
@@ -449,7 +451,10 @@ export class Session {
     if (!change) return;
     if (change.modeId !== undefined) this.record = { ...this.record, modes: withCurrentMode(this.record.modes, change.modeId) };
     if (change.configOptions !== undefined) this.record = { ...this.record, configOptions: change.configOptions };
-    void this.save().catch((error: unknown) => this.reportError(new PersistenceFailedError(this.id, 0, error)));
+    void this.save().catch((error: unknown) => {
+      // A lost lease was reported when it was lost.
+      if ((error as DurableAgentError).code !== "session.lease_lost") this.reportError(new PersistenceFailedError(this.id, 0, error));
+    });
   }
 
   /** @internal Attach to a fresh agent session (used by `createSession`). */
@@ -463,6 +468,7 @@ export class Session {
   /** @internal The session's connection, restoring the session first when it is not bound to a live one. */
   async bound(): Promise<AgentConnection> {
     this.host.assertUsable();
+    await this.host.checkLease(this);
     while (!this.connection?.isOpen) {
       this.binding ??= this.restore().finally(() => (this.binding = undefined));
       await this.binding;
@@ -584,7 +590,7 @@ export class Session {
   }
 
   private async save(): Promise<void> {
-    await this.host.persist.updateSession(this.record);
+    await this.recorder.writes.updateSession(this.record);
   }
 
   private assertAlive(): void {

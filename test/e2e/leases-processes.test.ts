@@ -231,6 +231,10 @@ describe("session leases across processes (real runtime)", () => {
         const errors = (await a.send({ cmd: "errors" })).errors as { code: string }[];
         expect(errors.filter((e) => e.code === "recorder.persist_failed")).toEqual([]);
         expect(errors.some((e) => e.code === "session.lease_lost")).toBe(true);
+        // Its unstored events of the lost turn are not handed out to be stored later (they never may be).
+        expect(await a.send({ cmd: "exit" })).toMatchObject({ ok: true, disposed: "resolved" });
+        const ofA = (events: readonly SessionEvent[]) => events.filter((event) => event.connectionId === aConnection).map((event) => event.id);
+        expect(ofA(await allEvents(store.driver, "paused"))).toEqual(ofA(before));
       } finally {
         await stopWorkers();
         await store.cleanup();

@@ -62,6 +62,8 @@ describe("session leases in the client (real runtime)", () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await a.closeSession("leased");
       const resumed = await waiting;
+      // A's closed handle is done: it neither drives nor writes (resume the session for a new one).
+      await expect(session.prompt("from the closed handle")).rejects.toBeInstanceOf(SessionLeaseLostError);
       const { report } = await promptReport(resumed, "third turn, from B");
       expect(report.loaded).toBe(true);
       expect(report.priorTurns).toBe(2);

@@ -142,10 +142,14 @@ async function run(command: Command): Promise<unknown> {
       return loop(command);
     case "errors":
       return { ok: true, errors };
-    case "exit":
-      await sdk.dispose().catch(() => undefined);
+    case "exit": {
+      const disposed = await sdk.dispose().then(
+        () => "resolved",
+        (error: unknown) => `rejected: ${(error as { code?: string }).code ?? String(error)}`,
+      );
       await driver.close().catch(() => undefined);
-      return { ok: true };
+      return { ok: true, disposed };
+    }
   }
 }
 
