@@ -162,6 +162,21 @@ describe("the snapshotter", () => {
     expect(decode(await store.readAgentState("s1", fileKey(FILE)))).toBe("one\ntwo\nthree\n");
   });
 
+  it("a file that is not append-only is stored whole when it changed, not at all when it did not", async () => {
+    const sandbox = new MemorySandbox();
+    const store = new InMemorySessionPersistDriver() as unknown as AgentStateDriver;
+    const state = defineAgentStateKind({ name: "state", files: () => [{ path: "/state/s.json", appendOnly: false }] });
+    const snapshotter = new AgentStateSnapshotter({ files: sandbox, storage: store, options: resolveAgentStateOptions({ kinds: { test: state } }), callTimeoutMs: 5_000 });
+    const snap = () => snapshotter.snapshot(target, new AbortController().signal);
+    sandbox.files.set("/state/s.json", encode('{"mode":"ask"}'));
+    expect(await snap()).toMatchObject({ bytesStored: 14 });
+    expect(await snap()).toMatchObject({ bytesRead: 14, bytesStored: 0 });
+    // Same size, other content.
+    sandbox.files.set("/state/s.json", encode('{"mode":"cod"}'));
+    expect(await snap()).toMatchObject({ bytesStored: 14 });
+    expect(decode(await store.readAgentState("s1", fileKey("/state/s.json")))).toBe('{"mode":"cod"}');
+  });
+
   it("a file over the cap: the stored copy is dropped and a typed error thrown", async () => {
     const { sandbox, store, snap } = setup({ maxFileBytes: 10 });
     sandbox.files.set(FILE, encode("small\n"));
