@@ -9,6 +9,7 @@ import { acquireLease, assertLeaseIn, readLease, releaseLease, renewLease } from
 import { allEventsOf, eventsBetween, eventsFrom, sessionsAfter } from "./keys.js";
 import { AGENT_STATE, EVENTS, EVENTS_BY_ID, LEASES, SESSIONS, SESSIONS_BY_ORDER } from "./names.js";
 import type { ResolvedOptions } from "./options.js";
+import { trimEvents } from "./retention.js";
 import { eventToRow, rowToSession, sessionToRow } from "./rows.js";
 import type { SessionRow } from "./schema.js";
 import { addAll, addUnlessPresent, collect, request, transact } from "./transaction.js";
@@ -129,6 +130,11 @@ export class IndexedDbBackend implements PersistBackend {
       });
       return clashes;
     });
+  }
+
+  /** A count, one key-range delete and the marker's add, in one transaction (drivers/indexeddb/retention.ts). */
+  deleteEventsBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): Promise<number> {
+    return trimEvents(this.#connection, sessionId, beforeIndex, marker);
   }
 
   /** The record and the key range of its events, in one transaction. */
