@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { withStore, type CommandContext } from "../context.js";
-import { CliError } from "../errors.js";
+import { CliError, usageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { compareRecord, putEvents, putRecord, SessionConflict } from "../copy.js";
 import { eventText } from "../export-format.js";
@@ -33,6 +33,7 @@ export async function importCommand(url: string, file: string | undefined, ctx: 
   let spool: string | undefined;
   let path = file;
   if (path === undefined || path === "-") {
+    if (process.stdin.isTTY === true) throw usageError("give the export file, or pipe it in (durable-agent import <store> < export.jsonl)");
     spool = await mkdtemp(join(tmpdir(), "durable-agent-import-"));
     path = join(spool, "stdin.jsonl");
     await pipeline(process.stdin, createWriteStream(path));

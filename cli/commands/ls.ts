@@ -31,10 +31,10 @@ export async function lsCommand(url: string, options: LsOptions, { out }: Comman
       record.id,
       record.agent,
       new Date(record.createdAt).toISOString(),
-      String(last + 1),
+      last < 0 ? "-" : `#${last}`,
       record.destroyedAt === undefined ? "" : `destroyed ${new Date(record.destroyedAt).toISOString()}`,
     ]);
-    for (const line of table(["ID", "AGENT", "CREATED", "EVENTS", ""], rows)) out.line(line);
+    for (const line of table(["ID", "AGENT", "CREATED", "LAST EVENT", ""], rows)) out.line(line);
     if (page.nextCursor) out.line(`\nmore: durable-agent ls ${quote(store.display)} --cursor ${page.nextCursor}`);
   });
 }

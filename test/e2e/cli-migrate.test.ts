@@ -1,6 +1,8 @@
 // `durable-agent migrate` as a user runs it: between store kinds, interrupted by SIGKILL and
 // by Ctrl-C mid-way then run again (continues, nothing doubled), verified at the end (a
 // tampered target is a non-zero exit).
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { adminPool } from "../support/postgres.js";
 import { finished, jsonOf, printed, recordedSession, runCli, seedStore, startCli, testStores, type TestStore } from "../support/cli.js";
@@ -160,5 +162,41 @@ describe("durable-agent migrate", () => {
     expect((await check.listEvents({ sessionId: "ticket-0" })).items).toEqual([]);
     expect((await check.listEvents({ sessionId: "ticket-1" })).items).toHaveLength(sessions[1]!.events.length);
     await check.close();
+  });
+});
+
+describe("durable-agent migrate progress", () => {
+  /** Run the CLI under a pseudo-terminal (util-linux `script`), as at a terminal; its output (stdout and stderr merged). */
+  function onTerminal(args: string[]): Promise<{ code: number | null; output: string }> {
+    const command = ["node", "--import", "tsx", "cli/main.ts", ...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+    return new Promise((done) => {
+      const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: resolve(import.meta.dirname, "../.."), stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+      child.on("close", (code) => done({ code, output }));
+    });
+  }
+
+  it("draws a progress bar on a terminal, never when piped or with --json", async () => {
+    const from = freshStore("sqlite", "bar-src");
+    const driver = from.open();
+    await seedStore(driver, 3);
+    await driver.close();
+
+    const tty = await onTerminal(["migrate", from.url, freshStore("file", "bar-tty").url]);
+    expect(tty.code, tty.output).toBe(0);
+    expect(tty.output).toMatch(/copy \[[^\]]*\] 3\/3 sessions \| \d+ events/);
+    expect(tty.output).toMatch(/verify \[[^\]]*\] 3\/3 sessions/);
+
+    const json = await onTerminal(["migrate", from.url, freshStore("file", "bar-json").url, "--json"]);
+    expect(json.code, json.output).toBe(0);
+    expect(json.output).not.toContain("sessions |");
+    expect(JSON.parse(json.output.trim())).toMatchObject({ sessions: 3 });
+
+    const piped = await runCli(["migrate", from.url, freshStore("file", "bar-pipe").url]);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toBe("");
+    expect(piped.stdout).toContain("verified: 3 session(s)");
   });
 });
