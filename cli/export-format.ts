@@ -101,9 +101,11 @@ export function eventText(event: SessionEvent): string {
 export class SessionChecksum {
   #hash = createHash("sha256");
   #count = 0;
+  #digest: string | undefined;
 
-  /** Fold in the next events. */
+  /** Fold in the next events (not after {@link SessionChecksum.digest}). */
   add(events: readonly SessionEvent[]): void {
+    if (this.#digest !== undefined) throw new Error("SessionChecksum: add() after digest()");
     for (const event of events) {
       this.#hash.update(eventText(event));
       this.#hash.update("\n");
@@ -111,8 +113,9 @@ export class SessionChecksum {
     }
   }
 
-  /** The count and the hex digest (ends the hash). */
+  /** The count and the hex digest (ends the hash; later calls give the same). */
   digest(): { count: number; sha256: string } {
-    return { count: this.#count, sha256: this.#hash.digest("hex") };
+    this.#digest ??= this.#hash.digest("hex");
+    return { count: this.#count, sha256: this.#digest };
   }
 }
