@@ -5,6 +5,8 @@ import {
   type ListEventsRequest,
   type ListPage,
   type ListPageRequest,
+  type LeaseAcquireResult,
+  type SessionLease,
   type SessionEvent,
   type SessionRecord,
 } from "../../src/index.js";
@@ -109,6 +111,36 @@ class UsableAfterClose extends InMemorySessionPersistDriver {
   override async close(): Promise<void> {}
 }
 
+// The lease methods are own properties the kit installs in the constructor; these replace them.
+class UnfencedWrites extends InMemorySessionPersistDriver {
+  constructor() {
+    super();
+    Object.assign(this, {
+      insertEventsFenced: (lease: SessionLease, events: readonly SessionEvent[]) => this.insertEvents(lease.sessionId, events),
+    });
+  }
+}
+
+class GreedyAcquire extends InMemorySessionPersistDriver {
+  constructor() {
+    super();
+    const acquire = this.acquireLease!;
+    Object.assign(this, {
+      acquireLease: async (sessionId: string, holder: string, ttlMs: number): Promise<LeaseAcquireResult> => {
+        const result = await acquire(sessionId, holder, ttlMs);
+        return result.acquired ? result : { acquired: true, lease: { ...result.heldBy, holder } };
+      },
+    });
+  }
+}
+
+class PartialLeases extends InMemorySessionPersistDriver {
+  constructor() {
+    super();
+    Object.assign(this, { getLease: undefined });
+  }
+}
+
 describe("the conformance suite", () => {
   it("passes a correct driver, every test of it", async () => {
     expect(await failures(() => new InMemorySessionPersistDriver())).toEqual([]);
@@ -121,6 +153,9 @@ describe("the conformance suite", () => {
     ["records shared with the caller", () => new SharesRecords(), /mutating a returned record/],
     ["listSessions without cursors", () => new NoSessionCursor(), /paging listSessions/],
     ["usable after close()", () => new UsableAfterClose(), /after close\(\)/],
+    ["fenced writes that ignore the token", () => new UnfencedWrites(), /after a takeover, the old holder's fenced writes/],
+    ["a lease given to every acquirer", () => new GreedyAcquire(), /exactly one wins/],
+    ["five lease methods of six", () => new PartialLeases(), /all six lease methods or none/],
   ])("fails a driver with %s", async (_, create, expected) => {
     const failed = await failures(create);
     expect(failed.some((name) => expected.test(name)), failed.join("\n")).toBe(true);
