@@ -73,8 +73,8 @@ const recordContext = (id: string, field: string): string => JSON.stringify(["se
  * const persist = encryptedPersistDriver(new SQLiteSessionPersistDriver({ filename }), { keys: [{ id: "2026-11", key: rawKeyBytes }] });
  */
 export function encryptedPersistDriver(driver: SessionPersistDriver, options: EncryptedPersistDriverOptions): SessionPersistDriverWithCapabilities {
-  const keyring = new Keyring(options.keys);
-  const readPlaintext = options.readPlaintext === true;
+  const keyring = new Keyring(options?.keys);
+  const readPlaintext = options?.readPlaintext === true;
   const inner = driver as unknown as Record<string, AnyMethod | undefined>;
   const call = <T>(name: string, ...args: unknown[]): Promise<T> => (inner[name] as unknown as (...a: unknown[]) => Promise<T>).apply(driver, args);
 

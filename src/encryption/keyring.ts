@@ -28,7 +28,7 @@ export class Keyring {
   private resolving: Promise<ResolvedKey[]> | undefined;
   private readonly keys: readonly EncryptionKey[];
 
-  constructor(keys: readonly EncryptionKey[]) {
+  constructor(keys: readonly EncryptionKey[] | undefined) {
     checkKeys(keys);
     this.keys = keys.map(({ id, key }) => ({ id, key }));
     this.ids = keys.map((k) => k.id);

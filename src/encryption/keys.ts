@@ -35,7 +35,7 @@ function subtle(): SubtleCrypto {
  * Check the keys' shapes at once (ids, lengths, kinds): throws {@link EncryptionKeyError}.
  * The first key is the one new data is written with.
  */
-export function checkKeys(keys: readonly EncryptionKey[] | undefined): void {
+export function checkKeys(keys: readonly EncryptionKey[] | undefined): asserts keys is readonly EncryptionKey[] {
   if (!Array.isArray(keys) || keys.length === 0) throw new EncryptionKeyError("keys must be a non-empty array of { id, key }: the first one writes, all of them read");
   const seen = new Set<string>();
   keys.forEach((entry, i) => {

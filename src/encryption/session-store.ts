@@ -37,8 +37,8 @@ const entryContext = (key: SessionKey, type: string, uuid: string | undefined): 
  * on; any other method of the wrapped store is not.
  */
 export function encryptedSessionStore(store: SessionStore & { close?(): Promise<void> }, options: EncryptedSessionStoreOptions): SessionStore & { close?(): Promise<void> } {
-  const keyring = new Keyring(options.keys);
-  const readPlaintext = options.readPlaintext === true;
+  const keyring = new Keyring(options?.keys);
+  const readPlaintext = options?.readPlaintext === true;
   let lastStart: Promise<void> = Promise.resolve();
   const decorated: SessionStore = {
     append(key: SessionKey, entries: SessionStoreEntry[]): Promise<void> {
