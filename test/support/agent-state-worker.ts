@@ -1,0 +1,113 @@
+// A separate process for test/unit/agent-state-processes.test.ts, run as
+//   node --import tsx test/support/agent-state-worker.ts <json args>
+// It opens the driver named in the args, prints "ready", waits for "go", then either
+// - "append": appends `lines` lines ("<name> <n> <padding>\n") to one agent state file, each
+//   at the size it last saw, taking the stored size from AgentStateOffsetError and retrying
+//   when another process appended first; or
+// - "read": reads the file `reads` times while the others write, checking each read is a run
+//   of whole lines (never half an append);
+// and prints one JSON line with what it did, or the error.
+import type { AgentStateStorage } from "../../src/persist/agent-state.js";
+import type { PersistDriver } from "../../src/persist/persist-driver.js";
+import { lineOf, wholeLines } from "./agent-state-lines.js";
+import { barrier } from "./append-loop.js";
+
+/** Which store, and its options. */
+export type AgentStateStoreSpec =
+  | { kind: "sqlite"; filename: string }
+  | { kind: "postgres"; url: string; schema: string }
+  | { kind: "redis"; url: string; keyPrefix: string }
+  | { kind: "file"; directory: string };
+
+/** Arguments the parent passes as one JSON string. */
+export interface AgentStateWorkerArgs {
+  name: string;
+  store: AgentStateStoreSpec;
+  sessionId: string;
+  path: string;
+  mode: "append" | "read";
+  /** Append: how many lines to append. */
+  lines?: number;
+  /** Read: how many reads to make. */
+  reads?: number;
+}
+
+/** What a worker prints at the end. */
+export interface AgentStateWorkerReport {
+  ok: boolean;
+  error?: string;
+  /** Append: lines appended. */
+  appended?: number;
+  /** Append: appends refused because another process appended first. */
+  refused?: number;
+  /** Read: reads made, and how many saw a non-empty file. */
+  reads?: number;
+  nonEmpty?: number;
+}
+
+type Driver = PersistDriver & AgentStateStorage;
+
+async function open(spec: AgentStateStoreSpec): Promise<Driver> {
+  switch (spec.kind) {
+    case "sqlite":
+      return new (await import("../../drivers/sqlite.js")).SQLiteSessionPersistDriver({ filename: spec.filename }) as Driver;
+    case "postgres":
+      return new (await import("../../drivers/postgres.js")).PostgresSessionPersistDriver({ connectionString: spec.url, schema: spec.schema }) as Driver;
+    case "redis":
+      return new (await import("../../drivers/redis.js")).RedisSessionPersistDriver({ url: spec.url, keyPrefix: spec.keyPrefix }) as Driver;
+    case "file":
+      return new (await import("../../drivers/file.js")).FileSessionPersistDriver({ directory: spec.directory }) as Driver;
+  }
+}
+
+async function append(driver: Driver, args: AgentStateWorkerArgs): Promise<AgentStateWorkerReport> {
+  const encoder = new TextEncoder();
+  let offset = (await driver.listAgentState(args.sessionId)).find((f) => f.path === args.path)?.size ?? 0;
+  let refused = 0;
+  for (let n = 0; n < (args.lines ?? 0); n++) {
+    const data = encoder.encode(lineOf(args.name, n));
+    for (;;) {
+      try {
+        await driver.appendAgentState(args.sessionId, args.path, offset, data);
+        offset += data.byteLength;
+        break;
+      } catch (error) {
+        const e = error as Error & { storedSize?: number };
+        if (e.name !== "AgentStateOffsetError" || e.storedSize === undefined) throw error;
+        refused++;
+        offset = e.storedSize;
+      }
+    }
+  }
+  return { ok: true, appended: args.lines ?? 0, refused };
+}
+
+async function read(driver: Driver, args: AgentStateWorkerArgs): Promise<AgentStateWorkerReport> {
+  const decoder = new TextDecoder();
+  let nonEmpty = 0;
+  for (let i = 0; i < (args.reads ?? 0); i++) {
+    const bytes = await driver.readAgentState(args.sessionId, args.path);
+    const text = bytes === undefined ? "" : decoder.decode(bytes);
+    if (!wholeLines(text)) return { ok: false, error: `read ${i} saw a partial append (${text.length} chars, ends ${JSON.stringify(text.slice(-20))})` };
+    if (text !== "") nonEmpty++;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return { ok: true, reads: args.reads ?? 0, nonEmpty };
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? "{}") as AgentStateWorkerArgs;
+  const driver = await open(args.store);
+  let report: AgentStateWorkerReport;
+  try {
+    await barrier();
+    report = args.mode === "append" ? await append(driver, args) : await read(driver, args);
+  } catch (error) {
+    report = { ok: false, error: String((error as Error)?.stack ?? error) };
+  } finally {
+    await driver.close();
+  }
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+void main();
