@@ -12,6 +12,7 @@ import { clientLoad } from "./load.js";
 import { sessionStoreWorkload } from "./session-store.js";
 import { cliMigrate } from "./cli-migrate.js";
 import { agentStateWorkload } from "./agent-state.js";
+import { lifecycleWorkload } from "./lifecycle.js";
 
 // The workload registry: one file per workload, listed here in table order.
 // To add one (e.g. a client-level "prompt round trip" or "streaming ingest of a long
@@ -33,5 +34,6 @@ export const WORKLOADS: readonly Workload[] = [
   acpOverhead,
   sessionStoreWorkload,
   agentStateWorkload,
+  lifecycleWorkload as Workload,
   cliMigrate,
 ];
