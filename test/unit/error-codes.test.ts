@@ -71,6 +71,7 @@ const ARGS: Record<string, unknown[]> = {
   InvalidCursorError: ["c", "bad"],
   DriverClosedError: ["Driver"],
   UnsupportedCapabilityError: ["deleteSession"],
+  LeaseLostError: [{ sessionId: "s1", holder: "a", token: 1, expiresAt: 0 }, undefined],
   LifecycleInputError: ["retention policy", ["policy.maxAgeMs: must be a positive integer"]],
   ForkSourceNotFoundError: ["s1"],
   ForkTargetExistsError: ["s2"],
