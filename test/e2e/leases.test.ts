@@ -56,6 +56,11 @@ describe("session leases in the client (real runtime)", () => {
       expect((refused as SessionLeasedError).expiresAt).toBeGreaterThan(Date.now());
       const refusedToo = await b.resumeOrCreateSession({ id: "leased", agent: "mock" }).catch((e: unknown) => e);
       expect(refusedToo).toBeInstanceOf(SessionLeasedError);
+      // A handle got without resuming takes the lease (by the client's default) when it is first used.
+      const looked = (await b.getSession("leased"))!;
+      await expect(looked.prompt("not mine")).rejects.toBeInstanceOf(SessionLeasedError);
+      await expect(b.setSessionMode("leased", "code")).rejects.toBeInstanceOf(SessionLeasedError);
+      expect((await allEvents(store.driver, "leased")).every((e) => e.connectionId === session.lastConnectionId)).toBe(true);
 
       // B waits; A closes the session (releasing the lease), B gets it at once and goes on.
       const waiting = b.resumeSession("leased", { lease: { waitMs: 30_000 } });
