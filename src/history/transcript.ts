@@ -355,8 +355,10 @@ class TranscriptBuilder {
       case HISTORY_TRIMMED_METHOD: {
         const fork = forkedFromDetails({ method, params });
         const trim = historyTrimmedDetails({ method, params });
-        if (fork) this.items.push({ kind: "marker", entry: { kind: "fork", parentSessionId: fork.parentSessionId, parentEventIndex: fork.parentEventIndex, eventIndex: at } });
-        else if (trim) this.items.push({ kind: "marker", entry: { kind: "trimmed", removedEvents: trim.removedEvents, eventIndex: at } });
+        // A trim that deleted a fork's marker carries it: the fork entry stays.
+        const origin = fork ?? trim?.forkedFrom;
+        if (origin) this.items.push({ kind: "marker", entry: { kind: "fork", parentSessionId: origin.parentSessionId, parentEventIndex: origin.parentEventIndex, eventIndex: at } });
+        if (trim) this.items.push({ kind: "marker", entry: { kind: "trimmed", removedEvents: trim.removedEvents, eventIndex: at } });
         return;
       }
       case AGENT_METHODS.session_prompt: {

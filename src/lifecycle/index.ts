@@ -19,6 +19,7 @@ export {
   forkedFromDetails,
   isHistoryTrimmedMarker,
   isForkedFromMarker,
+  forkOrigin,
   type HistoryTrimmedDetails,
   type ForkedFromDetails,
 } from "../protocol/lifecycle-markers.js";

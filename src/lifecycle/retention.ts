@@ -207,6 +207,12 @@ export async function applyRetention(
       progress("trim", ++trimmed, left.length);
     });
   }
+  // Runs overlap: report in listing order, whatever order the stores answered in.
+  const position = new Map(candidates.map((c, i) => [c.record.id, i]));
+  const byPosition = (a: string, b: string): number => (position.get(a) ?? 0) - (position.get(b) ?? 0);
+  report.deletedSessions.sort((a, b) => byPosition(a.id, b.id));
+  report.trimmedSessions.sort((a, b) => byPosition(a.sessionId, b.sessionId));
+  report.skipped.sort((a, b) => byPosition(a.id, b.id));
   report.durationMs = performance.now() - started;
   return report;
 }

@@ -3,7 +3,7 @@ import { listLatestEventsVia } from "../persist/capabilities.js";
 import { deleteEventsBeforeVia } from "../persist/trim.js";
 import { MAX_PAGE_LIMIT, type SessionEvent, type SessionPersistDriver } from "../persist/types.js";
 import { requestOf } from "../protocol/envelopes.js";
-import { historyTrimmedMarker, isHistoryTrimmedMarker } from "../protocol/lifecycle-markers.js";
+import { forkOrigin, historyTrimmedMarker, isHistoryTrimmedMarker, type ForkedFromDetails } from "../protocol/lifecycle-markers.js";
 
 // Trimming one session: where to cut, then one atomic `deleteEventsBefore` with the marker.
 // A cut is only ever made just before a turn's `session/prompt` request, so no turn is split;
@@ -62,15 +62,20 @@ interface Scan {
   turnStarts: number[];
   /** The first event is an earlier trim marker. */
   startsWithMarker: boolean;
+  /** The parent the history's first event names (a forked-from marker, or one a trim carried). */
+  forkedFrom: ForkedFromDetails | undefined;
 }
 
 async function scanSession(driver: SessionPersistDriver, sessionId: string, needBytes: boolean): Promise<Scan> {
-  const scan: Scan = { indexes: [], bytes: [], turnStarts: [], startsWithMarker: false };
+  const scan: Scan = { indexes: [], bytes: [], turnStarts: [], startsWithMarker: false, forkedFrom: undefined };
   let cursor: string | undefined;
   do {
     const page = await driver.listEvents({ sessionId, cursor, limit: MAX_PAGE_LIMIT });
     for (const event of page.items) {
-      if (scan.indexes.length === 0 && isHistoryTrimmedMarker(event.payload)) scan.startsWithMarker = true;
+      if (scan.indexes.length === 0) {
+        scan.startsWithMarker = isHistoryTrimmedMarker(event.payload);
+        scan.forkedFrom = forkOrigin(event.payload);
+      }
       if (event.sender === "client" && requestOf(event.payload)?.method === "session/prompt") scan.turnStarts.push(scan.indexes.length);
       scan.indexes.push(event.eventIndex);
       scan.bytes.push(needBytes ? eventBytes(event) : 0);
@@ -166,7 +171,14 @@ export async function trimSession(
     createdAt: options.now,
     connectionId: "",
     sender: "client",
-    payload: historyTrimmedMarker({ firstKeptIndex, removedEvents: cut, trimmedAt: options.now, reason: `retention: ${reason}` }),
+    payload: historyTrimmedMarker({
+      firstKeptIndex,
+      removedEvents: cut,
+      trimmedAt: options.now,
+      reason: `retention: ${reason}`,
+      // A trimmed fork keeps naming its parent.
+      ...(scan.forkedFrom ? { forkedFrom: scan.forkedFrom } : {}),
+    }),
   };
   result.removedEvents = await deleteEventsBeforeVia(driver, sessionId, firstKeptIndex, marker);
   return result;

@@ -24,6 +24,11 @@ export interface HistoryTrimmedDetails {
   trimmedAt: number;
   /** Why, for people reading the history (e.g. `"maxEventsPerSession 1000"`). */
   reason: string;
+  /**
+   * The forked-from marker this trim deleted (or an earlier trim carried), so a trimmed
+   * fork still names its parent.
+   */
+  forkedFrom?: ForkedFromDetails;
 }
 
 /** What a forked-from marker says. */
@@ -62,18 +67,33 @@ const isIndex = (v: unknown): v is number => typeof v === "number" && Number.isS
 export function historyTrimmedDetails(envelope: unknown): HistoryTrimmedDetails | undefined {
   const p = notificationParams(envelope, HISTORY_TRIMMED_METHOD);
   if (!p || !isIndex(p.firstKeptIndex)) return undefined;
+  const forkedFrom = forkParams(p.forkedFrom);
   return {
     firstKeptIndex: p.firstKeptIndex,
     removedEvents: isIndex(p.removedEvents) ? p.removedEvents : 0,
     trimmedAt: typeof p.trimmedAt === "number" ? p.trimmedAt : 0,
     reason: String(p.reason ?? ""),
+    ...(forkedFrom ? { forkedFrom } : {}),
   };
 }
 
 /** The details of a forked-from marker, or `undefined` when `envelope` is not one. */
 export function forkedFromDetails(envelope: unknown): ForkedFromDetails | undefined {
-  const p = notificationParams(envelope, FORKED_FROM_METHOD);
-  if (!p || typeof p.parentSessionId !== "string" || !isIndex(p.parentEventIndex)) return undefined;
+  return forkParams(notificationParams(envelope, FORKED_FROM_METHOD));
+}
+
+/**
+ * The parent a session's history names: its forked-from marker's details, or those a trim
+ * marker carried over when it deleted the forked-from marker; `undefined` for anything else.
+ */
+export function forkOrigin(envelope: unknown): ForkedFromDetails | undefined {
+  return forkedFromDetails(envelope) ?? historyTrimmedDetails(envelope)?.forkedFrom;
+}
+
+function forkParams(value: unknown): ForkedFromDetails | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const p = value as Record<string, unknown>;
+  if (typeof p.parentSessionId !== "string" || !isIndex(p.parentEventIndex)) return undefined;
   return {
     parentSessionId: p.parentSessionId,
     parentEventIndex: p.parentEventIndex,

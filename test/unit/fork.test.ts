@@ -8,7 +8,7 @@ import { applyRetention } from "../../src/lifecycle/retention.js";
 import { listLatestEventsVia } from "../../src/persist/capabilities.js";
 import { InMemorySessionPersistDriver } from "../../src/persist/memory.js";
 import type { SessionEvent, SessionPersistDriver, SessionRecord } from "../../src/persist/types.js";
-import { forkedFromDetails } from "../../src/protocol/lifecycle-markers.js";
+import { forkedFromDetails, forkOrigin } from "../../src/protocol/lifecycle-markers.js";
 
 const NOW = 1_800_000_000_000;
 
@@ -120,6 +120,23 @@ describe("forkSession", () => {
     expect(copiedEvents).toBe(21);
     const transcript = buildTranscript(await all(driver, "c"));
     expect(transcript.slice(0, 2).map((e) => e.kind)).toEqual(["fork", "trimmed"]);
+  });
+
+  it("a trimmed fork still names its parent: the trim marker carries the forked-from details", async () => {
+    const driver = store();
+    await seedParent(driver, 30);
+    await forkSession(driver, "parent", { newId: "c", now: NOW });
+    const report = await applyRetention(driver, { maxEventsPerSession: 21, replay: { maxEvents: 2 } }, { now: NOW });
+    expect(report.trimmedSessions.map((t) => t.sessionId)).toEqual(["parent", "c"]);
+    const events = await all(driver, "c");
+    expect(forkOrigin(events[0]!.payload)).toEqual({ parentSessionId: "parent", parentEventIndex: 119, copiedEvents: 120, forkedAt: NOW });
+    const transcript = buildTranscript(events);
+    expect(transcript[0]).toEqual({ kind: "fork", parentSessionId: "parent", parentEventIndex: 119, eventIndex: events[0]!.eventIndex });
+    expect(transcript[1]).toMatchObject({ kind: "trimmed" });
+    // And after a second trim too.
+    await driver.insertEvents("c", recordedTurns({ sessionId: "c", turns: 10, firstIndex: 121, idPrefix: "more-" }));
+    await applyRetention(driver, { maxEventsPerSession: 21, replay: { maxEvents: 2 } }, { now: NOW + 1 });
+    expect(forkOrigin((await all(driver, "c"))[0]!.payload)?.parentSessionId).toBe("parent");
   });
 
   it("an empty parent forks into an empty session with its marker", async () => {
