@@ -37,7 +37,8 @@ export interface AgentStateStorage {
    *   {@link AgentStateOffsetError}, which carries the stored size, and nothing changes.
    *
    * Of writers racing to append at one offset, one wins and the others get
-   * `AgentStateOffsetError`. `data` is copied: changing it afterwards changes nothing stored.
+   * `AgentStateOffsetError`. Writes at offset 0 are replacements, never refused: of writers
+   * racing there the last one wins, so appending to an empty file (size 0) is not ordered. `data` is copied: changing it afterwards changes nothing stored.
    * At most {@link MAX_AGENT_STATE_APPEND_BYTES} bytes per call (split larger writes).
    * The session record need not exist.
    */
