@@ -6,6 +6,8 @@ import type { SessionEvent, SessionPersistDriver } from "../persist/types.js";
 import { MAX_PAGE_LIMIT } from "../persist/types.js";
 import { InvalidOptionsError } from "./errors.js";
 import { checkOptionKeys } from "./check-options.js";
+import type { SessionLeaseOptions } from "./lease-options.js";
+import type { Session } from "./session.js";
 
 // A read-only follower: a session's stored events, live, for a client that watches a
 // session another client drives. It reads the store only (never the runtime), never writes
@@ -36,6 +38,12 @@ export interface SessionFollower {
   readonly lastIndex: number;
   /** Who drives the session now: its lease as stored (expired or not), when the driver has leases. */
   lease(): Promise<SessionLease | undefined>;
+  /**
+   * Drive the session from here on: take its lease (waiting up to `lease.waitMs`, default
+   * the client's) and resume it, as `resumeSession(id, { lease })` does. The follower stays open
+   * (it goes on delivering what is stored, now by this client too); close it when done.
+   */
+  takeOver(lease?: SessionLeaseOptions): Promise<Session>;
   /** Read the store now and resolve once every event stored so far has been delivered. */
   catchUp(): Promise<void>;
   /** Stop following; resolves once no more events will be delivered. */
@@ -67,9 +75,17 @@ export function checkFollowOptions(options: FollowSessionOptions): void {
   }
 }
 
+/** How a follower's client takes the session over (`resumeSession` with a lease). */
+export type TakeOver = (lease: SessionLeaseOptions) => Promise<Session>;
+
 /** Start following `sessionId` in `driver` (options checked by the caller). */
-export async function followStoredSession(driver: SessionPersistDriver, sessionId: string, options: FollowSessionOptions): Promise<SessionFollower> {
-  const follower = new StoreFollower(driver, sessionId, options);
+export async function followStoredSession(
+  driver: SessionPersistDriver,
+  sessionId: string,
+  options: FollowSessionOptions,
+  takeOver: TakeOver = () => Promise.reject(new Error("this follower cannot take the session over")),
+): Promise<SessionFollower> {
+  const follower = new StoreFollower(driver, sessionId, options, takeOver);
   await follower.start();
   return follower;
 }
@@ -89,6 +105,7 @@ class StoreFollower implements SessionFollower {
     private readonly driver: SessionPersistDriver,
     readonly sessionId: string,
     private readonly options: FollowSessionOptions,
+    private readonly resume: TakeOver,
   ) {
     this.lastIndex = options.afterIndex ?? -1;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
@@ -118,6 +135,10 @@ class StoreFollower implements SessionFollower {
   async lease(): Promise<SessionLease | undefined> {
     const d = this.driver as SessionPersistDriver & Partial<SessionLeaseCapabilities>;
     return typeof d.getLease === "function" ? d.getLease(this.sessionId) : undefined;
+  }
+
+  takeOver(lease: SessionLeaseOptions = {}): Promise<Session> {
+    return this.resume(lease);
   }
 
   async catchUp(): Promise<void> {

@@ -380,13 +380,13 @@ export class SandboxAgent {
    * order, first those after `options.afterIndex`, then new ones as any client stores them
    * (the driver's live feed where it has one, e.g. PostgreSQL with `notify: true`; polling
    * otherwise). A follower never writes and never takes the lease; to drive the session
-   * once its holder is gone, `resumeSession(id, { lease: { waitMs } })`.
+   * once its holder is gone, `follower.takeOver({ waitMs })`.
    */
   async followSession(id: string, options: FollowSessionOptions): Promise<SessionFollower> {
     this.assertUsable();
     checkFollowOptions(options);
     if (!(await this.persist.getSession(id))) throw new SessionNotFoundError(id);
-    return followStoredSession(this.persist, id, options);
+    return followStoredSession(this.persist, id, options, (lease) => this.resumeSession(id, { lease }));
   }
 
   /** This client's lease holder id (`connect({ lease: { holder } })`, or a random id). */

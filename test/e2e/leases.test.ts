@@ -142,7 +142,7 @@ describe("session leases in the client (real runtime)", () => {
 
     // The driver goes; the follower's client takes over and continues with full context.
     await driverClient.closeSession("followed");
-    const taken = await watcher.resumeSession("followed", { lease: { waitMs: 10_000 } });
+    const taken = await follower.takeOver({ waitMs: 10_000 });
     const { report } = await promptReport(taken, "the follower drives");
     expect(report.priorTurns).toBe(2);
     await follower.catchUp();
