@@ -1,30 +1,39 @@
 import type { Pool } from "pg";
 import { EventConflictError } from "../../src/persist/errors.js";
 import type { SessionEvent } from "../../src/persist/types.js";
+import { isUniqueViolation } from "./errors.js";
 import type { TableNames } from "./names.js";
 import { eventParams } from "./rows.js";
 import { statement, type Statement } from "./statements.js";
 
-/** The statements of a trim, for the plan test. */
-export function trimStatements(t: TableNames): { deleteBefore: Statement; insertMarker: Statement } {
+/** The statements of a trim, for the plan test: the range delete alone, and with the marker's insert. */
+export function trimStatements(t: TableNames): { deleteBefore: Statement; deleteBeforeWithMarker: Statement } {
   const events = t.events;
+  const deleteBefore = `DELETE FROM ${events} WHERE session_id = $1 AND event_index < $2`;
   return {
-    deleteBefore: statement(`DELETE FROM ${events} WHERE session_id = $1 AND event_index < $2`),
-    insertMarker: statement(
-      `INSERT INTO ${events} (id, session_id, event_index, created_at, connection_id, sender, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING`,
+    deleteBefore: statement(deleteBefore),
+    // One statement, so atomic by itself: the marker is inserted only when something was
+    // deleted, and a taken id (a unique violation) fails the whole statement, delete included.
+    deleteBeforeWithMarker: statement(
+      `WITH deleted AS (${deleteBefore} RETURNING 1),
+       counted AS (SELECT count(*)::int AS n FROM deleted),
+       inserted AS (
+         INSERT INTO ${events} (id, session_id, event_index, created_at, connection_id, sender, payload)
+         SELECT $3, $1, $4, $5, $6, $7, $8::jsonb FROM counted WHERE counted.n > 0
+         RETURNING 1)
+       SELECT (SELECT n FROM counted) AS deleted, (SELECT count(*)::int FROM inserted) AS inserted`,
     ),
   };
 }
 
 /**
- * The PostgreSQL driver's event trim: in one transaction, one `DELETE ... WHERE session_id = $1
- * AND event_index < $2` (a range of the `(session_id, event_index)` unique index) and the
- * marker's insert; rolled back when the marker's id is taken.
+ * The PostgreSQL driver's event trim: one statement, `DELETE ... WHERE session_id = $1 AND
+ * event_index < $2` (a range of the `(session_id, event_index)` unique index) with the
+ * marker's insert in the same statement; a taken marker id fails it whole.
  */
 export class PostgresEventTrim {
   readonly #pool: Pool;
-  readonly #sql: { deleteBefore: Statement; insertMarker: Statement };
+  readonly #sql: ReturnType<typeof trimStatements>;
 
   constructor(pool: Pool, t: TableNames) {
     this.#pool = pool;
@@ -33,24 +42,19 @@ export class PostgresEventTrim {
 
   /** Delete the events before `beforeIndex` and store the marker; resolves how many were deleted. */
   async deleteBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): Promise<number> {
-    const client = await this.#pool.connect();
-    let failed: unknown;
+    if (marker === undefined) {
+      return (await this.#pool.query({ ...this.#sql.deleteBefore, values: [sessionId, beforeIndex] })).rowCount ?? 0;
+    }
+    const [id, , eventIndex, createdAt, connectionId, sender, payload] = eventParams(marker);
     try {
-      await client.query("BEGIN");
-      const { deleteBefore, insertMarker } = this.#sql;
-      const deleted = (await client.query({ ...deleteBefore, values: [sessionId, beforeIndex] })).rowCount ?? 0;
-      if (deleted > 0 && marker !== undefined) {
-        const inserted = (await client.query({ ...insertMarker, values: eventParams(marker) })).rowCount ?? 0;
-        if (inserted !== 1) throw new EventConflictError("id", sessionId, marker.id, marker.eventIndex);
-      }
-      await client.query("COMMIT");
-      return deleted;
+      const { rows } = await this.#pool.query<{ deleted: number }>({
+        ...this.#sql.deleteBeforeWithMarker,
+        values: [sessionId, beforeIndex, id, eventIndex, createdAt, connectionId, sender, payload],
+      });
+      return rows[0]?.deleted ?? 0;
     } catch (error) {
-      failed = error;
-      await client.query("ROLLBACK").catch(() => undefined);
+      if (isUniqueViolation(error)) throw new EventConflictError("id", sessionId, marker.id, marker.eventIndex);
       throw error;
-    } finally {
-      client.release(failed !== undefined && !(failed instanceof EventConflictError) ? (failed as Error) : undefined);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { deleteSessionVia, driverCapabilities, listLatestEventsVia } from "../persist/capabilities.js";
 import { UnsupportedCapabilityError } from "../persist/errors.js";
 import { hasEventTrim } from "../persist/trim.js";
-import { MAX_PAGE_LIMIT, type SessionPersistDriver, type SessionRecord } from "../persist/types.js";
+import { MAX_PAGE_LIMIT, type SessionEvent, type SessionPersistDriver, type SessionRecord } from "../persist/types.js";
 import { AbortedError } from "../transport/errors.js";
 import { resolveRetentionPolicy, type RetentionPolicy } from "./retention-policy.js";
 import { trimSession, type SessionTrim } from "./trim-session.js";
@@ -80,6 +80,8 @@ interface Candidate {
   record: SessionRecord;
   lastActivityAt: number;
   protected: boolean;
+  /** The newest event when the record was read (`null`: none). */
+  last: SessionEvent | null;
 }
 
 /**
@@ -136,7 +138,7 @@ export async function applyRetention(
     const found = await inParallel(page.items, concurrency, async (record) => {
       const isProtected = options.skip?.(record.id) === true || resolved.keep?.(record) === true;
       const [last] = await listLatestEventsVia(driver, record.id, 1);
-      return { record, lastActivityAt: Math.max(record.createdAt, last?.createdAt ?? 0), protected: isProtected };
+      return { record, lastActivityAt: Math.max(record.createdAt, last?.createdAt ?? 0), protected: isProtected, last: last ?? null };
     });
     candidates.push(...found);
     report.scannedSessions = candidates.length;
@@ -191,7 +193,7 @@ export async function applyRetention(
           c.record.id,
           { maxEvents: resolved.maxEventsPerSession, maxBytes: resolved.maxBytesPerSession },
           // Without the capability the trim is computed but never run: reported as untrimmable.
-          { replay: resolved.replay, now, dryRun: dryRun || !canTrim },
+          { replay: resolved.replay, now, dryRun: dryRun || !canTrim, last: c.last },
         );
         if (trim !== undefined) {
           if (!canTrim) report.skipped.push({ id: c.record.id, reason: "untrimmable" });

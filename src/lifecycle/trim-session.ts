@@ -1,4 +1,4 @@
-import { loadReplay, type ReplayCaps } from "../history/replay.js";
+import { buildReplay, INITIAL_REPLAY_TAIL, loadReplay, type ReplayCaps } from "../history/replay.js";
 import { listLatestEventsVia } from "../persist/capabilities.js";
 import { deleteEventsBeforeVia } from "../persist/trim.js";
 import { MAX_PAGE_LIMIT, type SessionEvent, type SessionPersistDriver } from "../persist/types.js";
@@ -64,13 +64,16 @@ interface Scan {
   startsWithMarker: boolean;
   /** The parent the history's first event names (a forked-from marker, or one a trim carried). */
   forkedFrom: ForkedFromDetails | undefined;
+  /** Every event, when the session fit in one page (the replay is then built from them, no second read). */
+  whole: SessionEvent[] | undefined;
 }
 
 async function scanSession(driver: SessionPersistDriver, sessionId: string, needBytes: boolean): Promise<Scan> {
-  const scan: Scan = { indexes: [], bytes: [], turnStarts: [], startsWithMarker: false, forkedFrom: undefined };
+  const scan: Scan = { indexes: [], bytes: [], turnStarts: [], startsWithMarker: false, forkedFrom: undefined, whole: undefined };
   let cursor: string | undefined;
   do {
     const page = await driver.listEvents({ sessionId, cursor, limit: MAX_PAGE_LIMIT });
+    if (cursor === undefined && page.nextCursor === undefined) scan.whole = page.items;
     for (const event of page.items) {
       if (scan.indexes.length === 0) {
         scan.startsWithMarker = isHistoryTrimmedMarker(event.payload);
@@ -90,7 +93,8 @@ async function scanSession(driver: SessionPersistDriver, sessionId: string, need
  * there is no replay (then it constrains nothing).
  */
 async function replayStart(driver: SessionPersistDriver, sessionId: string, caps: ReplayCaps, scan: Scan): Promise<number | undefined> {
-  const replay = await loadReplay((limit) => listLatestEventsVia(driver, sessionId, limit), caps);
+  // A session of one page: what loadReplay would read (its first tail is a page or more) is in hand.
+  const replay = scan.whole && scan.whole.length <= INITIAL_REPLAY_TAIL ? buildReplay(scan.whole, caps) : await loadReplay((limit) => listLatestEventsVia(driver, sessionId, limit), caps);
   const oldest = replay?.entries[0]?.eventIndex;
   if (oldest === undefined) return undefined;
   // The turn the oldest replayed entry belongs to starts at the last turn start at or before it.
@@ -113,7 +117,13 @@ export async function trimSession(
   driver: SessionPersistDriver,
   sessionId: string,
   limits: TrimLimits,
-  options: { replay: ReplayCaps; now: number; dryRun?: boolean },
+  options: {
+    replay: ReplayCaps;
+    now: number;
+    dryRun?: boolean;
+    /** The session's last event when the caller just read it (`null`: none), saving a read. */
+    last?: SessionEvent | null;
+  },
 ): Promise<SessionTrim | undefined> {
   const { maxEvents, maxBytes } = limits;
   if (maxEvents === undefined && maxBytes === undefined) return undefined;
@@ -121,8 +131,8 @@ export async function trimSession(
     // Cheap check first: the index range bounds the count from above.
     const first = (await driver.listEvents({ sessionId, limit: 1 })).items[0];
     if (!first) return undefined;
-    const [last] = await listLatestEventsVia(driver, sessionId, 1);
-    if (last === undefined || last.eventIndex - first.eventIndex + 1 <= maxEvents!) return undefined;
+    const last = options.last !== undefined ? options.last : (await listLatestEventsVia(driver, sessionId, 1))[0];
+    if (last === undefined || last === null || last.eventIndex - first.eventIndex + 1 <= maxEvents!) return undefined;
   }
   const scan = await scanSession(driver, sessionId, maxBytes !== undefined);
   const n = scan.indexes.length;

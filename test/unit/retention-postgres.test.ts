@@ -12,7 +12,7 @@ const admin = adminPool();
 afterAll(() => admin.end());
 
 describe("PostgreSQL retention path", () => {
-  it("a trim is one range DELETE on the (session_id, event_index) index, not a scan, one per trimmed session", async () => {
+  it("a trim is one statement per session: a range DELETE on the (session_id, event_index) index (not a scan) with the marker's INSERT", async () => {
     const schema = freshSchema("ret");
     // Every statement the driver sends, seen on each connection of its pool.
     const sent: string[] = [];
@@ -46,17 +46,18 @@ describe("PostgreSQL retention path", () => {
       client.release();
     }
 
-    // A retention pass: one range DELETE and one marker INSERT per trimmed session, never one per event.
+    // A retention pass: one statement per trimmed session, never one per event.
     sent.length = 0;
     const report = await applyRetention(driver, { maxEventsPerSession: 41, replay: { maxEvents: 2 } }, { now: 2 });
     expect(report.trimmedSessions).toHaveLength(20);
     expect(report.removedEvents).toBe(20 * 160);
     const rows = await admin.query<{ n: string; lo: string }>(`SELECT count(*)::text AS n, min(event_index)::text AS lo FROM "${schema}".durable_agent_events`);
     expect(rows.rows[0]).toEqual({ n: String(20 * 41), lo: "159" });
-    const writes = sent.filter((sql) => /^\s*(DELETE|INSERT|UPDATE)/i.test(sql)).map((sql) => sql.trim().split(/\s+/)[0]);
-    expect(writes.filter((w) => w === "DELETE")).toHaveLength(20);
-    expect(writes.filter((w) => w === "INSERT")).toHaveLength(20);
-    expect(writes).toHaveLength(40);
+    // Every statement that writes: one per trimmed session, the range delete and the marker's insert together.
+    const writes = sent.filter((sql) => /\b(DELETE|INSERT|UPDATE)\b/i.test(sql) && !/^\s*(BEGIN|COMMIT|ROLLBACK)/i.test(sql));
+    expect(writes).toHaveLength(20);
+    for (const sql of writes) expect(sql).toMatch(/^WITH deleted AS \(DELETE FROM .* WHERE session_id = \$1 AND event_index < \$2 RETURNING 1\)/);
+    expect(sent.filter((sql) => /^\s*BEGIN/i.test(sql))).toEqual([]);
     await driver.close();
     await pool.end();
   }, 60_000);
