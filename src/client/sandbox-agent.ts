@@ -292,8 +292,9 @@ export class SandboxAgent {
   async resumeSession(id: string, options: SessionResumeOptions = {}): Promise<Session> {
     this.assertUsable();
     let session = this.sessions.get(id);
-    if (session && this.keepers.get(session)?.state === "lost") {
-      // Taken over by another client: what this handle knows is stale. Start again from the store.
+    const stale = session && this.keepers.get(session)?.state;
+    if (session && (stale === "lost" || stale === "released")) {
+      // Taken over by another client (or given back): what this handle knows may be stale. Start again from the store.
       this.forget(session);
       session = undefined;
     }
@@ -303,8 +304,16 @@ export class SandboxAgent {
       session = this.sessions.get(id) ?? this.track(record);
     }
     if (session.destroyedAt !== undefined) throw new SessionDestroyedError(id);
-    if (await this.leases.acquire(this.keepers.get(session)!, options.lease)) await this.readAfterLeasing(session);
-    await session.bound();
+    const keeper = this.keepers.get(session)!;
+    const leased = await this.leases.acquire(keeper, options.lease);
+    try {
+      if (leased) await this.readAfterLeasing(session);
+      await session.bound();
+    } catch (error) {
+      // The caller gets no handle: the lease taken for it is not kept from other clients.
+      if (leased) await this.leases.release(keeper);
+      throw error;
+    }
     return session;
   }
 

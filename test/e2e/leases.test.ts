@@ -93,6 +93,17 @@ describe("session leases in the client (real runtime)", () => {
     expect(report.priorTurns).toBe(1);
   });
 
+  it("a resume that fails after taking the lease (the runtime cannot bind the session) gives the lease back", async () => {
+    const store = LEASING_STORES.memory();
+    stores.push(store);
+    await store.driver.updateSession({ id: "unbindable", agent: "no-such-agent", agentSessionId: "", lastConnectionId: "", createdAt: Date.now() });
+    const a = await connect(store.driver, { holder: "a", ttlMs: 60_000 });
+    await expect(a.resumeSession("unbindable")).rejects.toMatchObject({ code: expect.stringMatching(/^runtime\./) });
+    // Free at once (not after the 60 s TTL): another client takes it without waiting.
+    const leases = store.driver as SessionPersistDriver & SessionLeaseCapabilities;
+    expect(await leases.acquireLease("unbindable", "b", 1000)).toMatchObject({ acquired: true });
+  });
+
   it("a handle taken over (its lease lost) fails its next prompt with SessionLeaseLostError and writes nothing", async () => {
     const store = LEASING_STORES.memory();
     stores.push(store);
