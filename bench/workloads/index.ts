@@ -12,6 +12,7 @@ import { clientLoad } from "./load.js";
 import { sessionStoreWorkload } from "./session-store.js";
 import { cliMigrate } from "./cli-migrate.js";
 import { agentStateWorkload } from "./agent-state.js";
+import { agentStateStore } from "./agent-state-store.js";
 import { lifecycleWorkload } from "./lifecycle.js";
 
 // The workload registry: one file per workload, listed here in table order.
@@ -34,6 +35,7 @@ export const WORKLOADS: readonly Workload[] = [
   acpOverhead,
   sessionStoreWorkload,
   agentStateWorkload,
+  agentStateStore as Workload,
   lifecycleWorkload as Workload,
   cliMigrate,
 ];
