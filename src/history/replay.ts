@@ -48,6 +48,7 @@ import type { ContentBlock } from "@agentclientprotocol/sdk";
 import { MAX_TAIL_LIMIT } from "../persist/schemas.js";
 import type { SessionEvent } from "../persist/types.js";
 import { REPLAY_FOOTER, REPLAY_HEADER } from "../protocol/envelopes.js";
+import { isHistoryTrimmedMarker } from "../protocol/lifecycle-markers.js";
 import { HistoryInputError } from "./errors.js";
 import { buildTranscript, type TranscriptEntry } from "./transcript.js";
 
@@ -241,7 +242,7 @@ export function buildReplay(events: readonly SessionEvent[], caps: Partial<Repla
 
 /**
  * Whether reading older events could change the replay built from `events`: true unless the
- * history's start was read, or the store had fewer events than `requested` (the size of
+ * history's start was read (index 0, or a retention trim's marker), or the store had fewer events than `requested` (the size of
  * the tail asked for), or a cap already bites with every kept entry complete.
  */
 export function replayNeedsMoreHistory(
@@ -250,7 +251,8 @@ export function replayNeedsMoreHistory(
   requested?: number,
 ): boolean {
   const first = events[0];
-  if (!first || first.eventIndex === 0) return false;
+  // The history's start: index 0, or the marker a retention trim left at its cut.
+  if (!first || first.eventIndex === 0 || isHistoryTrimmedMarker(first.payload)) return false;
   if (requested !== undefined && events.length < Math.min(requested, MAX_TAIL_LIMIT)) return false;
   if (!replay) return true;
   return !replay.capped || replay.entries[0]?.partial === true;

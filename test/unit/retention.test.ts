@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { recordedTurns } from "../../src/conformance/turns.js";
 import { SessionRecorder } from "../../src/history/recorder.js";
-import { buildReplay, loadReplay } from "../../src/history/replay.js";
+import { buildReplay, loadReplay, replayNeedsMoreHistory } from "../../src/history/replay.js";
 import { buildTranscript } from "../../src/history/transcript.js";
 import { LifecycleInputError } from "../../src/lifecycle/errors.js";
 import { applyRetention } from "../../src/lifecycle/retention.js";
@@ -144,6 +144,8 @@ describe("applyRetention: trims", () => {
     // The same entries are replayed as before the trim (the oldest, cut to fit, may keep a few
     // more characters: the explanation line's room is bounded by the number of entries read).
     expect(after!.entries).toEqual(before!.entries);
+    // The trim marker is the history's start: nothing older is worth reading.
+    expect(replayNeedsMoreHistory(kept, buildReplay(kept, { maxEvents: 500, maxChars: 100_000 }))).toBe(false);
     expect(after!.text.split("\n").slice(3)).toEqual(before!.text.split("\n").slice(3));
   });
 
