@@ -94,6 +94,28 @@ describe("LeaseKeeper", () => {
     await a.release();
   });
 
+  it("a renewal that fails for a moment (the store briefly down) is retried; failing past the expiry is a loss", async () => {
+    const driver = leasingDriver();
+    const renew = driver.renewLease.bind(driver);
+    let failing = 2;
+    driver.renewLease = async (lease, ttlMs) => {
+      if (failing-- > 0) throw new Error("connection reset");
+      return renew(lease, ttlMs);
+    };
+    const lost: SessionLeaseLostError[] = [];
+    const a = keeper(driver, "a", lost);
+    await a.acquire(policy({ ttlMs: 150 }));
+    await sleep(400);
+    expect(a.state).toBe("held");
+    expect(lost).toEqual([]);
+    failing = Number.POSITIVE_INFINITY; // down for good
+    await sleep(400);
+    expect(a.state).toBe("lost");
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.cause).toMatchObject({ message: "connection reset" });
+    await expect(a.check()).rejects.toBe(lost[0]);
+  });
+
   it("a holder that stopped renewing is taken over after the TTL; it learns it at its next check and writes nothing", async () => {
     const driver = leasingDriver();
     const lost: SessionLeaseLostError[] = [];
