@@ -4,6 +4,8 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { channelOf } from "../../drivers/postgres/statements.js";
+import { tableNames } from "../../drivers/postgres/names.js";
 import { adminPool, postgresUrl } from "../support/postgres.js";
 import { redisUrl } from "../support/redis.js";
 import { finished, printed, seedStore, startCli, testStores, type CliStoreKind, type TestStore } from "../support/cli.js";
@@ -56,12 +58,14 @@ describe("durable-agent tail -f", () => {
     await until(() => lines().length >= 1, 30_000, () => `tail printed nothing: ${printed(tail).stderr}`);
 
     if (kind === "postgres") {
-      // The follower holds a connection whose last statement is its LISTEN; polling holds none.
+      // The follower holds a connection whose last statement is its LISTEN on this schema's
+      // channel; polling holds none.
+      const channel = channelOf(tableNames(store.where, "durable_agent_"));
       const pool = adminPool();
       try {
         let listening = 0;
         for (let i = 0; i < 100 && listening === 0; i++) {
-          const found = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN %'`);
+          const found = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${channel}"`]);
           listening = Number(found.rows[0]!.n);
           if (listening === 0) await new Promise((r) => setTimeout(r, 50));
         }
