@@ -160,12 +160,14 @@ export class PostgresBackend implements PersistBackend {
    * clashes of a refused batch are read after it ended (on the pool, so a pool of one connection works).
    */
   async insertEventsFenced(lease: SessionLease, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    await this.#ready(); // migrate before the transaction holds a connection (a pool of one would wait on itself)
     const refused = await this.#leases.fenced(lease, (client) => this.#insertRows(client, lease.sessionId, events));
     return refused === undefined ? undefined : this.#clashes(lease.sessionId, refused);
   }
 
   /** The upsert in a transaction holding the lease row FOR SHARE after checking the token. */
   async writeSessionFenced(lease: SessionLease, record: SessionRecord): Promise<void> {
+    await this.#ready();
     await this.#leases.fenced(lease, (client) => this.#writeRecord(this.#sql.writeSession, record, client));
   }
 
