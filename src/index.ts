@@ -40,6 +40,7 @@ export {
   type DisposeOptions,
   type SessionCreateRequest,
   type SessionResumeOrCreateRequest,
+  type SessionResumeOptions,
 } from "./client/sandbox-agent.js";
 export {
   Session,
