@@ -11,7 +11,7 @@ import type { StoreDriver } from "./open-store.js";
 // event is a no-op, a different event under a known id or a taken index is refused.
 
 /** What happened to a record. */
-export type RecordOutcome = "inserted" | "unchanged";
+export type RecordOutcome = "inserted" | "unchanged" | "replaced";
 
 /** A session whose data conflicts with the target's: nothing more of it is written. */
 export class SessionConflict extends CliError {
@@ -27,14 +27,19 @@ export class SessionConflict extends CliError {
 
 /**
  * Insert `record` unless the target has it: `unchanged` when the stored record is the same
- * (canonical JSON), `inserted` when it was free.
- * @throws SessionConflict when the target holds a different record under that id.
+ * (canonical JSON), `inserted` when it was free. A different stored record is replaced only
+ * when `replace` says so (`replaced`).
+ * @throws SessionConflict when the target holds a different record under that id and `replace` is off.
  */
-export async function putRecord(target: StoreDriver, record: SessionRecord): Promise<RecordOutcome> {
+export async function putRecord(target: StoreDriver, record: SessionRecord, replace = false): Promise<RecordOutcome> {
   const stored = await target.getSession(record.id);
   if (stored === undefined && (await target.insertSession(record))) return "inserted";
   const now = stored ?? (await target.getSession(record.id));
   if (now !== undefined && recordText(now) === recordText(record)) return "unchanged";
+  if (replace) {
+    await target.updateSession(record);
+    return "replaced";
+  }
   throw new SessionConflict(record.id, "the target holds a different record under this id (left as it is)");
 }
 

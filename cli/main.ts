@@ -95,8 +95,11 @@ export function buildProgram(context: (json: boolean) => CommandContext): Comman
     .argument("<from>", `source ${STORE_HELP}`)
     .argument("<to>", "target store URL")
     .option("--no-verify", "skip the comparison of both stores at the end")
+    .option("--update-records", "replace target records that differ from the source's (changed since an earlier run)", false)
     .addOption(json())
-    .action((from: string, to: string, o: { verify: boolean; json?: boolean }) => migrateCommand(from, to, { verify: o.verify }, ctx(o)));
+    .action((from: string, to: string, o: { verify: boolean; updateRecords: boolean; json?: boolean }) =>
+      migrateCommand(from, to, { verify: o.verify, updateRecords: o.updateRecords }, ctx(o)),
+    );
 
 
   registerPrune(program, json, STORE_HELP, ctx);

@@ -13,6 +13,8 @@ import { allSessions, eventPages, lastEventIndex } from "../walk.js";
 export interface MigrateOptions {
   /** Compare every session of both stores at the end (default on). */
   verify: boolean;
+  /** Replace a target record that differs from the source's (the source changed since an earlier run) instead of refusing the session. */
+  updateRecords: boolean;
 }
 
 /** A session whose copy differs from its source after the migration. */
@@ -43,7 +45,7 @@ export async function migrateCommand(fromUrl: string, toUrl: string, options: Mi
     for await (const record of allSessions(source.driver)) records.push(record);
     const began = performance.now();
     progress.start(records.length, "copy");
-    const copied = await copyAll(source.driver, target.driver, records, progress, ctx);
+    const copied = await copyAll(source.driver, target.driver, records, options.updateRecords, progress, ctx);
     progress.stop();
     const copyMs = performance.now() - began;
     const conflicted = new Set(copied.conflicts.map((c) => c.sessionId));
@@ -61,6 +63,7 @@ export async function migrateCommand(fromUrl: string, toUrl: string, options: Mi
       to: target.display,
       sessions: records.length,
       events: { copied: copied.copied, alreadyThere: copied.alreadyThere },
+      recordsReplaced: copied.replaced,
       copyMs: Math.round(copyMs),
       eventsPerSecond: copyMs > 0 ? Math.round(copied.copied / (copyMs / 1000)) : 0,
       conflicts: copied.conflicts.map((c) => ({ sessionId: c.sessionId, detail: c.detail })),
@@ -71,6 +74,7 @@ export async function migrateCommand(fromUrl: string, toUrl: string, options: Mi
       `copied ${copied.copied} event(s) of ${records.length} session(s) from ${source.display} to ${target.display} ` +
         `in ${(copyMs / 1000).toFixed(1)} s (${summary.eventsPerSecond} events/s); ${copied.alreadyThere} were already there`,
     );
+    if (copied.replaced.length > 0) out.line(`replaced ${copied.replaced.length} record(s) that differed in the target: ${copied.replaced.join(", ")}`);
     if (verified) {
       out.line(
         verified.mismatches.length === 0
@@ -81,7 +85,11 @@ export async function migrateCommand(fromUrl: string, toUrl: string, options: Mi
     }
     if (copied.conflicts.length > 0) {
       for (const c of copied.conflicts) out.line(`  conflict: ${c.message}`);
-      throw new CliError("cli.conflict", EXIT.dataRefused, `${copied.conflicts.length} session(s) conflict with ${target.display} and were not copied`);
+      throw new CliError(
+        "cli.conflict",
+        EXIT.dataRefused,
+        `${copied.conflicts.length} session(s) conflict with ${target.display} and were not copied (--update-records replaces records that differ)`,
+      );
     }
     if (verified && verified.mismatches.length > 0) {
       throw new CliError("cli.check_failed", EXIT.checkFailed, `verification failed: ${verified.mismatches.length} session(s) differ between ${source.display} and ${target.display}`);
@@ -94,13 +102,14 @@ export async function migrateCommand(fromUrl: string, toUrl: string, options: Mi
 }
 
 /** Copy every session's record and the events the target lacks. */
-async function copyAll(source: StoreDriver, target: StoreDriver, records: SessionRecord[], progress: Progress, { signal }: CommandContext) {
+async function copyAll(source: StoreDriver, target: StoreDriver, records: SessionRecord[], updateRecords: boolean, progress: Progress, { signal }: CommandContext) {
   let copied = 0;
+  const replaced: string[] = [];
   let alreadyThere = 0;
   const conflicts: SessionConflict[] = [];
   for (const record of records) {
     try {
-      await putRecord(target, record);
+      if ((await putRecord(target, record, updateRecords)) === "replaced") replaced.push(record.id);
       const highWater = await lastEventIndex(target, record.id);
       alreadyThere += highWater + 1;
       const pages = eventPages(source, record.id, highWater)[Symbol.asyncIterator]();
@@ -125,7 +134,7 @@ async function copyAll(source: StoreDriver, target: StoreDriver, records: Sessio
     }
     progress.tick(1, copied);
   }
-  return { copied, alreadyThere, conflicts };
+  return { copied, alreadyThere, conflicts, replaced };
 }
 
 /** Compare records, counts and checksums of every session in both stores. */

@@ -144,7 +144,7 @@ describe("durable-agent migrate", () => {
     expect(again.stderr).toContain("verification failed");
   });
 
-  it("refuses a target that holds a different record under the same id (exit 5), copying the others", async () => {
+  it("refuses a target that holds a different record under the same id (exit 5), copying the others; --update-records replaces it", async () => {
     const from = freshStore("sqlite", "mig-conf");
     const to = freshStore("file", "mig-conf");
     const source = from.open();
@@ -162,6 +162,12 @@ describe("durable-agent migrate", () => {
     expect((await check.listEvents({ sessionId: "ticket-0" })).items).toEqual([]);
     expect((await check.listEvents({ sessionId: "ticket-1" })).items).toHaveLength(sessions[1]!.events.length);
     await check.close();
+
+    // The source is the truth when asked: the record is replaced, the session copied, verified.
+    const forced = await runCli(["migrate", from.url, to.url, "--update-records", "--json"]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(jsonOf<{ recordsReplaced: string[]; verify: { mismatches: unknown[] } }>(forced)).toMatchObject({ recordsReplaced: ["ticket-0"], verify: { mismatches: [] } });
+    expect((await runCli(["export", to.url])).stdout).toBe((await runCli(["export", from.url])).stdout);
   });
 });
 
