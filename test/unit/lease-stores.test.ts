@@ -63,6 +63,27 @@ describe("PostgreSQL leases", () => {
     }
   });
 
+  it("fenced writes signal followers like plain ones (notify: true), single events and batches", async () => {
+    const schema = freshSchema("lease_notify");
+    const writer = new PostgresSessionPersistDriver({ connectionString: postgresUrl(), schema, notify: true });
+    const reader = new PostgresSessionPersistDriver({ connectionString: postgresUrl(), schema });
+    try {
+      const taken = await writer.acquireLease("s", "a", 60_000);
+      assert.ok(taken.acquired);
+      const seen: number[] = [];
+      const follower = await reader.followSession("s", (events) => void seen.push(...events.map((e) => e.eventIndex)));
+      await writer.insertEventsFenced(taken.lease, makeEvents("s", 0, 1));
+      await writer.insertEventsFenced(taken.lease, makeEvents("s", 1, 4));
+      await assert.rejects(writer.insertEventsFenced({ ...taken.lease, token: 9 }, makeEvents("s", 4, 5)), { name: "LeaseLostError" });
+      for (let waited = 0; seen.length < 4 && waited < 10_000; waited += 20) await sleep(20);
+      assert.deepEqual(seen, [0, 1, 2, 3]);
+      await follower.close();
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+
   it("a takeover waits for a fenced write in flight (the lease row is held FOR SHARE until it commits)", async () => {
     const schema = freshSchema("lease_order");
     const driver = new PostgresSessionPersistDriver({ connectionString: postgresUrl(), schema });
