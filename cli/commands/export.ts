@@ -17,7 +17,9 @@ export interface ExportOptions {
 
 /** Totals of an export. */
 export interface ExportTotals {
+  /** Sessions written. */
   sessions: number;
+  /** Events written. */
   events: number;
 }
 

@@ -15,7 +15,9 @@ import { eventPages } from "../walk.js";
 
 /** Counts of an import. */
 export interface ImportTotals {
+  /** Records inserted, and those the target already held identical. */
   sessions: { new: number; unchanged: number };
+  /** Events inserted, and those the target already held identical. */
   events: { new: number; unchanged: number };
 }
 

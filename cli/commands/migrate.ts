@@ -19,7 +19,9 @@ export interface MigrateOptions {
 
 /** A session whose copy differs from its source after the migration. */
 export interface Mismatch {
+  /** The session. */
   sessionId: string;
+  /** What differs. */
   detail: string;
 }
 

@@ -8,13 +8,21 @@ import { progressFor } from "../progress.js";
 
 /** Options of `prune`: the retention policy (src/lifecycle/retention.ts) as flags. */
 export interface PruneOptions {
+  /** `--max-age`, ms. */
   maxAge?: number;
+  /** `--max-sessions`. */
   maxSessions?: number;
+  /** `--max-events`, per session. */
   maxEvents?: number;
+  /** `--max-bytes`, per session. */
   maxBytes?: number;
+  /** `--keep`: ids never touched. */
   keep: string[];
+  /** `--dry-run`. */
   dryRun: boolean;
+  /** `--replay-max-events`. */
   replayMaxEvents?: number;
+  /** `--replay-max-chars`. */
   replayMaxChars?: number;
 }
 

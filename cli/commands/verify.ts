@@ -15,10 +15,13 @@ export type ProblemKind = "record" | "unreadable" | "gap" | "order" | "schema" |
 
 /** One problem found. */
 export interface Problem {
+  /** What is wrong. */
   kind: ProblemKind;
+  /** The session concerned. */
   sessionId: string;
   /** The event concerned, when there is one. */
   eventIndex?: number;
+  /** Details for people. */
   detail: string;
 }
 
