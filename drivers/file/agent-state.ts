@@ -190,9 +190,13 @@ function readMeta(dir: string, base: string): FileMeta | undefined {
   return JSON.parse(text) as FileMeta;
 }
 
-/** Remove the data files of `base` other than `keep` (old generations, or leftovers of a crashed replace). */
+/**
+ * Under the lock: remove the data files of `base` other than `keep` (old generations, or
+ * leftovers of a crashed replace) and the temp files a crashed commit left.
+ */
 function removeDataFiles(dir: string, base: string, keep: string | undefined): void {
   for (const name of readdirSync(dir)) {
-    if (name !== keep && name.startsWith(`${base}.`) && name.endsWith(".bin")) rmSync(join(dir, name), { force: true });
+    const stale = (name.startsWith(`${base}.`) && name.endsWith(".bin") && name !== keep) || name.startsWith(`${base}${META}.tmp-`);
+    if (stale) rmSync(join(dir, name), { force: true });
   }
 }
