@@ -256,3 +256,22 @@ describe("the conformance suite's agent state group", () => {
     expect(failed.some((name) => expected.test(name)), `failed:\n${failed.join("\n")}`).toBe(true);
   });
 });
+
+describe("the in-memory driver's agent state", () => {
+  it("counts toward maxSessions: a session holding only agent state is evicted with its files when least recently written", async () => {
+    const driver = new InMemorySessionPersistDriver({ maxSessions: 2 }) as InMemorySessionPersistDriver & AgentStateStorage;
+    const bytes = new Uint8Array([1, 2, 3]);
+    await driver.appendAgentState("a", "f", 0, bytes);
+    await driver.appendAgentState("b", "f", 0, bytes);
+    await driver.appendAgentState("a", "f", 3, bytes); // "a" is now the most recently written
+    await driver.appendAgentState("c", "f", 0, bytes); // evicts "b"
+    expect(await driver.listAgentState("b")).toEqual([]);
+    expect((await driver.readAgentState("a", "f"))?.byteLength).toBe(6);
+    expect((await driver.readAgentState("c", "f"))?.byteLength).toBe(3);
+    // A refused write is not activity.
+    await expect(driver.appendAgentState("a", "f", 1, bytes)).rejects.toBeInstanceOf(AgentStateOffsetError);
+    await driver.appendAgentState("d", "f", 0, bytes); // evicts "a" (written before "c")
+    expect(await driver.listAgentState("a")).toEqual([]);
+    expect((await driver.listAgentState("c")).map((f) => f.size)).toEqual([3]);
+  });
+});

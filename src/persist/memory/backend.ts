@@ -120,9 +120,18 @@ export class MemoryBackend implements PersistBackend {
     return undefined;
   }
 
-  /** Replace or append, checked and written with nothing in between. */
+  /**
+   * Replace or append, checked and written with nothing in between. A write is activity: the
+   * session counts toward `maxSessions` (so sessions holding only agent state are capped too)
+   * and its files go when it is evicted.
+   */
   appendAgentState(write: AgentStateWrite): number | undefined {
-    return this.#agentState.append(write);
+    const refused = this.#agentState.append(write);
+    if (refused === undefined) {
+      this.#touch(write.sessionId);
+      this.#evictSessions();
+    }
+    return refused;
   }
 
   /** A fresh array of the whole file. */
