@@ -98,6 +98,7 @@ export {
   closeVia,
   deleteSessionVia,
   driverCapabilities,
+  AGENT_STATE_METHODS,
   hasAgentState,
   insertEventsVia,
   insertSessionVia,
