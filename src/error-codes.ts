@@ -46,6 +46,7 @@ export const DURABLE_AGENT_ERROR_CODES = [
   "lifecycle.session_not_found",
   "lifecycle.session_exists",
   "lifecycle.index_out_of_range",
+  "lifecycle.retention_failed",
   // Persistence drivers (PersistError and its subclasses).
   "persist.invalid_input",
   "persist.conflict",

@@ -3,6 +3,7 @@ import type { SessionPersistDriver } from "../persist/types.js";
 import type { TransportSelection } from "../transport/select.js";
 import type { DurableAgentError } from "../errors.js";
 import { resolveAgentStateOptions, type AgentStateOptions, type ResolvedAgentStateOptions } from "../agent-state/options.js";
+import type { RetentionScheduleOptions } from "../lifecycle/retention-scheduler.js";
 import { checkOptionKeys } from "./check-options.js";
 import { InvalidOptionsError } from "./errors.js";
 import { resolveConnectLease, type ConnectLeaseOption, type ResolvedLeaseOptions } from "./lease-options.js";
@@ -45,6 +46,12 @@ export interface SandboxAgentConnectOptions extends TransportSelection {
    * fails the turns concerned with `EventsLostError` (see docs/runtimes.md).
    */
   connectionScope?: ConnectionScope;
+  /**
+   * Retention on a timer (default off): `applyRetention` with `policy` every `intervalMs`
+   * (unref'd; stopped by `dispose`), never touching a session with a handle in this client;
+   * failures go to `onError`. See docs/lifecycle.md.
+   */
+  retention?: RetentionScheduleOptions;
   /**
    * Session leases (default off): `true` or options make `createSession`, `resumeSession` and
    * `resumeOrCreateSession` take the session's lease, so one client drives a session at a
@@ -149,6 +156,7 @@ const CONNECT_OPTIONS: { readonly [K in keyof Required<SandboxAgentConnectOption
   promptTimeoutMs: true,
   onError: true,
   connectionScope: true,
+  retention: true,
   lease: true,
   agentState: true,
 };

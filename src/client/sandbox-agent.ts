@@ -8,6 +8,11 @@ import type {
 } from "@agentclientprotocol/sdk";
 import type { DurableAgentError } from "../errors.js";
 import { SessionRecorder } from "../history/recorder.js";
+import { LifecycleInputError, retentionFailure } from "../lifecycle/errors.js";
+import { forkSession as forkStoredSession, type ForkSessionOptions } from "../lifecycle/fork.js";
+import { applyRetention, type ApplyRetentionOptions, type RetentionReport } from "../lifecycle/retention.js";
+import type { RetentionPolicy } from "../lifecycle/retention-policy.js";
+import { RetentionScheduler } from "../lifecycle/retention-scheduler.js";
 import { deleteSessionVia, driverCapabilities, insertSessionVia } from "../persist/capabilities.js";
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
@@ -128,6 +133,8 @@ export class SandboxAgent {
   /** The first `dispose()`'s closing of the connections. */
   private closing: Promise<void> | undefined;
   private readonly host: SessionHost;
+  /** The `retention` option's timer, when one was asked for. */
+  private readonly retention: RetentionScheduler | undefined;
   private readonly leases: SessionLeases;
   /** Each session handle's lease keeper. */
   private readonly keepers = new WeakMap<Session, LeaseKeeper>();
@@ -143,6 +150,7 @@ export class SandboxAgent {
     if (this.resolved.lease.explicit && !driverHasLeases(this.persist)) throw new UnsupportedCapabilityError("acquireLease");
     this.leases = new SessionLeases(this.persist, this.resolved.lease);
     this.onErrorOption = options.onError;
+    this.retention = this.startRetention(options.retention);
     try {
       this.transport = selectTransport(options);
     } catch (error) {
@@ -403,6 +411,46 @@ export class SandboxAgent {
     return this.leases.holder;
   }
 
+  /**
+   * Fork a stored session: a new session (id `options.newId`, or a random UUID) whose history
+   * is a copy of this one's up to `options.atEventIndex` (default: all of it), behind a
+   * `_durable_agent/forked_from` marker. The parent is only read (when it is live here, what
+   * it recorded is stored first). The fork has no agent session yet: its first use starts a
+   * fresh one and replays the copied history. See docs/lifecycle.md.
+   * @throws ForkSourceNotFoundError, ForkIndexOutOfRangeError, ForkTargetExistsError or
+   * LifecycleInputError; nothing is written then.
+   */
+  async forkSession(id: string, options: Omit<ForkSessionOptions, "now"> = {}): Promise<Session> {
+    this.assertUsable();
+    await this.sessions.get(id)?.recorder.flush();
+    const { record } = await forkStoredSession(this.persist, id, options);
+    return this.sessions.get(record.id) ?? this.track(record);
+  }
+
+  /**
+   * Apply a retention policy to the store now (see `applyRetention` and docs/lifecycle.md).
+   * Sessions with a handle in this client are never touched.
+   */
+  async applyRetention(policy: RetentionPolicy, options: Omit<ApplyRetentionOptions, "skip"> = {}): Promise<RetentionReport> {
+    this.assertUsable();
+    return applyRetention(this.persist, policy, { ...options, skip: (sessionId) => this.sessions.get(sessionId) !== undefined });
+  }
+
+  /** The `retention` option's scheduler, skipping sessions with a handle here; failures go to `onError`. */
+  private startRetention(option: SandboxAgentConnectOptions["retention"]): RetentionScheduler | undefined {
+    if (option === undefined) return undefined;
+    try {
+      return new RetentionScheduler(this.persist, {
+        ...option,
+        skip: (sessionId) => this.sessions.get(sessionId) !== undefined,
+        onError: (error) => this.reportError(retentionFailure(error)),
+      });
+    } catch (error) {
+      if (error instanceof LifecycleInputError) throw new InvalidOptionsError(error.message);
+      throw error;
+    }
+  }
+
   /** Mark a session destroyed (kept in the store with `destroyedAt`); it can no longer prompt. */
   async destroySession(id: string): Promise<Session> {
     this.assertUsable();
@@ -469,8 +517,10 @@ export class SandboxAgent {
 
   /** Close every connection; pending prompts settle with `DisposedError`. Never waits on the runtime's DELETE. */
   private async closeConnections(): Promise<void> {
+    const retentionStopped = this.retention?.stop();
     for (const session of this.sessions.boundSessions()) session.permissions.cancelAll();
     await this.pool.closeAll(new DisposedError());
+    await retentionStopped;
   }
 
   // Session methods by id, as the reference client has them. Each resolves the live handle

@@ -76,6 +76,7 @@ const ARGS: Record<string, unknown[]> = {
   ForkSourceNotFoundError: ["s1"],
   ForkTargetExistsError: ["s2"],
   ForkIndexOutOfRangeError: ["s1", 9, { first: 0, last: 3 }],
+  RetentionFailedError: [new Error("disk full")],
   SQLiteSchemaVersionError: ["t", 9, 1],
   PostgresSchemaVersionError: ["t", 9, 1],
   IndexedDbBlockedError: ["db", 1, 2, 100],
@@ -189,6 +190,7 @@ describe("error codes", () => {
         case "lifecycle.session_not_found":
         case "lifecycle.session_exists":
         case "lifecycle.index_out_of_range":
+        case "lifecycle.retention_failed":
         case "persist.invalid_input":
         case "persist.conflict":
         case "persist.invalid_cursor":
