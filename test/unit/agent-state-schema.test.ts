@@ -43,6 +43,30 @@ describe("SQLite: the agent state migration track", () => {
     }
   });
 
+  it("reads a file's chunks and a session's files along the primary keys (no table scan)", async () => {
+    const filename = join(dir, "plans.db");
+    const driver = new SQLiteSessionPersistDriver({ filename }) as SQLiteSessionPersistDriver & AgentStateStorage;
+    await driver.appendAgentState("s", "t.jsonl", 0, bytes);
+    await driver.close();
+    const db = new Database(filename, { readonly: true });
+    try {
+      const plan = (sql: string) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all("s", "t.jsonl") as { detail: string }[]).map((row) => row.detail).join("; ");
+      const chunks = plan("SELECT data FROM durable_agent_agent_state_chunks WHERE session_id = ? AND path = ? ORDER BY chunk_offset");
+      assert.match(chunks, /SEARCH .*USING .*INDEX .*\(session_id=\? AND path=\?\)/, chunks);
+      assert.doesNotMatch(chunks, /TEMP B-TREE/, `no sort: ${chunks}`);
+      const size = plan("SELECT size FROM durable_agent_agent_state_files WHERE session_id = ? AND path = ?");
+      assert.match(size, /SEARCH .*PRIMARY KEY/, size);
+      const list = (db.prepare("EXPLAIN QUERY PLAN SELECT path, size, updated_at FROM durable_agent_agent_state_files WHERE session_id = ? ORDER BY path").all("s") as { detail: string }[])
+        .map((row) => row.detail)
+        .join("; ");
+      assert.match(list, /SEARCH .*PRIMARY KEY \(session_id=\?\)/, list);
+      assert.doesNotMatch(list, /TEMP B-TREE/, `no sort: ${list}`);
+    } finally {
+      db.close();
+    }
+  });
+
   it("refuses a database whose agent state track is newer, and changes nothing", async () => {
     const filename = join(dir, "newer.db");
     const driver = new SQLiteSessionPersistDriver({ filename }) as SQLiteSessionPersistDriver & AgentStateStorage;
