@@ -139,6 +139,21 @@ describe("forkSession", () => {
     expect(forkOrigin((await all(driver, "c"))[0]!.payload)?.parentSessionId).toBe("parent");
   });
 
+  it("two forks racing for one new id: one wins, the other writes nothing", async () => {
+    const driver = store();
+    await seedParent(driver, 5);
+    const results = await Promise.allSettled([
+      forkSession(driver, "parent", { newId: "race", atEventIndex: 3 }),
+      forkSession(driver, "parent", { newId: "race", atEventIndex: 19 }),
+    ]);
+    const won = results.filter((r) => r.status === "fulfilled");
+    const lost = results.filter((r) => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(ForkTargetExistsError);
+    const copied = (won[0] as PromiseFulfilledResult<{ copiedEvents: number }>).value.copiedEvents;
+    expect(await all(driver, "race")).toHaveLength(copied + 1);
+  });
+
   it("an empty parent forks into an empty session with its marker", async () => {
     const driver = store();
     await driver.updateSession(parentRecord);

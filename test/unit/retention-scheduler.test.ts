@@ -102,6 +102,23 @@ describe("SandboxAgent: retention and fork", () => {
     expect(await count(persist)).toBe(1);
   });
 
+  it("the retention option runs the policy on its timer, skipping the sessions with a handle, and reports each run", async () => {
+    const persist = new InMemorySessionPersistDriver();
+    await oldSessions(persist, 3);
+    const reports: RetentionReport[] = [];
+    let reported: () => void;
+    const first = new Promise<void>((resolve) => (reported = resolve));
+    // A client whose first run comes after one interval; it holds a handle on old2 by then.
+    const live = connect(persist, {
+      retention: { policy: { maxAgeMs: DAY }, intervalMs: 1000, onReport: (r: RetentionReport) => (reports.push(r), reported()) },
+    });
+    await live.getSession("old2");
+    await first;
+    expect(reports[0]!.deletedSessions.map((d) => d.id).sort()).toEqual(["old0", "old1"]);
+    expect(await count(persist)).toBe(1);
+    await live.dispose();
+  });
+
   it("forkSession stores the fork and returns its handle, not yet bound", async () => {
     const persist = new InMemorySessionPersistDriver();
     await persist.updateSession(record("p", Date.now()));
