@@ -15,7 +15,7 @@ for (const file of readdirSync("drivers")) {
   if (file.endsWith(".ts")) entry[`drivers/${file.slice(0, -3)}`] = `drivers/${file}`;
 }
 
-const external = ["better-sqlite3", "pg", "idb", "ws", "ioredis"];
+const external = ["better-sqlite3", "pg", "idb", "ws", "ioredis", "rivetkit", /^rivetkit\//];
 
 // The package's version, for the `clientInfo` the client sends in ACP `initialize`.
 const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };

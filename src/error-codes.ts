@@ -62,6 +62,7 @@ export const DURABLE_AGENT_ERROR_CODES = [
   "persist.indexeddb.unavailable",
   "persist.indexeddb.failed",
   "persist.file.busy",
+  "persist.rivet.state",
 ] as const;
 
 /**

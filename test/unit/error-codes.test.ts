@@ -3,6 +3,7 @@ import * as file from "../../drivers/file.js";
 import * as indexeddb from "../../drivers/indexeddb.js";
 import * as postgres from "../../drivers/postgres.js";
 import * as redis from "../../drivers/redis.js";
+import * as rivet from "../../drivers/rivet.js";
 import * as sqlite from "../../drivers/sqlite.js";
 import { DURABLE_AGENT_ERROR_CODES, isDurableAgentErrorCode, type DurableAgentErrorCode } from "../../src/error-codes.js";
 import { DurableAgentError } from "../../src/errors.js";
@@ -12,7 +13,7 @@ import * as core from "../../src/index.js";
 // the exports, so a new class cannot be forgotten here: it needs constructor arguments below.
 type ErrorClass = new (...args: never[]) => DurableAgentError;
 
-const entries: Record<string, Record<string, unknown>> = { core, sqlite, postgres, indexeddb, redis, file };
+const entries: Record<string, Record<string, unknown>> = { core, sqlite, postgres, indexeddb, redis, file, rivet };
 
 function exportedErrorClasses(): Map<string, ErrorClass> {
   const found = new Map<string, ErrorClass>();
@@ -86,6 +87,8 @@ const ARGS: Record<string, unknown[]> = {
   IndexedDbOperationError: ["put", new Error("quota")],
   FileStoreBusyError: ["/tmp/store", 1234, 10_000],
   FileStoreVersionError: ["/tmp/store/store.json", 9, 1],
+  RivetStateError: ["_sandboxAgentPersist", "m"],
+  RivetSchemaVersionError: [2, 1],
   SessionLeasedError: [{ sessionId: "s1", holder: "w1", token: 1, expiresAt: 0 }, 0],
   SessionLeaseLostError: ["s1", "w1", new Error("taken over")],
 };
@@ -205,6 +208,7 @@ describe("error codes", () => {
         case "persist.indexeddb.unavailable":
         case "persist.indexeddb.failed":
         case "persist.file.busy":
+        case "persist.rivet.state":
           return true;
         default: {
           const unhandled: never = code;

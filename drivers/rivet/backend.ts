@@ -1,0 +1,219 @@
+import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
+import type { ValidationIssue } from "../../src/persist/errors.js";
+import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
+import { actorDatabase, type RivetActorContext } from "./context.js";
+import { RivetStateError } from "./errors.js";
+import { eventBytes, type EventStore } from "./event-store.js";
+import { limitsFor, type ResolvedRivetOptions, type RetentionLimits } from "./options.js";
+import { StateRecords } from "./records.js";
+import { Retention, type RetentionReport } from "./retention.js";
+import { SqliteEventStore } from "./sqlite-events.js";
+import { StateEventStore } from "./state-events.js";
+import { bookkeepingOf, openPersistData, type RivetPersistBookkeeping, type RivetPersistData } from "./state.js";
+
+/** What {@link RivetBackend.retention} tells: the caps, where events are, and what the caps dropped so far. */
+export interface RivetRetentionStatus {
+  /** Where events are stored. */
+  eventStorage: "state" | "sqlite";
+  /** The caps in force. */
+  limits: RetentionLimits;
+  /** Sessions dropped by the caps, ever (kept in the actor state). */
+  droppedSessions: number;
+  /** Events dropped by the caps, ever. */
+  droppedEvents: number;
+  /** The latest drop. */
+  lastDrop: RetentionReport | undefined;
+  /** Bytes of events stored now (UTF-8 JSON). */
+  bytes: number;
+}
+
+/**
+ * The Rivet backend: session records in the actor state (`c.state[stateKey].sessions`, the
+ * reference layout), events in the state too or in the actor's SQLite database. State
+ * changes are saved with `saveState({ immediate: true })` before a write resolves, so an
+ * acknowledged write survives the actor stopping. Writes run one at a time (an actor's
+ * actions interleave at every await).
+ */
+export class RivetBackend implements PersistBackend {
+  readonly #ctx: RivetActorContext;
+  readonly #stateKey: string;
+  readonly #data: RivetPersistData;
+  readonly #records: StateRecords;
+  readonly #events: EventStore;
+  readonly #retention: Retention;
+  readonly #onRetention: ((report: RetentionReport) => void) | undefined;
+  /** Sessions already warned about for trimmed events (one warning per session per driver). */
+  readonly #warned = new Set<string>();
+  /** Sizes of events seen by checkEvent, so insertEvents does not measure them twice. */
+  readonly #sizes = new WeakMap<SessionEvent, number>();
+  #ready: Promise<void> | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @throws RivetStateError when the state key holds something else, or events are in a
+   * database the actor no longer declares; PersistValidationError-free: options were checked.
+   */
+  constructor(ctx: RivetActorContext, options: ResolvedRivetOptions) {
+    this.#ctx = ctx;
+    this.#stateKey = options.stateKey;
+    this.#onRetention = options.onRetention;
+    this.#data = openPersistData(ctx.state, options.stateKey);
+    const recorded = this.#data.durableAgent?.eventStorage;
+    const db = options.events === "state" ? undefined : actorDatabase(ctx);
+    if (options.events === "sqlite" && db === undefined) {
+      throw new RivetStateError(options.stateKey, 'events: "sqlite" needs the actor\'s database: declare `db: db()` (from "rivetkit/db") on the actor');
+    }
+    if (recorded === "sqlite" && db === undefined) {
+      throw new RivetStateError(
+        options.stateKey,
+        "this actor's events are in its SQLite database, but the driver was opened without it (declare `db: db()` on the actor and leave `events` at \"auto\" or \"sqlite\")",
+      );
+    }
+    this.#events = db ? new SqliteEventStore(db) : new StateEventStore(this.#data);
+    this.#records = new StateRecords(this.#data);
+    this.#retention = new Retention(limitsFor(this.#events.kind, options.limits), this.#records, this.#events, (report) =>
+      this.#dropped(report),
+    );
+  }
+
+  /** Where events are stored, the caps, and what they dropped. */
+  retention(): RivetRetentionStatus {
+    const book = this.#data.durableAgent;
+    return {
+      eventStorage: this.#events.kind,
+      limits: { ...this.#retention.limits },
+      droppedSessions: book?.droppedSessions ?? 0,
+      droppedEvents: book?.droppedEvents ?? 0,
+      lastDrop: book?.lastDrop && { ...book.lastDrop },
+      bytes: this.#events.ledger.bytes,
+    };
+  }
+
+  readSession(id: string): SessionRecord | undefined {
+    return this.#records.read(id);
+  }
+
+  writeSession(record: SessionRecord): Promise<void> {
+    return this.#write(async () => {
+      this.#records.write(record);
+      await this.#retention.enforce(record.id);
+      await this.#save();
+    });
+  }
+
+  insertSession(record: SessionRecord): Promise<boolean> {
+    return this.#write(async () => {
+      if (this.#records.has(record.id)) return false;
+      this.#records.write(record);
+      await this.#retention.enforce(record.id);
+      await this.#save();
+      return true;
+    });
+  }
+
+  scanSessions(after: SessionKey | undefined, limit: number): SessionRecord[] {
+    return this.#records.scan(after, limit);
+  }
+
+  async scanEvents(sessionId: string, afterIndex: number, limit: number): Promise<SessionEvent[]> {
+    await this.#open();
+    return this.#events.scan(sessionId, afterIndex, limit);
+  }
+
+  async readTail(sessionId: string, limit: number): Promise<SessionEvent[]> {
+    await this.#open();
+    return this.#events.tail(sessionId, limit);
+  }
+
+  insertEvents(sessionId: string, events: readonly SessionEvent[]): Promise<readonly EventClash[] | undefined> {
+    return this.#write(async () => {
+      const sizes = events.map((event) => this.#sizes.get(event) ?? eventBytes(event));
+      const clashes = await this.#events.insert(sessionId, events, sizes);
+      if (clashes !== undefined) return clashes;
+      const dropped = await this.#retention.enforce(sessionId);
+      // In SQLite the rows are already committed; the state changes only when the caps dropped something.
+      if (this.#events.kind === "state" || dropped) await this.#save();
+      return undefined;
+    });
+  }
+
+  deleteSession(id: string): Promise<void> {
+    return this.#write(async () => {
+      await this.#events.deleteSession(id);
+      this.#records.delete(id);
+      await this.#save();
+    });
+  }
+
+  close(): void {
+    // The actor owns its state and database; nothing to release.
+  }
+
+  /** An event larger than `maxBytes` could never be kept: refused before anything is written. */
+  checkEvent(event: SessionEvent, path: string): ValidationIssue[] | undefined {
+    const bytes = eventBytes(event);
+    this.#sizes.set(event, bytes);
+    const { maxBytes } = this.#retention.limits;
+    return bytes > maxBytes ? [{ path, message: `is ${bytes} bytes of JSON, above the driver's maxBytes (${maxBytes})` }] : undefined;
+  }
+
+  /** Run a write after the ones before it, once the store is open. */
+  #write<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(async () => {
+      await this.#open();
+      return run();
+    });
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  #open(): Promise<void> {
+    this.#ready ??= this.#prepare();
+    return this.#ready;
+  }
+
+  async #prepare(): Promise<void> {
+    await this.#events.open();
+    const book = bookkeepingOf(this.#data, this.#events.kind);
+    if (this.#events instanceof SqliteEventStore) {
+      // Events a previous driver kept in the state move to the database, then leave the state.
+      const moving = Object.entries(this.#data.events);
+      for (const [sessionId, log] of moving) {
+        const events = [...log];
+        await this.#events.adopt(sessionId, events, events.map(eventBytes));
+      }
+      for (const [sessionId] of moving) delete this.#data.events[sessionId];
+      book.eventStorage = "sqlite";
+      for (const id of this.#events.ledger.sessionIds()) await this.#retention.enforce(id);
+    } else {
+      for (const id of [...this.#events.ledger.sessionIds()]) await this.#retention.enforce(id);
+    }
+    await this.#save();
+  }
+
+  #dropped(report: RetentionReport): void {
+    const book: RivetPersistBookkeeping = bookkeepingOf(this.#data, this.#events.kind);
+    book.droppedEvents += report.droppedEvents;
+    if (report.droppedSession) book.droppedSessions += 1;
+    book.lastDrop = report;
+    const first = report.droppedSession || !this.#warned.has(report.sessionId);
+    if (first) {
+      this.#warned.add(report.sessionId);
+      this.#ctx.log?.warn(
+        { ...report, stateKey: this.#stateKey, limit: this.#retention.limits[report.reason] },
+        report.droppedSession
+          ? `durable-agent: session ${report.sessionId} dropped (${report.reason})`
+          : `durable-agent: oldest events of session ${report.sessionId} dropped (${report.reason}); further trims of this session are counted, not logged`,
+      );
+    }
+    try {
+      this.#onRetention?.({ ...report });
+    } catch (error) {
+      this.#ctx.log?.warn({ error: String(error) }, "durable-agent: the onRetention handler threw");
+    }
+  }
+
+  async #save(): Promise<void> {
+    await this.#ctx.saveState({ immediate: true });
+  }
+}

@@ -1,0 +1,41 @@
+// The parts of a RivetKit actor context the driver uses, typed structurally so that this
+// entry never imports rivetkit: any actor context (`createVars`, an action, `onWake`) fits.
+
+/** The SQL surface of RivetKit's actor database (`c.db` of an actor declared with `db: db()` from `rivetkit/db`). */
+export interface RivetSqlDatabase {
+  /** Run one statement with positional parameters; rows come back as objects keyed by column. */
+  execute(sql: string, ...args: unknown[]): Promise<Record<string, unknown>[]>;
+  /** Run `run` in one SQLite transaction: all of its statements commit, or none. */
+  transaction<T>(run: (tx: Pick<RivetSqlDatabase, "execute">) => Promise<T>, options?: { name?: string }): Promise<T>;
+}
+
+/**
+ * What {@link RivetSessionPersistDriver} needs from the actor: its state (written through and
+ * saved with `saveState`), and optionally its database and logger. `c` of any actor hook fits.
+ */
+export interface RivetActorContext {
+  /** The actor's durable state; the driver keeps its data under one key of it. */
+  state: object;
+  /** Persist the state now (`{ immediate: true }` resolves once it is stored). */
+  saveState(options?: { immediate?: boolean }): Promise<void>;
+  /** The actor's SQLite database; reading it throws when the actor declares none. */
+  readonly db?: unknown;
+  /** The actor's logger; retention warnings go there when present. */
+  readonly log?: { warn(details: Record<string, unknown>, message?: string): unknown };
+}
+
+/** `c.db` when the actor declares a database, else `undefined` (RivetKit throws `database_not_configured` on the read). */
+export function actorDatabase(ctx: RivetActorContext): RivetSqlDatabase | undefined {
+  let db: unknown;
+  try {
+    db = ctx.db;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "database_not_configured") return undefined;
+    throw error;
+  }
+  if (typeof db !== "object" || db === null) return undefined;
+  const candidate = db as Partial<RivetSqlDatabase>;
+  return typeof candidate.execute === "function" && typeof candidate.transaction === "function"
+    ? (db as RivetSqlDatabase)
+    : undefined;
+}

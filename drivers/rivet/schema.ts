@@ -1,0 +1,51 @@
+import { RivetSchemaVersionError } from "./errors.js";
+import type { RivetSqlDatabase } from "./context.js";
+import { EVENT_ID_INDEX, EVENTS_TABLE, META_TABLE } from "./names.js";
+
+/** The newest schema version of the driver's tables in the actor's database. */
+export const RIVET_SCHEMA_VERSION = 1;
+
+/**
+ * Migrations by target version; each runs in the transaction that records it. An event row
+ * keeps the keys in columns (the primary key orders a session's events; the unique index
+ * keeps event ids unique across sessions), its size for the caps, and the event as JSON text.
+ */
+export const MIGRATIONS: readonly (readonly string[])[] = [
+  [],
+  [
+    `CREATE TABLE IF NOT EXISTS ${EVENTS_TABLE} (
+      session_id TEXT NOT NULL,
+      event_index INTEGER NOT NULL,
+      id TEXT NOT NULL,
+      bytes INTEGER NOT NULL,
+      body TEXT NOT NULL,
+      PRIMARY KEY (session_id, event_index)
+    ) WITHOUT ROWID`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS ${EVENT_ID_INDEX} ON ${EVENTS_TABLE} (id)`,
+  ],
+];
+
+/**
+ * Bring the driver's tables to {@link RIVET_SCHEMA_VERSION}, in one transaction.
+ * @throws RivetSchemaVersionError when the database records a newer version; nothing is changed.
+ */
+export async function migrate(db: RivetSqlDatabase): Promise<void> {
+  await db.transaction(
+    async (tx) => {
+      await tx.execute(`CREATE TABLE IF NOT EXISTS ${META_TABLE} (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
+      const rows = await tx.execute(`SELECT value FROM ${META_TABLE} WHERE key = 'schema_version'`);
+      const found = rows.length === 0 ? 0 : Number(rows[0]!.value);
+      if (found > RIVET_SCHEMA_VERSION) throw new RivetSchemaVersionError(found, RIVET_SCHEMA_VERSION);
+      for (let version = found + 1; version <= RIVET_SCHEMA_VERSION; version++) {
+        for (const statement of MIGRATIONS[version]!) await tx.execute(statement);
+      }
+      if (found < RIVET_SCHEMA_VERSION) {
+        await tx.execute(
+          `INSERT INTO ${META_TABLE} (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          RIVET_SCHEMA_VERSION,
+        );
+      }
+    },
+    { name: "durable_agent_migrate" },
+  );
+}
