@@ -1,6 +1,7 @@
 import { DEFAULT_REPLAY_MAX_CHARS, DEFAULT_REPLAY_MAX_EVENTS, resolveReplayCaps } from "../history/replay.js";
 import type { SessionPersistDriver } from "../persist/types.js";
 import type { TransportSelection } from "../transport/select.js";
+import type { RedactHook } from "../redaction/envelope.js";
 import type { DurableAgentError } from "../errors.js";
 import { resolveAgentStateOptions, type AgentStateOptions, type ResolvedAgentStateOptions } from "../agent-state/options.js";
 import type { RetentionScheduleOptions } from "../lifecycle/retention-scheduler.js";
@@ -67,6 +68,13 @@ export interface SandboxAgentConnectOptions extends TransportSelection {
    * the driver the agent state capability; `false` turns it off.
    */
   agentState?: AgentStateOptions | false;
+  /**
+   * Rewrites every envelope before it is stored (e.g. `redactSecrets()`); listeners
+   * (`onEvent`) still see the original. `jsonrpc`, `id` and `method` are always stored as
+   * they were. When it throws, the event's content is withheld from the store and a
+   * `RedactionFailedError` goes to `onError` (see docs/redaction.md).
+   */
+  redact?: RedactHook;
 }
 
 /** Which sessions share a runtime connection: each its own (`"session"`), or all sessions of an agent (`"agent"`). */
@@ -82,6 +90,7 @@ export interface ResolvedOptions {
   connectionScope: ConnectionScope;
   lease: ResolvedLeaseOptions;
   agentState: ResolvedAgentStateOptions;
+  redact: RedactHook | undefined;
 }
 
 function positive(name: string, value: number | undefined): number | undefined {
@@ -93,6 +102,11 @@ function positive(name: string, value: number | undefined): number | undefined {
 function scope(value: ConnectionScope | undefined): ConnectionScope {
   if (value === undefined) return "session";
   if (value !== "session" && value !== "agent") throw new InvalidOptionsError(`connectionScope must be "session" or "agent", got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function redactHook(value: RedactHook | undefined): RedactHook | undefined {
+  if (value !== undefined && typeof value !== "function") throw new InvalidOptionsError(`redact must be a function, got ${value === null ? "null" : typeof value}`);
   return value;
 }
 
@@ -134,6 +148,7 @@ export function resolveOptions(options: SandboxAgentConnectOptions): ResolvedOpt
     connectionScope: scope(options.connectionScope),
     lease: resolveConnectLease(options.lease),
     agentState: agentStateOptions(options.agentState),
+    redact: redactHook(options.redact),
   };
 }
 
@@ -159,6 +174,7 @@ const CONNECT_OPTIONS: { readonly [K in keyof Required<SandboxAgentConnectOption
   retention: true,
   lease: true,
   agentState: true,
+  redact: true,
 };
 
 /** The option names `SandboxAgent.connect` takes. */

@@ -692,6 +692,8 @@ export class SandboxAgent {
         this.byId.emit(event);
       },
       onError: (error) => session?.reportError(error),
+      redact: this.resolved.redact,
+      onRedactionError: (error) => session?.reportError(error),
     });
     session = new Session(this.host, record, recorder);
     this.keepers.set(session, keeper);
