@@ -107,3 +107,5 @@ export {
 
 // The event-trim capability (retention's deleteEventsBefore): detection, the call, validation.
 export { deleteEventsBeforeVia, hasEventTrim, parseTrimArguments, trimMethod, type EventTrimCapability, type TrimArguments } from "./persist/trim.js";
+// The session activity capability (retention's one-query scan): detection and the kit's method.
+export { activityMethod, hasSessionActivity, type SessionActivity, type SessionActivityCapability } from "./persist/activity.js";

@@ -11,7 +11,8 @@ import type { TableNames } from "./names.js";
 import type { ResolvedOptions } from "./options.js";
 import { eventParams, rowToEvent, rowToSession, sessionParams, type EventRow, type SessionRow } from "./rows.js";
 import { migrate } from "./schema.js";
-import { PostgresEventTrim } from "./retention.js";
+import { PostgresEventTrim, PostgresSessionActivity } from "./retention.js";
+import type { SessionActivity } from "../../src/persist/activity.js";
 import { buildStatements, channelOf, type Statement, type Statements } from "./statements.js";
 import { unstorableText } from "./text.js";
 import { PostgresAgentState } from "./agent-state.js";
@@ -33,6 +34,8 @@ export class PostgresBackend implements PersistBackend {
   #migrated: Promise<void> | undefined;
   /** Retention's range delete (drivers/postgres/retention.ts). */
   readonly #trim: PostgresEventTrim;
+  /** Retention's activity listing (drivers/postgres/retention.ts). */
+  readonly #activity: PostgresSessionActivity;
   readonly #agentState: PostgresAgentState;
   readonly #leases: PostgresLeases;
 
@@ -46,6 +49,7 @@ export class PostgresBackend implements PersistBackend {
     this.#channel = channelOf(options.names);
     this.#sql = buildStatements(options.names, options.notify);
     this.#trim = new PostgresEventTrim(pool, options.names);
+    this.#activity = new PostgresSessionActivity(pool, options.names);
     this.#agentState = new PostgresAgentState(pool, options.names);
     this.#leases = new PostgresLeases(pool, options.names);
   }
@@ -123,7 +127,13 @@ export class PostgresBackend implements PersistBackend {
     return batch;
   }
 
-  /** One range `DELETE` and the marker's insert in one transaction (drivers/postgres/retention.ts). */
+  /** One keyset query, each row with three seeks on the events' unique index (drivers/postgres/retention.ts). */
+  async scanSessionActivity(after: SessionKey | undefined, limit: number): Promise<SessionActivity[]> {
+    await this.#ready();
+    return this.#activity.scan(after, limit);
+  }
+
+  /** One statement: the range `DELETE` and the marker's insert (drivers/postgres/retention.ts). */
   async deleteEventsBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): Promise<number> {
     await this.#ready();
     return this.#trim.deleteBefore(sessionId, beforeIndex, marker);

@@ -3,7 +3,9 @@ import { EventConflictError } from "../../src/persist/errors.js";
 import type { SessionEvent } from "../../src/persist/types.js";
 import { isUniqueViolation } from "./errors.js";
 import type { TableNames } from "./names.js";
-import { eventParams } from "./rows.js";
+import type { SessionActivity } from "../../src/persist/activity.js";
+import type { SessionKey } from "../../src/persist/backend.js";
+import { eventParams, rowToSession, type SessionRow } from "./rows.js";
 import { statement, type Statement } from "./statements.js";
 
 /** The statements of a trim, for the plan test: the range delete alone, and with the marker's insert. */
@@ -56,5 +58,47 @@ export class PostgresEventTrim {
       if (isUniqueViolation(error)) throw new EventConflictError("id", sessionId, marker.id, marker.eventIndex);
       throw error;
     }
+  }
+}
+
+/** A session row with the bounds of its events (bigint and double columns as pg returns them). */
+type ActivityRow = SessionRow & { first_index: string | null; last_index: string | null; last_at: number | null };
+
+/**
+ * The activity listing's statements: the sessions' keyset page, each row with three
+ * correlated seeks on the `(session_id, event_index)` unique index (min, max, last event's time).
+ */
+export function activityStatements(t: TableNames): { first: Statement; after: Statement } {
+  const sql = (where: string, limit: string): string =>
+    `SELECT s.id, s.agent, s.agent_session_id, s.last_connection_id, s.created_at, s.destroyed_at, s.sandbox_id,
+       s.session_init::text AS session_init, s.config_options::text AS config_options, s.modes::text AS modes,
+       (SELECT min(e.event_index) FROM ${t.events} e WHERE e.session_id = s.id) AS first_index,
+       (SELECT max(e.event_index) FROM ${t.events} e WHERE e.session_id = s.id) AS last_index,
+       (SELECT e.created_at FROM ${t.events} e WHERE e.session_id = s.id ORDER BY e.event_index DESC LIMIT 1) AS last_at
+     FROM ${t.sessions} s ${where} ORDER BY s.created_at, s.id LIMIT ${limit}`;
+  return { first: statement(sql("", "$1")), after: statement(sql("WHERE (s.created_at, s.id) > ($1, $2)", "$3")) };
+}
+
+/** The PostgreSQL driver's session activity listing: one query per page (see {@link activityStatements}). */
+export class PostgresSessionActivity {
+  readonly #pool: Pool;
+  readonly #sql: { first: Statement; after: Statement };
+
+  constructor(pool: Pool, t: TableNames) {
+    this.#pool = pool;
+    this.#sql = activityStatements(t);
+  }
+
+  /** Up to `limit` sessions after `after`, with their events' bounds. */
+  async scan(after: SessionKey | undefined, limit: number): Promise<SessionActivity[]> {
+    const { rows } =
+      after === undefined
+        ? await this.#pool.query<ActivityRow>({ ...this.#sql.first, values: [limit] })
+        : await this.#pool.query<ActivityRow>({ ...this.#sql.after, values: [after.createdAt, after.id, limit] });
+    return rows.map((row) =>
+      row.last_index === null
+        ? { record: rowToSession(row) }
+        : { record: rowToSession(row), firstEventIndex: Number(row.first_index), lastEventIndex: Number(row.last_index), lastEventAt: Number(row.last_at) },
+    );
   }
 }

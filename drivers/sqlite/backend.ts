@@ -8,7 +8,8 @@ import type { ResolvedOptions } from "./options.js";
 import { eventParams, payloadJson, rowToEvent, rowToSession, sessionParams, type EventRow } from "./rows.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
-import { SQLiteEventTrim } from "./retention.js";
+import { SQLiteEventTrim, SQLiteSessionActivity } from "./retention.js";
+import type { SessionActivity } from "../../src/persist/activity.js";
 import { SQLiteAgentState } from "./agent-state.js";
 import type { AgentStateFileInfo } from "../../src/persist/agent-state.js";
 import type { AgentStateWrite } from "../../src/persist/backend.js";
@@ -28,6 +29,8 @@ export class SQLiteBackend implements PersistBackend {
   readonly #s: Statements;
   /** Retention's range delete (drivers/sqlite/retention.ts). */
   readonly #trim: SQLiteEventTrim;
+  /** Retention's activity listing (drivers/sqlite/retention.ts). */
+  readonly #activity: SQLiteSessionActivity;
   readonly #insertBatch: (events: readonly SessionEvent[], payloads: readonly string[]) => void;
   readonly #deleteAll: (id: string) => void;
   readonly #agentState: SQLiteAgentState;
@@ -55,6 +58,7 @@ export class SQLiteBackend implements PersistBackend {
     this.#owned = owned;
     this.#s = s;
     this.#trim = new SQLiteEventTrim(db, options.names);
+    this.#activity = new SQLiteSessionActivity(db, options.names);
     this.#agentState = agentState;
     this.#leases = leases;
     // IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a batch
@@ -129,6 +133,11 @@ export class SQLiteBackend implements PersistBackend {
       if (error instanceof Refused) return error.clashes;
       throw error;
     }
+  }
+
+  /** One keyset query, each row with three seeks on the events' key (drivers/sqlite/retention.ts). */
+  scanSessionActivity(after: SessionKey | undefined, limit: number): SessionActivity[] {
+    return this.#activity.scan(after, limit);
   }
 
   /** One range `DELETE` and the marker's insert in one `BEGIN IMMEDIATE` transaction (drivers/sqlite/retention.ts). */

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { forkSession } from "../lifecycle/fork.js";
 import { applyRetention } from "../lifecycle/retention.js";
 import { deleteSessionVia, driverCapabilities, insertEventsVia, listLatestEventsVia } from "../persist/capabilities.js";
+import { hasSessionActivity, type SessionActivity } from "../persist/activity.js";
 import { hasEventTrim } from "../persist/trim.js";
-import type { SessionEvent } from "../persist/types.js";
+import type { SessionEvent, SessionRecord } from "../persist/types.js";
 import { HISTORY_TRIMMED_METHOD, historyTrimmedDetails, isForkedFromMarker } from "../protocol/lifecycle-markers.js";
 import { assertSameData, expectConflict, expectValidationError, readAllEvents } from "./assertions.js";
 import type { SuiteContext } from "./context.js";
@@ -139,6 +140,43 @@ export function retentionTests(ctx: SuiteContext): void {
       assert.equal(long.length, turns * 4);
       assert.deepEqual(report.skipped.filter((s) => s.reason === "untrimmable").map((s) => s.id), ["s-ret-long"]);
     }
+  });
+
+  it("listSessionActivity lists records in listSessions order with their events' bounds, on the same cursors", async () => {
+    const driver = ctx.driver();
+    if (!hasSessionActivity(driver)) return;
+    const n = ctx.sessions(12);
+    for (let i = 0; i < n; i++) {
+      const id = `s-act-${String(i).padStart(2, "0")}`;
+      await driver.updateSession(minimalRecord(id, NOW + (i % 3)));
+      if (i % 4 !== 0) await insertEventsVia(driver, id, makeEvents(id, i, i + 3 + i));
+    }
+    const listed: SessionRecord[] = [];
+    const activity: SessionActivity[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await driver.listSessions({ cursor, limit: 5 });
+      listed.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    do {
+      const page = await driver.listSessionActivity({ cursor, limit: 5 });
+      activity.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    assertSameData(activity.map((a) => a.record), listed);
+    for (const { record, firstEventIndex, lastEventIndex, lastEventAt } of activity) {
+      const i = Number(record.id.slice(-2));
+      if (i % 4 === 0) assert.deepEqual([firstEventIndex, lastEventIndex, lastEventAt], [undefined, undefined, undefined]);
+      else {
+        const last = makeEvent(record.id, 2 * i + 2);
+        assert.deepEqual([firstEventIndex, lastEventIndex, lastEventAt], [i, 2 * i + 2, last.createdAt], record.id);
+      }
+    }
+    // A cursor of one listing continues the other.
+    const first = await driver.listSessions({ limit: 3 });
+    const rest = await driver.listSessionActivity({ cursor: first.nextCursor, limit: 100 });
+    assertSameData(rest.items.map((a) => a.record), listed.slice(3));
   });
 
   it("forkSession copies up to an index behind a forked_from marker; the parent is untouched", async () => {

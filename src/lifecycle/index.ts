@@ -24,6 +24,7 @@ export {
   type ForkedFromDetails,
 } from "../protocol/lifecycle-markers.js";
 export { hasEventTrim, deleteEventsBeforeVia, type EventTrimCapability } from "../persist/trim.js";
+export { hasSessionActivity, type SessionActivity, type SessionActivityCapability } from "../persist/activity.js";
 export {
   RetentionScheduler,
   checkRetentionSchedule,

@@ -1,7 +1,8 @@
 import { deleteSessionVia, driverCapabilities, listLatestEventsVia } from "../persist/capabilities.js";
 import { UnsupportedCapabilityError } from "../persist/errors.js";
+import { hasSessionActivity } from "../persist/activity.js";
 import { hasEventTrim } from "../persist/trim.js";
-import { MAX_PAGE_LIMIT, type SessionEvent, type SessionPersistDriver, type SessionRecord } from "../persist/types.js";
+import { MAX_PAGE_LIMIT, type SessionPersistDriver, type SessionRecord } from "../persist/types.js";
 import { AbortedError } from "../transport/errors.js";
 import { resolveRetentionPolicy, type RetentionPolicy } from "./retention-policy.js";
 import { trimSession, type SessionTrim } from "./trim-session.js";
@@ -80,8 +81,8 @@ interface Candidate {
   record: SessionRecord;
   lastActivityAt: number;
   protected: boolean;
-  /** The newest event when the record was read (`null`: none). */
-  last: SessionEvent | null;
+  /** The bounds of its events when the record was read (`null`: none); `first` unknown without the activity listing. */
+  known: { first?: number; last: number } | null;
 }
 
 /**
@@ -129,21 +130,39 @@ export async function applyRetention(
   };
   const progress = (phase: RetentionProgress["phase"], done: number, total: number): void => options.onProgress?.({ phase, done, total });
 
-  // 1. Records and last activity.
+  // 1. Records and last activity: one query per page where the driver lists activity, else a
+  // tail read per session.
   const candidates: Candidate[] = [];
+  const isProtected = (record: SessionRecord): boolean => options.skip?.(record.id) === true || resolved.keep?.(record) === true;
   let cursor: string | undefined;
   do {
     checkAbort();
-    const page = await driver.listSessions({ cursor, limit: MAX_PAGE_LIMIT });
-    const found = await inParallel(page.items, concurrency, async (record) => {
-      const isProtected = options.skip?.(record.id) === true || resolved.keep?.(record) === true;
-      const [last] = await listLatestEventsVia(driver, record.id, 1);
-      return { record, lastActivityAt: Math.max(record.createdAt, last?.createdAt ?? 0), protected: isProtected, last: last ?? null };
-    });
+    let found: Candidate[];
+    if (hasSessionActivity(driver)) {
+      const page = await driver.listSessionActivity({ cursor, limit: MAX_PAGE_LIMIT });
+      found = page.items.map(({ record, firstEventIndex, lastEventIndex, lastEventAt }) => ({
+        record,
+        lastActivityAt: Math.max(record.createdAt, lastEventAt ?? 0),
+        protected: isProtected(record),
+        known: lastEventIndex === undefined ? null : { first: firstEventIndex, last: lastEventIndex },
+      }));
+      cursor = page.nextCursor;
+    } else {
+      const page = await driver.listSessions({ cursor, limit: MAX_PAGE_LIMIT });
+      found = await inParallel(page.items, concurrency, async (record) => {
+        const [last] = await listLatestEventsVia(driver, record.id, 1);
+        return {
+          record,
+          lastActivityAt: Math.max(record.createdAt, last?.createdAt ?? 0),
+          protected: isProtected(record),
+          known: last === undefined ? null : { last: last.eventIndex },
+        };
+      });
+      cursor = page.nextCursor;
+    }
     candidates.push(...found);
     report.scannedSessions = candidates.length;
     progress("scan", candidates.length, candidates.length);
-    cursor = page.nextCursor;
   } while (cursor);
   report.protectedSessions = candidates.filter((c) => c.protected).length;
 
@@ -193,7 +212,7 @@ export async function applyRetention(
           c.record.id,
           { maxEvents: resolved.maxEventsPerSession, maxBytes: resolved.maxBytesPerSession },
           // Without the capability the trim is computed but never run: reported as untrimmable.
-          { replay: resolved.replay, now, dryRun: dryRun || !canTrim, last: c.last },
+          { replay: resolved.replay, now, dryRun: dryRun || !canTrim, known: c.known },
         );
         if (trim !== undefined) {
           if (!canTrim) report.skipped.push({ id: c.record.id, reason: "untrimmable" });

@@ -121,18 +121,22 @@ export async function trimSession(
     replay: ReplayCaps;
     now: number;
     dryRun?: boolean;
-    /** The session's last event when the caller just read it (`null`: none), saving a read. */
-    last?: SessionEvent | null;
+    /**
+     * The bounds of the session's events when the caller just read them (`null`: it has none),
+     * saving reads; `first` may be unknown.
+     */
+    known?: { first?: number; last: number } | null;
   },
 ): Promise<SessionTrim | undefined> {
   const { maxEvents, maxBytes } = limits;
   if (maxEvents === undefined && maxBytes === undefined) return undefined;
+  if (options.known === null) return undefined;
   if (maxBytes === undefined) {
     // Cheap check first: the index range bounds the count from above.
-    const first = (await driver.listEvents({ sessionId, limit: 1 })).items[0];
-    if (!first) return undefined;
-    const last = options.last !== undefined ? options.last : (await listLatestEventsVia(driver, sessionId, 1))[0];
-    if (last === undefined || last === null || last.eventIndex - first.eventIndex + 1 <= maxEvents!) return undefined;
+    const first = options.known?.first ?? (await driver.listEvents({ sessionId, limit: 1 })).items[0]?.eventIndex;
+    if (first === undefined) return undefined;
+    const last = options.known?.last ?? (await listLatestEventsVia(driver, sessionId, 1))[0]?.eventIndex;
+    if (last === undefined || last - first + 1 <= maxEvents!) return undefined;
   }
   const scan = await scanSession(driver, sessionId, maxBytes !== undefined);
   const n = scan.indexes.length;

@@ -2,6 +2,7 @@ import type { AgentStateFileInfo } from "./agent-state.js";
 import type { ValidationIssue } from "./errors.js";
 import type { LeaseAcquireResult, SessionLease } from "./leases.js";
 import type { SessionEvent, SessionRecord } from "./types.js";
+import type { SessionActivity } from "./activity.js";
 
 // The storage primitives a backend plugs into the driver kit (`PersistDriver`). The kit
 // validates every argument, decodes and encodes cursors, pages, de-duplicates batches, tells
@@ -92,6 +93,13 @@ export interface PersistBackend {
    * events were deleted. Arguments are validated; an unknown session resolves 0.
    */
   deleteEventsBefore?(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): MaybePromise<number>;
+  /**
+   * Optional (the session activity capability, `listSessionActivity`): as
+   * {@link PersistBackend.scanSessions}, each record with the lowest and highest `eventIndex`
+   * of its events and the `createdAt` of the last one (absent when it has none), in one query
+   * (see `src/persist/activity.ts`).
+   */
+  scanSessionActivity?(after: SessionKey | undefined, limit: number): MaybePromise<SessionActivity[]>;
   /** Release connections and handles. Called once; no call starts afterwards (one already running may still finish). */
   close(): MaybePromise<void>;
   /**

@@ -17,6 +17,7 @@ import {
   parseTailLimit,
 } from "./schemas.js";
 import { trimMethod, type EventTrimCapability } from "./trim.js";
+import { activityMethod, type SessionActivityCapability } from "./activity.js";
 import type {
   ListEventsRequest,
   ListPage,
@@ -84,6 +85,8 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
 
   /** Event-trim capability (see {@link EventTrimCapability}); present only when the backend has the `deleteEventsBefore` primitive. */
   declare readonly deleteEventsBefore?: EventTrimCapability["deleteEventsBefore"];
+  /** Session activity capability (see {@link SessionActivityCapability}); present only when the backend has the `scanSessionActivity` primitive. */
+  declare readonly listSessionActivity?: SessionActivityCapability["listSessionActivity"];
 
   /**
    * @param name the driver's name, used in error messages (`"MySessionPersistDriver is closed"`).
@@ -94,6 +97,9 @@ export class PersistDriver implements SessionPersistDriver, SessionPersistCapabi
     this.#backend = backend;
     if (backend.deleteEventsBefore !== undefined) {
       Object.assign(this, trimMethod(backend, { assertOpen: () => this.assertOpen(), call: (run) => this.#call(run) }));
+    }
+    if (backend.scanSessionActivity !== undefined) {
+      Object.assign(this, activityMethod(backend, { assertOpen: () => this.assertOpen(), call: (run) => this.#call(run) }));
     }
     if (hasLeasePrimitives(backend)) {
       Object.assign(

@@ -5,6 +5,7 @@ import { tableNames } from "../../drivers/postgres/names.js";
 import { trimStatements } from "../../drivers/postgres/retention.js";
 import { recordedTurns } from "../../src/conformance/turns.js";
 import { applyRetention } from "../../src/lifecycle/retention.js";
+import { hasSessionActivity } from "../../src/persist/activity.js";
 import { adminPool, postgresUrl, schemasDroppedAfterAll } from "../support/postgres.js";
 
 const freshSchema = schemasDroppedAfterAll();
@@ -58,6 +59,11 @@ describe("PostgreSQL retention path", () => {
     expect(writes).toHaveLength(20);
     for (const sql of writes) expect(sql).toMatch(/^WITH deleted AS \(DELETE FROM .* WHERE session_id = \$1 AND event_index < \$2 RETURNING 1\)/);
     expect(sent.filter((sql) => /^\s*BEGIN/i.test(sql))).toEqual([]);
+    // Reads: one activity query for the 20 sessions (no tail read per session), one page of each session trimmed.
+    expect(hasSessionActivity(driver)).toBe(true);
+    expect(sent.filter((sql) => sql.includes("AS first_index"))).toHaveLength(1);
+    expect(sent.filter((sql) => /ORDER BY event_index DESC/.test(sql))).toEqual([]);
+    expect(sent.filter((sql) => /WHERE session_id = \$1 AND event_index > \$2 ORDER BY event_index LIMIT/.test(sql))).toHaveLength(20);
     await driver.close();
     await pool.end();
   }, 60_000);

@@ -72,6 +72,7 @@ describe("RetentionScheduler", () => {
     const errors: unknown[] = [];
     const failing = Object.create(driver) as InMemorySessionPersistDriver;
     failing.listSessions = () => Promise.reject(new Error("store down"));
+    (failing as { listSessionActivity?: unknown }).listSessionActivity = () => Promise.reject(new Error("store down"));
     const scheduler = new RetentionScheduler(failing, { policy: { maxSessions: 1 }, intervalMs: 1000, onError: (e) => errors.push(e) });
     expect(await scheduler.runNow()).toBeUndefined();
     expect((errors[0] as Error).message).toBe("store down");

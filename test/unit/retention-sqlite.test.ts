@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
 import { tableNames } from "../../drivers/sqlite/names.js";
-import { trimSql } from "../../drivers/sqlite/retention.js";
+import { activitySql, trimSql } from "../../drivers/sqlite/retention.js";
 import { recordedTurns } from "../../src/conformance/turns.js";
 import { applyRetention } from "../../src/lifecycle/retention.js";
 
@@ -42,6 +42,13 @@ describe("SQLite retention path", () => {
     const writes = statements.filter((sql) => /^\s*(DELETE|INSERT|UPDATE)/i.test(sql));
     expect(writes.map((sql) => sql.trim().split(/\s+/)[0])).toEqual(["DELETE", "INSERT"]);
     expect(writes[0]).toMatch(/WHERE session_id = .* AND event_index < /);
+    // Reads: one activity query (first/last index and last time per session), no tail read.
+    expect(statements.filter((sql) => sql.includes("AS first_index"))).toHaveLength(1);
+    expect(statements.filter((sql) => /ORDER BY event_index DESC/.test(sql))).toEqual([]);
+    const activityPlan = db.prepare(`EXPLAIN QUERY PLAN ${activitySql(tableNames(), true)}`).all(0, "", 10) as { detail: string }[];
+    const activityDetails = activityPlan.map((row) => row.detail).join("\n");
+    expect(activityDetails).not.toMatch(/\bSCAN\b/);
+    expect(activityDetails.match(/SEARCH e USING (COVERING )?INDEX/g)).toHaveLength(3);
     expect(report.trimmedSessions).toEqual([expect.objectContaining({ sessionId: "s", removedEvents: 160, firstKeptIndex: 160 })]);
     const count = db.prepare(`SELECT count(*) AS n, min(event_index) AS lo FROM "${tableNames().events}" WHERE session_id = ?`).get("s") as { n: number; lo: number };
     expect(count).toEqual({ n: 41, lo: 159 });

@@ -1,3 +1,4 @@
+import type { SessionActivity } from "../activity.js";
 import type { EventClash, PersistBackend, SessionKey } from "../backend.js";
 import { compareSessionKeys } from "../cursor.js";
 import { EventConflictError } from "../errors.js";
@@ -85,6 +86,16 @@ export class MemoryBackend implements PersistBackend {
   scanSessions(after: SessionKey | undefined, limit: number): SessionRecord[] {
     const start = after === undefined ? 0 : keyBound(this.#keys, after, false);
     return this.#keys.slice(start, start + limit).map((key) => copyRecord(this.#slots.get(key.id)!.record!));
+  }
+
+  /** {@link MemoryBackend.scanSessions} with each session's first and last event. */
+  scanSessionActivity(after: SessionKey | undefined, limit: number): SessionActivity[] {
+    return this.scanSessions(after, limit).map((record) => {
+      const log = this.#slots.get(record.id)?.events;
+      const first = log?.after(-1, 1).items[0];
+      const last = log?.latest(1)[0];
+      return first && last ? { record, firstEventIndex: first.eventIndex, lastEventIndex: last.eventIndex, lastEventAt: last.createdAt } : { record };
+    });
   }
 
   /** A binary search in the session's log and a slice. */
