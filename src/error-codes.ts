@@ -41,6 +41,10 @@ export const DURABLE_AGENT_ERROR_CODES = [
   "agent_state.snapshot_failed",
   "agent_state.too_large",
   "agent_state.restore_failed",
+  // Redaction before storing (src/redaction/) and encryption at rest (durable-agent/encryption).
+  "redaction.failed",
+  "encryption.decryption_failed",
+  "encryption.invalid_key",
   // Session lifecycle: retention and fork (src/lifecycle/).
   "lifecycle.invalid_input",
   "lifecycle.session_not_found",

@@ -8,12 +8,13 @@ import * as sqlite from "../../drivers/sqlite.js";
 import { DURABLE_AGENT_ERROR_CODES, isDurableAgentErrorCode, type DurableAgentErrorCode } from "../../src/error-codes.js";
 import { DurableAgentError } from "../../src/errors.js";
 import * as core from "../../src/index.js";
+import * as encryption from "../../src/encryption.js";
 
 // Every error class the package exports (the main entry and each driver's), found by walking
 // the exports, so a new class cannot be forgotten here: it needs constructor arguments below.
 type ErrorClass = new (...args: never[]) => DurableAgentError;
 
-const entries: Record<string, Record<string, unknown>> = { core, sqlite, postgres, indexeddb, redis, file, rivet };
+const entries: Record<string, Record<string, unknown>> = { core, sqlite, postgres, indexeddb, redis, file, rivet, encryption };
 
 function exportedErrorClasses(): Map<string, ErrorClass> {
   const found = new Map<string, ErrorClass>();
@@ -64,6 +65,10 @@ const ARGS: Record<string, unknown[]> = {
   PersistenceTimeoutError: ["s1", 1, new Error("late")],
   HistoryInputError: ["m"],
   AgentStateOffsetError: ["s1", "t.jsonl", 5, 3],
+  RedactionFailedError: ["s1", "e1", 3, new Error("hook broke")],
+  SessionStoreRedactionError: [new Error("hook broke")],
+  DecryptionFailedError: ["tampered", 'event "e1"', "k1"],
+  EncryptionKeyError: ["m"],
   AgentStateSnapshotError: ["s1", "m"],
   AgentStateTooLargeError: ["s1", ".claude/projects/-w/a.jsonl", 100, 10, "file"],
   AgentStateRestoreError: ["s1", "m"],
@@ -190,6 +195,9 @@ describe("error codes", () => {
         case "agent_state.too_large":
         case "agent_state.restore_failed":
         case "lifecycle.invalid_input":
+        case "redaction.failed":
+        case "encryption.decryption_failed":
+        case "encryption.invalid_key":
         case "lifecycle.session_not_found":
         case "lifecycle.session_exists":
         case "lifecycle.index_out_of_range":
