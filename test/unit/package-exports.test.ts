@@ -31,6 +31,11 @@ describe("the built package", () => {
     ["durable-agent/driver", "PersistDriver"],
     ["durable-agent/driver", "parseSessionEvent"],
     ["durable-agent/driver", "insertEventsVia"],
+    ["durable-agent/encryption", "encryptedPersistDriver"],
+    ["durable-agent/encryption", "encryptedSessionStore"],
+    ["durable-agent/encryption", "DecryptionFailedError"],
+    ["durable-agent", "redactSecrets"],
+    ["durable-agent", "redactingSessionStore"],
   ])("%s exports %s from ESM and CommonJS", (specifier, name) => {
     expect(node(["--input-type=module", "-e", `import * as m from "${specifier}"; console.log(typeof m.${name})`])).toBe("function");
     expect(node(["-e", `console.log(typeof require("${specifier}").${name})`])).toBe("function");
@@ -77,7 +82,7 @@ describe("the built package", () => {
     };
     // A constructor parameter keeps its comment (stripInternal removes members, not parameters).
     const members = (text: string) => text.replace(/constructor\([^;]*\);/g, "constructor();");
-    for (const entry of ["index.d.ts", "index.d.cts", "driver.d.ts", "testing.d.ts", "drivers/sqlite.d.ts", "drivers/postgres.d.ts", "drivers/indexeddb.d.ts"]) {
+    for (const entry of ["index.d.ts", "index.d.cts", "driver.d.ts", "testing.d.ts", "encryption.d.ts", "encryption.d.cts", "drivers/sqlite.d.ts", "drivers/postgres.d.ts", "drivers/indexeddb.d.ts"]) {
       for (const [file, text] of closure(entry)) expect(members(text), `${file} (from ${entry})`).not.toMatch(/@internal/);
     }
     const app = closure("index.d.ts");
