@@ -8,6 +8,7 @@ import { limitsFor, type ResolvedRivetOptions, type RetentionLimits } from "./op
 import { StateRecords } from "./records.js";
 import { Retention, type RetentionReport } from "./retention.js";
 import { SqliteEventStore } from "./sqlite-events.js";
+import { SqliteRecordStore } from "./sqlite-records.js";
 import { StateEventStore } from "./state-events.js";
 import { bookkeepingOf, openPersistData, type RivetPersistBookkeeping, type RivetPersistData } from "./state.js";
 
@@ -28,11 +29,16 @@ export interface RivetRetentionStatus {
 }
 
 /**
- * The Rivet backend: session records in the actor state (`c.state[stateKey].sessions`, the
- * reference layout), events in the state too or in the actor's SQLite database. State
- * changes are saved with `saveState({ immediate: true })` before a write resolves, so an
- * acknowledged write survives the actor stopping. Writes run one at a time (an actor's
- * actions interleave at every await).
+ * The Rivet backend, in one of two storages:
+ *
+ * - SQLite (the actor declares a database): records and events in the actor's database,
+ *   committed before a write resolves; the records are mirrored into
+ *   `c.state[stateKey].sessions`, the reference layout, for code that reads the state.
+ * - State: records and events in `c.state[stateKey]`, the reference layout. A write asks
+ *   RivetKit to save the state at once but cannot wait for it: RivetKit saves nothing while
+ *   `createVars` runs, where the driver is used (see docs/drivers/rivet.md).
+ *
+ * Writes run one at a time (an actor's actions interleave at every await).
  */
 export class RivetBackend implements PersistBackend {
   readonly #ctx: RivetActorContext;
@@ -40,6 +46,8 @@ export class RivetBackend implements PersistBackend {
   readonly #data: RivetPersistData;
   readonly #records: StateRecords;
   readonly #events: EventStore;
+  /** The durable records, in SQLite mode. */
+  readonly #sqlRecords: SqliteRecordStore | undefined;
   readonly #retention: Retention;
   readonly #onRetention: ((report: RetentionReport) => void) | undefined;
   /** Sessions already warned about for trimmed events (one warning per session per driver). */
@@ -70,9 +78,14 @@ export class RivetBackend implements PersistBackend {
       );
     }
     this.#events = db ? new SqliteEventStore(db) : new StateEventStore(this.#data);
+    this.#sqlRecords = db ? new SqliteRecordStore(db) : undefined;
     this.#records = new StateRecords(this.#data);
-    this.#retention = new Retention(limitsFor(this.#events.kind, options.limits), this.#records, this.#events, (report) =>
-      this.#dropped(report),
+    this.#retention = new Retention(
+      limitsFor(this.#events.kind, options.limits),
+      this.#records,
+      this.#events,
+      (id) => this.#deleteRecord(id),
+      (report) => this.#dropped(report),
     );
   }
 
@@ -89,29 +102,32 @@ export class RivetBackend implements PersistBackend {
     };
   }
 
-  readSession(id: string): SessionRecord | undefined {
+  async readSession(id: string): Promise<SessionRecord | undefined> {
+    await this.#open();
     return this.#records.read(id);
   }
 
   writeSession(record: SessionRecord): Promise<void> {
     return this.#write(async () => {
-      this.#records.write(record);
+      await this.#putRecord(record);
       await this.#retention.enforce(record.id);
-      await this.#save();
+      this.#save();
     });
   }
 
   insertSession(record: SessionRecord): Promise<boolean> {
     return this.#write(async () => {
+      // Atomic: writes run one at a time, and the records in memory are complete once open.
       if (this.#records.has(record.id)) return false;
-      this.#records.write(record);
+      await this.#putRecord(record);
       await this.#retention.enforce(record.id);
-      await this.#save();
+      this.#save();
       return true;
     });
   }
 
-  scanSessions(after: SessionKey | undefined, limit: number): SessionRecord[] {
+  async scanSessions(after: SessionKey | undefined, limit: number): Promise<SessionRecord[]> {
+    await this.#open();
     return this.#records.scan(after, limit);
   }
 
@@ -131,8 +147,8 @@ export class RivetBackend implements PersistBackend {
       const clashes = await this.#events.insert(sessionId, events, sizes);
       if (clashes !== undefined) return clashes;
       const dropped = await this.#retention.enforce(sessionId);
-      // In SQLite the rows are already committed; the state changes only when the caps dropped something.
-      if (this.#events.kind === "state" || dropped) await this.#save();
+      // In SQLite the rows are committed; the state (its mirror, bookkeeping) changes only when the caps dropped something.
+      if (this.#events.kind === "state" || dropped) this.#save();
       return undefined;
     });
   }
@@ -140,8 +156,8 @@ export class RivetBackend implements PersistBackend {
   deleteSession(id: string): Promise<void> {
     return this.#write(async () => {
       await this.#events.deleteSession(id);
-      this.#records.delete(id);
-      await this.#save();
+      await this.#deleteRecord(id);
+      this.#save();
     });
   }
 
@@ -175,6 +191,12 @@ export class RivetBackend implements PersistBackend {
   async #prepare(): Promise<void> {
     await this.#events.open();
     const book = bookkeepingOf(this.#data, this.#events.kind);
+    if (this.#sqlRecords !== undefined) {
+      // The database holds the records; records only the state has (a state written by the
+      // reference driver, or in state mode) are adopted first, then the mirror is refreshed.
+      await this.#sqlRecords.adopt(Object.values(this.#data.sessions));
+      this.#records.replaceAll(await this.#sqlRecords.all());
+    }
     if (this.#events instanceof SqliteEventStore) {
       // Events a previous driver kept in the state move to the database, then leave the state.
       const moving = Object.entries(this.#data.events);
@@ -188,7 +210,18 @@ export class RivetBackend implements PersistBackend {
     } else {
       for (const id of [...this.#events.ledger.sessionIds()]) await this.#retention.enforce(id);
     }
-    await this.#save();
+    this.#save();
+  }
+
+  /** Store a record: in the database first (SQLite mode), then in the state. */
+  async #putRecord(record: SessionRecord): Promise<void> {
+    await this.#sqlRecords?.put(record);
+    this.#records.write(record);
+  }
+
+  async #deleteRecord(id: string): Promise<void> {
+    await this.#sqlRecords?.delete(id);
+    this.#records.delete(id);
   }
 
   #dropped(report: RetentionReport): void {
@@ -213,7 +246,13 @@ export class RivetBackend implements PersistBackend {
     }
   }
 
-  async #save(): Promise<void> {
-    await this.#ctx.saveState({ immediate: true });
+  /**
+   * Ask RivetKit to save the state as soon as it can. Not awaited: RivetKit runs no save while
+   * `createVars` runs, and a driver used there (the issue's usage) would wait forever.
+   */
+  #save(): void {
+    this.#ctx.saveState({ maxWait: 0 }).catch((error: unknown) => {
+      this.#ctx.log?.warn({ error: String(error) }, "durable-agent: RivetKit refused to save the actor state");
+    });
   }
 }

@@ -16,8 +16,8 @@ export interface RivetSqlDatabase {
 export interface RivetActorContext {
   /** The actor's durable state; the driver keeps its data under one key of it. */
   state: object;
-  /** Persist the state now (`{ immediate: true }` resolves once it is stored). */
-  saveState(options?: { immediate?: boolean }): Promise<void>;
+  /** Ask RivetKit to persist the state (`{ maxWait: 0 }`: as soon as it can, without waiting here). */
+  saveState(options?: { immediate?: boolean; maxWait?: number }): Promise<void>;
   /** The actor's SQLite database; reading it throws when the actor declares none. */
   readonly db?: unknown;
   /** The actor's logger; retention warnings go there when present. */

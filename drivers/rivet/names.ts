@@ -8,6 +8,10 @@ export const DEFAULT_STATE_KEY = "_sandboxAgentPersist";
 
 /** Table of the driver's own metadata (its schema version) in the actor's database. */
 export const META_TABLE = "durable_agent_meta";
+/** Table of the session records in the actor's database (mirrored into `c.state` for readers of the state). */
+export const SESSIONS_TABLE = "durable_agent_sessions";
+/** Index of the records in listing order. */
+export const SESSIONS_ORDER_INDEX = "durable_agent_sessions_order";
 /** Table of the events in the actor's database. */
 export const EVENTS_TABLE = "durable_agent_events";
 /** Unique index that makes event ids unique across sessions. */

@@ -17,7 +17,8 @@ function keyBound(keys: readonly SessionKey[], key: SessionKey, inclusive: boole
 }
 
 /**
- * The session records in `data.sessions` (in the actor state, whatever the event storage),
+ * The session records in `data.sessions` (in the actor state: the records themselves when
+ * events are in the state, a mirror of the database's when they are in SQLite),
  * with their keys kept sorted in memory so a listing page is a binary search and a slice.
  * Records are stored and handed out as copies.
  */
@@ -71,6 +72,13 @@ export class StateRecords {
     const keys = this.#sorted();
     keys.splice(keyBound(keys, { createdAt: old.createdAt, id }, true), 1);
     delete this.#data.sessions[id];
+  }
+
+  /** Make `records` the whole content (the mirror refreshed from the database). */
+  replaceAll(records: readonly SessionRecord[]): void {
+    for (const id of Object.keys(this.#data.sessions)) delete this.#data.sessions[id];
+    for (const record of records) putOwn(this.#data.sessions, record.id, record);
+    this.#keys = undefined;
   }
 
   /** Every record key in listing order (oldest first); the caller must not change it. */

@@ -37,6 +37,7 @@ export class Retention {
     readonly limits: RetentionLimits,
     private readonly records: StateRecords,
     private readonly events: EventStore,
+    private readonly deleteRecord: (id: string) => Promise<void>,
     private readonly report: (report: RetentionReport) => void,
   ) {}
 
@@ -74,7 +75,7 @@ export class Retention {
     const droppedEvents = this.events.ledger.of(id).events;
     // Events first: a crash in between leaves a record without events, never events without their record's cap.
     await this.events.deleteSession(id);
-    this.records.delete(id);
+    await this.deleteRecord(id);
     this.report({ reason, sessionId: id, droppedEvents, droppedSession: true, at: Date.now() });
   }
 

@@ -1,12 +1,13 @@
 import { RivetSchemaVersionError } from "./errors.js";
 import type { RivetSqlDatabase } from "./context.js";
-import { EVENT_ID_INDEX, EVENTS_TABLE, META_TABLE } from "./names.js";
+import { EVENT_ID_INDEX, EVENTS_TABLE, META_TABLE, SESSIONS_ORDER_INDEX, SESSIONS_TABLE } from "./names.js";
 
 /** The newest schema version of the driver's tables in the actor's database. */
 export const RIVET_SCHEMA_VERSION = 1;
 
 /**
- * Migrations by target version; each runs in the transaction that records it. An event row
+ * Migrations by target version; each runs in the transaction that records it. A record row
+ * keeps its listing key in columns and the record as JSON text. An event row
  * keeps the keys in columns (the primary key orders a session's events; the unique index
  * keeps event ids unique across sessions), its size for the caps, and the event as JSON text.
  */
@@ -22,6 +23,8 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       PRIMARY KEY (session_id, event_index)
     ) WITHOUT ROWID`,
     `CREATE UNIQUE INDEX IF NOT EXISTS ${EVENT_ID_INDEX} ON ${EVENTS_TABLE} (id)`,
+    `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, body TEXT NOT NULL) WITHOUT ROWID`,
+    `CREATE INDEX IF NOT EXISTS ${SESSIONS_ORDER_INDEX} ON ${SESSIONS_TABLE} (created_at, id)`,
   ],
 ];
 

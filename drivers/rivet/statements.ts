@@ -1,4 +1,4 @@
-import { EVENTS_TABLE } from "./names.js";
+import { EVENTS_TABLE, SESSIONS_TABLE } from "./names.js";
 
 // The SQL of the SQLite event store. Every read goes through the primary key
 // (session_id, event_index) or the unique index on id; none scans the table.
@@ -22,5 +22,9 @@ export const SQL = {
   oldest: `SELECT event_index, bytes FROM ${EVENTS_TABLE} WHERE session_id = ? ORDER BY event_index LIMIT ?`,
   deleteUpTo: `DELETE FROM ${EVENTS_TABLE} WHERE session_id = ? AND event_index <= ?`,
   deleteSession: `DELETE FROM ${EVENTS_TABLE} WHERE session_id = ?`,
+  records: `SELECT body FROM ${SESSIONS_TABLE} ORDER BY created_at, id`,
+  putRecord: `INSERT INTO ${SESSIONS_TABLE} (id, created_at, body) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
+  adoptRecord: `INSERT OR IGNORE INTO ${SESSIONS_TABLE} (id, created_at, body) VALUES (?, ?, ?)`,
+  deleteRecord: `DELETE FROM ${SESSIONS_TABLE} WHERE id = ?`,
   usage: `SELECT session_id, COUNT(*) AS events, SUM(bytes) AS bytes FROM ${EVENTS_TABLE} GROUP BY session_id`,
 } as const;

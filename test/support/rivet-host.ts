@@ -2,7 +2,7 @@ import { actor, setup } from "rivetkit";
 import { db } from "rivetkit/db";
 import { DEFAULT_STATE_KEY, RivetSessionPersistDriver, type RetentionReport, type RivetActorContext, type RivetSessionPersistDriverOptions } from "../../drivers/rivet.js";
 import { actorDatabase as actorDatabaseOf } from "../../drivers/rivet/context.js";
-import { EVENTS_TABLE, META_TABLE } from "../../drivers/rivet/names.js";
+import { EVENTS_TABLE, META_TABLE, SESSIONS_TABLE } from "../../drivers/rivet/names.js";
 import { decodeArgs, encodeArgs } from "./rivet-wire.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../../src/index.js";
 
@@ -75,7 +75,7 @@ function hostActions() {
      */
     fresh: async (c: RivetActorContext & { state: HostState; vars: { driver: RivetSessionPersistDriver; reports: RetentionReport[] } }) => {
       const db = actorDatabaseOf(c);
-      if (db) for (const table of [EVENTS_TABLE, META_TABLE]) await db.execute(`DROP TABLE IF EXISTS ${table}`);
+      if (db) for (const table of [EVENTS_TABLE, SESSIONS_TABLE, META_TABLE]) await db.execute(`DROP TABLE IF EXISTS ${table}`);
       delete (c.state as unknown as Record<string, unknown>)[c.state.options.stateKey ?? DEFAULT_STATE_KEY];
       await c.saveState({ immediate: true });
       c.vars.reports.length = 0;
