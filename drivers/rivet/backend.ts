@@ -31,7 +31,7 @@ export interface RivetRetentionStatus {
 /**
  * The Rivet backend, in one of two storages:
  *
- * - SQLite (the actor declares a database): records and events in the actor's database,
+ * - SQLite (`c.db`): records and events in the actor's database,
  *   committed before a write resolves; the records are mirrored into
  *   `c.state[stateKey].sessions`, the reference layout, for code that reads the state.
  * - State: records and events in `c.state[stateKey]`, the reference layout. A write asks

@@ -1,7 +1,7 @@
 // The parts of a RivetKit actor context the driver uses, typed structurally so that this
 // entry never imports rivetkit: any actor context (`createVars`, an action, `onWake`) fits.
 
-/** The SQL surface of RivetKit's actor database (`c.db` of an actor declared with `db: db()` from `rivetkit/db`). */
+/** The SQL surface of RivetKit's actor database (`c.db`; `db: db()` from `rivetkit/db` declares it, and RivetKit 2.3 gives one to every actor). */
 export interface RivetSqlDatabase {
   /** Run one statement with positional parameters; rows come back as objects keyed by column. */
   execute(sql: string, ...args: unknown[]): Promise<Record<string, unknown>[]>;
@@ -18,13 +18,13 @@ export interface RivetActorContext {
   state: object;
   /** Ask RivetKit to persist the state (`{ maxWait: 0 }`: as soon as it can, without waiting here). */
   saveState(options?: { immediate?: boolean; maxWait?: number }): Promise<void>;
-  /** The actor's SQLite database; reading it throws when the actor declares none. */
+  /** The actor's SQLite database; reading it throws (`database_not_configured`) when the runtime gives none. */
   readonly db?: unknown;
   /** The actor's logger; retention warnings go there when present. */
   readonly log?: { warn(details: Record<string, unknown>, message?: string): unknown };
 }
 
-/** `c.db` when the actor declares a database, else `undefined` (RivetKit throws `database_not_configured` on the read). */
+/** `c.db` when the context offers a database, else `undefined` (RivetKit throws `database_not_configured` on the read). */
 export function actorDatabase(ctx: RivetActorContext): RivetSqlDatabase | undefined {
   let db: unknown;
   try {

@@ -2,7 +2,7 @@ import { PersistValidationError, type ValidationIssue } from "../../src/persist/
 import { checkStateKey, DEFAULT_STATE_KEY } from "./names.js";
 import type { RetentionReport } from "./retention.js";
 
-/** Where the driver keeps events: `"state"` in `c.state`, `"sqlite"` in the actor's database, `"auto"` the database when the actor declares one. */
+/** Where the driver keeps events: `"state"` in `c.state`, `"sqlite"` in the actor's database, `"auto"` the database when the context offers one. */
 export type RivetEventStorage = "auto" | "state" | "sqlite";
 
 /** Options of `RivetSessionPersistDriver`. */
@@ -11,8 +11,9 @@ export interface RivetSessionPersistDriverOptions {
    * Where events go (default `"auto"`): `"sqlite"` appends them to the actor's SQLite database
    * (`db: db()` from `rivetkit/db` on the actor), where an insert writes only the new rows;
    * `"state"` keeps them in `c.state` as the reference driver does, where every save rewrites
-   * the whole state. `"auto"` picks `"sqlite"` when the actor declares a database. Session
-   * records are in `c.state` either way.
+   * the whole state. `"auto"` picks `"sqlite"` when `c.db` answers: RivetKit 2.3 gives every
+   * actor its SQLite database, declared (`db: db()`) or not. With `"sqlite"`, records are in
+   * the database too and `c.state` holds a mirror of them; with `"state"`, everything is there.
    */
   events?: RivetEventStorage;
   /** The key of `c.state` that holds the data (default `"_sandboxAgentPersist"`, the reference driver's). */

@@ -1,7 +1,7 @@
 import type { SessionKey } from "../../src/persist/backend.js";
 import { compareSessionKeys } from "../../src/persist/cursor.js";
 import type { SessionRecord } from "../../src/persist/types.js";
-import { copyRecord, getOwn, putOwn, type RivetPersistData } from "./state.js";
+import { getOwn, putOwn, recordFromState, recordToState, type RivetPersistData } from "./state.js";
 
 /** First position in `keys` whose key sorts after `key` (at or after it when `inclusive`). */
 function keyBound(keys: readonly SessionKey[], key: SessionKey, inclusive: boolean): number {
@@ -20,7 +20,7 @@ function keyBound(keys: readonly SessionKey[], key: SessionKey, inclusive: boole
  * The session records in `data.sessions` (in the actor state: the records themselves when
  * events are in the state, a mirror of the database's when they are in SQLite),
  * with their keys kept sorted in memory so a listing page is a binary search and a slice.
- * Records are stored and handed out as copies.
+ * Records are stored and handed out as copies, their keys escaped in the state (state-keys.ts).
  */
 export class StateRecords {
   readonly #data: RivetPersistData;
@@ -39,7 +39,7 @@ export class StateRecords {
   /** A copy of the record, or `undefined`. */
   read(id: string): SessionRecord | undefined {
     const record = getOwn(this.#data.sessions, id);
-    return record && copyRecord(record);
+    return record && recordFromState(record);
   }
 
   /** The listing key of a stored record. */
@@ -50,7 +50,7 @@ export class StateRecords {
 
   /** Store a copy in place of any record with its id. */
   write(record: SessionRecord): void {
-    const copy = copyRecord(record);
+    const copy = recordToState(record);
     const keys = this.#sorted();
     const old = getOwn(this.#data.sessions, copy.id);
     if (old) keys.splice(keyBound(keys, { createdAt: old.createdAt, id: copy.id }, true), 1);
@@ -62,7 +62,7 @@ export class StateRecords {
   scan(after: SessionKey | undefined, limit: number): SessionRecord[] {
     const keys = this.#sorted();
     const start = after === undefined ? 0 : keyBound(keys, after, false);
-    return keys.slice(start, start + limit).map((key) => copyRecord(getOwn(this.#data.sessions, key.id)!));
+    return keys.slice(start, start + limit).map((key) => recordFromState(getOwn(this.#data.sessions, key.id)!));
   }
 
   /** Remove the record `id`, if any. */
@@ -77,7 +77,7 @@ export class StateRecords {
   /** Make `records` the whole content (the mirror refreshed from the database). */
   replaceAll(records: readonly SessionRecord[]): void {
     for (const id of Object.keys(this.#data.sessions)) delete this.#data.sessions[id];
-    for (const record of records) putOwn(this.#data.sessions, record.id, record);
+    for (const record of records) putOwn(this.#data.sessions, record.id, recordToState(record));
     this.#keys = undefined;
   }
 

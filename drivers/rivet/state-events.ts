@@ -1,8 +1,8 @@
 import type { EventClash } from "../../src/persist/backend.js";
-import { copyJson } from "../../src/persist/json-copy.js";
 import type { SessionEvent } from "../../src/persist/types.js";
 import { eventBytes, Ledger, type EventStore } from "./event-store.js";
-import { copyEvent, getOwn, putOwn, type RivetPersistData } from "./state.js";
+import { eventFromState, getOwn, putOwn, type RivetPersistData } from "./state.js";
+import { toState } from "./state-keys.js";
 
 // Events in the actor state, as the reference driver keeps them: `events[sessionId]` is an
 // array sorted by `eventIndex`. Every save of the state encodes all of it again, which is why
@@ -38,7 +38,7 @@ export class StateEventStore implements EventStore {
       let bytes = 0;
       for (const event of log) {
         this.#ids.set(event.id, sessionId);
-        bytes += eventBytes(event);
+        bytes += eventBytes(eventFromState(event));
       }
       if (log.length > 0) this.ledger.add(sessionId, log.length, bytes);
     }
@@ -47,12 +47,12 @@ export class StateEventStore implements EventStore {
   async scan(sessionId: string, afterIndex: number, limit: number): Promise<SessionEvent[]> {
     const log = this.#log(sessionId);
     const start = bound(log, afterIndex, true);
-    return log.slice(start, start + limit).map(copyEvent);
+    return log.slice(start, start + limit).map(eventFromState);
   }
 
   async tail(sessionId: string, limit: number): Promise<SessionEvent[]> {
     const log = this.#log(sessionId);
-    return log.slice(Math.max(0, log.length - limit)).map(copyEvent);
+    return log.slice(Math.max(0, log.length - limit)).map(eventFromState);
   }
 
   async insert(sessionId: string, events: readonly SessionEvent[], sizes: readonly number[]): Promise<EventClash[] | undefined> {
@@ -62,14 +62,14 @@ export class StateEventStore implements EventStore {
       const holder = this.#ids.get(event.id);
       if (holder !== undefined) {
         const stored = this.#log(holder).find((e) => e.id === event.id)!;
-        clashes.push({ event, storedWithId: copyEvent(stored) });
+        clashes.push({ event, storedWithId: eventFromState(stored) });
       } else if (log[bound(log, event.eventIndex, false)]?.eventIndex === event.eventIndex) {
         clashes.push({ event, indexTaken: true });
       }
     }
     if (clashes.length > 0) return clashes;
     // Copied before anything is stored, so a payload that cannot be copied leaves nothing behind.
-    const copies = events.map((event, i) => copyJson(event, "session event", events.length === 1 ? "event" : `events[${i}]`));
+    const copies = events.map((event, i) => toState(event, "session event", events.length === 1 ? "event" : `events[${i}]`));
     const target = log.length === 0 ? [] : log;
     for (const copy of copies) {
       const last = target[target.length - 1];
@@ -93,7 +93,7 @@ export class StateEventStore implements EventStore {
     const log = this.#log(sessionId);
     let freed = 0;
     let count = 0;
-    while (count < log.length && freed < bytes) freed += eventBytes(log[count++]!);
+    while (count < log.length && freed < bytes) freed += eventBytes(eventFromState(log[count++]!));
     return this.dropOldest(sessionId, count);
   }
 
@@ -108,7 +108,7 @@ export class StateEventStore implements EventStore {
     let bytes = 0;
     for (const event of dropped) {
       this.#ids.delete(event.id);
-      bytes += eventBytes(event);
+      bytes += eventBytes(eventFromState(event));
     }
     this.ledger.add(sessionId, -dropped.length, -bytes);
     if (this.#log(sessionId).length === 0) delete this.#data.events[sessionId];

@@ -1,7 +1,8 @@
-import { copyJson, setOwnProperty } from "../../src/persist/json-copy.js";
+import { setOwnProperty } from "../../src/persist/json-copy.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { RivetStateError } from "./errors.js";
 import type { RetentionReport } from "./retention.js";
+import { fromState, toState } from "./state-keys.js";
 
 // The driver's data in the actor state, in the reference driver's layout: a state written by
 // it opens here as it is, and a `c.state` reader finds the records where it expects them.
@@ -76,10 +77,12 @@ export function bookkeepingOf(data: RivetPersistData, eventStorage: "state" | "s
   return data.durableAgent;
 }
 
-/** A deep copy of a record, own `"__proto__"` keys kept. */
-export const copyRecord = (record: SessionRecord): SessionRecord => copyJson(record, "session record", "session");
-/** A deep copy of an event, own `"__proto__"` keys kept. */
-export const copyEvent = (event: SessionEvent): SessionEvent => copyJson(event, "session event", "event");
+/** A copy of a record as the state keeps it (keys escaped, see state-keys.ts). */
+export const recordToState = (record: SessionRecord): SessionRecord => toState(record, "session record", "session");
+/** A fresh copy of a record the state keeps. */
+export const recordFromState = (record: SessionRecord): SessionRecord => fromState(record);
+/** A fresh copy of an event the state keeps. */
+export const eventFromState = (event: SessionEvent): SessionEvent => fromState(event);
 
 /** Store `value` under `id` of `map` as an own property (an id may be `"__proto__"`). */
 export function putOwn<T>(map: Record<string, T>, id: string, value: T): void {

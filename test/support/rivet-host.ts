@@ -79,7 +79,8 @@ function hostActions() {
       delete (c.state as unknown as Record<string, unknown>)[c.state.options.stateKey ?? DEFAULT_STATE_KEY];
       await c.saveState({ immediate: true });
       c.vars.reports.length = 0;
-      c.vars.driver = new RivetSessionPersistDriver(c, { ...c.state.options, onRetention: (report) => c.vars.reports.push(report) });
+      const events = c.vars.driver.retention().eventStorage;
+      c.vars.driver = new RivetSessionPersistDriver(c, { events, ...c.state.options, onRetention: (report) => c.vars.reports.push(report) });
     },
     /** Stop the actor; the next call wakes it (createVars runs again, the driver opens the stored state). */
     nap: (c: { sleep(): void }) => {
@@ -95,16 +96,17 @@ interface HostState {
   options: HostOptions;
 }
 const createState = (_c: unknown, input: { options?: HostOptions } | undefined): HostState => ({ options: input?.options ?? {} });
-const createVars = (c: RivetActorContext & { state: HostState }) => {
+/** createVars of a host: a driver with the actor's options (events in `events` unless they say). */
+const createVarsWith = (events: "state" | "sqlite") => (c: RivetActorContext & { state: HostState }) => {
   const reports: RetentionReport[] = [];
-  const driver = new RivetSessionPersistDriver(c, { ...c.state.options, onRetention: (report) => reports.push(report) });
+  const driver = new RivetSessionPersistDriver(c, { events, ...c.state.options, onRetention: (report) => reports.push(report) });
   return { driver, reports, wake: ++wakeCount };
 };
 
-/** A host whose actor has no database: events in the state. */
-export const stateHost = actor({ createState, createVars, actions: hostActions(), options: { sleepTimeout: 600_000 } });
-/** A host whose actor declares a SQLite database: events there. */
-export const sqliteHost = actor({ createState, createVars, db: db(), actions: hostActions(), options: { sleepTimeout: 600_000 } });
+/** A host that keeps events in the actor state (`events: "state"`; RivetKit 2.3 gives every actor a database, so "auto" would pick it). */
+export const stateHost = actor({ createState, createVars: createVarsWith("state"), actions: hostActions(), options: { sleepTimeout: 600_000 } });
+/** A host whose actor declares its SQLite database: events there. */
+export const sqliteHost = actor({ createState, createVars: createVarsWith("sqlite"), db: db(), actions: hostActions(), options: { sleepTimeout: 600_000 } });
 
 /** A registry with both hosts, on the engine port given. */
 export function hostRegistry(enginePort: number) {
@@ -143,7 +145,7 @@ export interface HostHandle {
  * On this loaded machine the local engine sometimes fails to place a newly created actor
  * within its 15 s; nothing else is retried.
  */
-export async function retryUnrouted<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+export async function retryUnrouted<T>(run: () => Promise<T>, attempts = 6): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
