@@ -1,19 +1,19 @@
 import { AgentStateRestoreError, AgentStateSnapshotError } from "../agent-state/errors.js";
 import type { ResolvedAgentStateOptions } from "../agent-state/options.js";
 import { lastTurnEnd } from "../agent-state/manifest.js";
-import { writeBack } from "../agent-state/restorer.js";
-import { AgentStateSnapshotter } from "../agent-state/snapshotter.js";
 import type { AgentStateDriver, AgentStateSnapshotResult, AgentStateStats, AgentStateTarget, AgentStateWriteBack } from "../agent-state/types.js";
 import { DurableAgentError } from "../errors.js";
 import { hasAgentState } from "../persist/capabilities.js";
 import type { SessionPersistDriver } from "../persist/types.js";
-import { SandboxAgentFiles } from "../transport/sandbox-agent-fs.js";
+import type { HttpEndpoint } from "../transport/http.js";
 import { SandboxAgentTransport } from "../transport/sandbox-agent.js";
 import type { RuntimeTransport } from "../transport/types.js";
+import type { AgentStateWork } from "./agent-state-work.js";
 
 // The client's side of agent state snapshots: whether they can run here (a runtime with a
 // file API, a driver with the capability, not switched off), one background snapshot per
 // session at a time after each completed turn, and the write-back before `session/load`.
+// The copying itself (./agent-state-work.ts) is loaded with the first snapshot or write-back.
 
 /** A session as the link sees it: what to snapshot, and where its failures go. */
 export interface AgentStateSubject extends AgentStateTarget {
@@ -32,9 +32,11 @@ export interface AgentStateLinkOptions {
 
 /** Agent state snapshots and write-backs for one client. */
 export class AgentStateLink {
-  private readonly snapshotter: AgentStateSnapshotter | undefined;
-  private readonly files: SandboxAgentFiles | undefined;
+  /** The runtime's file API, when snapshots run here. */
+  private readonly endpoint: HttpEndpoint | undefined;
   private readonly storage: AgentStateDriver | undefined;
+  /** The snapshotter and write-back, loaded on first use. */
+  private loading: Promise<AgentStateWork> | undefined;
   private readonly disabledReason: string | undefined;
   /** The running (or last) snapshot of each session: snapshots of a session never overlap. */
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -57,21 +59,32 @@ export class AgentStateLink {
     else if (!(transport instanceof SandboxAgentTransport)) this.disabledReason = `the ${transport.kind} runtime has no file API`;
     else if (!hasAgentState(persist)) this.disabledReason = "the driver has no agent state capability (appendAgentState...)";
     else {
-      this.files = new SandboxAgentFiles(transport.endpoint);
+      this.endpoint = transport.endpoint;
       this.storage = persist;
-      this.snapshotter = new AgentStateSnapshotter({ files: this.files, storage: persist, options, callTimeoutMs: link.callTimeoutMs });
     }
   }
 
   /** Whether snapshots are taken (and written back) for sessions of `agent`. */
   covers(agent: string): boolean {
-    return this.snapshotter?.kindOf(agent) !== undefined;
+    return this.storage !== undefined && this.link.options.kinds.get(agent) !== undefined;
+  }
+
+  /** The snapshotter and write-back (only called when snapshots run here); a failed load is tried again next time. */
+  private work(): Promise<AgentStateWork> {
+    this.loading ??= import("./agent-state-work.js").then(
+      ({ agentStateWork }) => agentStateWork(this.endpoint!, this.storage!, this.link.options, this.link.callTimeoutMs),
+      (error: unknown) => {
+        this.loading = undefined;
+        throw error;
+      },
+    );
+    return this.loading;
   }
 
   /** After a completed turn: snapshot in the background (never awaited by the prompt; failures are reported). */
   afterTurn(subject: AgentStateSubject): void {
     if (this.closed || !this.covers(subject.agent)) return;
-    const settleMs = this.snapshotter!.kindOf(subject.agent)?.settleMs ?? 0;
+    const settleMs = this.link.options.kinds.get(subject.agent)?.settleMs ?? 0;
     void this.enqueue(subject, settleMs).catch(() => undefined);
   }
 
@@ -90,11 +103,11 @@ export class AgentStateLink {
    * one, a failure: reported). Never throws.
    */
   async writeBack(subject: AgentStateSubject): Promise<AgentStateWriteBack | undefined> {
-    if (!this.files || !this.storage || subject.agentSessionId === "") return undefined;
+    if (!this.storage || subject.agentSessionId === "") return undefined;
     // A snapshot still running is finished (or failed) first: the copy is then as whole as it gets.
     await this.queues.get(subject.sessionId)?.catch(() => undefined);
     try {
-      const outcome = await writeBack(this.files, this.storage, subject, () => this.callSignal());
+      const outcome = await (await this.work()).writeBack(subject, () => this.callSignal());
       if ("skipped" in outcome) {
         if (outcome.skipped === "stale") this.counters.staleSnapshots++;
         return undefined;
@@ -110,7 +123,7 @@ export class AgentStateLink {
 
   /** Counters since the client was created. */
   stats(): AgentStateStats {
-    return { enabled: this.snapshotter !== undefined, ...(this.disabledReason ? { disabledReason: this.disabledReason } : {}), ...this.counters };
+    return { enabled: this.storage !== undefined, ...(this.disabledReason ? { disabledReason: this.disabledReason } : {}), ...this.counters };
   }
 
   /**
@@ -137,7 +150,8 @@ export class AgentStateLink {
       .then(async () => {
         if (this.closing.signal.aborted) return undefined;
         if (settleMs > 0) await sleep(settleMs, this.closing.signal);
-        return this.snapshotter!.snapshot(subject, this.closing.signal, covers);
+        const { snapshotter } = await this.work();
+        return snapshotter.snapshot(subject, this.closing.signal, covers);
       })
       .then(
         (result) => {

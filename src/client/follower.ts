@@ -4,31 +4,17 @@ import type { SessionLease, SessionLeaseCapabilities } from "../persist/leases.j
 import { PersistDriver } from "../persist/persist-driver.js";
 import type { SessionEvent, SessionPersistDriver } from "../persist/types.js";
 import { MAX_PAGE_LIMIT } from "../persist/types.js";
-import { InvalidOptionsError } from "./errors.js";
-import { checkOptionKeys } from "./check-options.js";
+import type { FollowSessionOptions } from "./follow-options.js";
 import type { SessionLeaseOptions } from "./lease-options.js";
 import type { Session } from "./session.js";
+
+export { checkFollowOptions, type FollowSessionOptions } from "./follow-options.js";
 
 // A read-only follower: a session's stored events, live, for a client that watches a
 // session another client drives. It reads the store only (never the runtime), never writes
 // and never takes the lease. Where the driver has a live feed of its own (the PostgreSQL
 // driver's `followSession`, LISTEN/NOTIFY) new events arrive as they are committed and a slow
 // poll is the safety net; elsewhere it polls.
-
-/** Options of `SandboxAgent.followSession`. */
-export interface FollowSessionOptions {
-  /** Receives each stored event once, in `eventIndex` order, never concurrently with itself. */
-  onEvent: (event: SessionEvent) => void | Promise<void>;
-  /** Deliver events after this `eventIndex` (default -1: from the session's first event). */
-  afterIndex?: number;
-  /**
-   * How often to read the store for new events, in ms (default 250). With a driver's own live
-   * feed the poll runs four times less often, as a safety net (e.g. for writers that do not signal).
-   */
-  pollMs?: number;
-  /** Receives failures (a read that failed; the follower goes on and reads again at the next poll). */
-  onError?: (error: unknown) => void;
-}
 
 /** A running follower of one session. */
 export interface SessionFollower {
@@ -60,20 +46,6 @@ interface LiveFeed {
 }
 
 const DEFAULT_POLL_MS = 250;
-const FOLLOW_KEYS = ["onEvent", "afterIndex", "pollMs", "onError"];
-
-/** Check the options of `followSession`; throws {@link InvalidOptionsError} naming the bad one. */
-export function checkFollowOptions(options: FollowSessionOptions): void {
-  checkOptionKeys("followSession", options, FOLLOW_KEYS);
-  if (typeof options.onEvent !== "function") throw new InvalidOptionsError("followSession needs an onEvent function");
-  const { afterIndex, pollMs } = options;
-  if (afterIndex !== undefined && (!Number.isInteger(afterIndex) || afterIndex < -1)) {
-    throw new InvalidOptionsError(`followSession afterIndex must be an integer of at least -1, got ${JSON.stringify(afterIndex)}`);
-  }
-  if (pollMs !== undefined && (!Number.isFinite(pollMs) || pollMs < 10)) {
-    throw new InvalidOptionsError(`followSession pollMs must be a number of ms of at least 10, got ${JSON.stringify(pollMs)}`);
-  }
-}
 
 /** How a follower's client takes the session over (`resumeSession` with a lease). */
 export type TakeOver = (lease: SessionLeaseOptions) => Promise<Session>;

@@ -46,7 +46,8 @@ import {
 } from "./errors.js";
 import { resolveOptions, type ResolvedOptions, type SandboxAgentConnectOptions } from "./options.js";
 import { SessionRegistry } from "./session-registry.js";
-import { followStoredSession, checkFollowOptions, type FollowSessionOptions, type SessionFollower } from "./follower.js";
+import type { FollowSessionOptions, SessionFollower } from "./follower.js";
+import { checkFollowOptions } from "./follow-options.js";
 import { driverHasLeases, type LeaseKeeper } from "./lease-keeper.js";
 import type { CallLeaseOption } from "./lease-options.js";
 import { SessionLeases } from "./session-leases.js";
@@ -403,6 +404,8 @@ export class SandboxAgent {
     this.assertUsable();
     checkFollowOptions(options);
     if (!(await this.persist.getSession(id))) throw new SessionNotFoundError(id);
+    // Loaded on first use: apps that never follow a session never load the follower.
+    const { followStoredSession } = await import("./follower.js");
     return followStoredSession(this.persist, id, options, (lease) => this.resumeSession(id, { lease }));
   }
 

@@ -7,7 +7,7 @@ import type { JsonRpcEnvelope, SessionEvent, SessionEventSender, SessionPersistD
 import { driverWritePort, type SessionWritePort } from "./write-port.js";
 import type { RedactHook } from "../redaction/envelope.js";
 import type { RedactionFailedError } from "../redaction/errors.js";
-import { StreamRedactor } from "../redaction/stream.js";
+import type { StreamRedactor } from "../redaction/stream.js";
 
 /**
  * Storing a session's events failed even after retries. The events are kept in memory
@@ -116,8 +116,10 @@ export class SessionRecorder {
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onEvent: ((event: SessionEvent) => void) | undefined;
   private readonly onError: ((error: PersistenceFailedError) => void) | undefined;
-  /** Redacts events for the store (undefined without a `redact` hook). */
-  private readonly redactor: StreamRedactor | undefined;
+  private readonly redact: RedactHook | undefined;
+  private readonly onRedactionError: ((error: RedactionFailedError) => void) | undefined;
+  /** Redacts events for the store (undefined without a `redact` hook); loaded by `ready()`. */
+  private redactor: StreamRedactor | undefined;
 
   private nextIndex = -1;
   private seeding: Promise<void> | undefined;
@@ -136,16 +138,8 @@ export class SessionRecorder {
     this.writeDelayMs = options.writeDelayMs ?? 10;
     this.onEvent = options.onEvent;
     this.onError = options.onError;
-    const onRedactionError = options.onRedactionError;
-    this.redactor = options.redact
-      ? new StreamRedactor(options.redact, (failure) => {
-          try {
-            onRedactionError?.(failure);
-          } catch {
-            // A failing error handler must not stop the recording.
-          }
-        })
-      : undefined;
+    this.redact = options.redact;
+    this.onRedactionError = options.onRedactionError;
   }
 
   /** Read the last stored `eventIndex` (one tail read, never a scan). Call before recording. */
@@ -163,8 +157,26 @@ export class SessionRecorder {
   }
 
   private async seed(): Promise<void> {
-    const [last] = await listLatestEventsVia(this.driver, this.sessionId, 1);
+    const [[last], redactor] = await Promise.all([listLatestEventsVia(this.driver, this.sessionId, 1), this.loadRedactor()]);
+    this.redactor ??= redactor;
     this.nextIndex = last ? last.eventIndex + 1 : 0;
+  }
+
+  /**
+   * The stream redactor when there is a `redact` hook, loaded on first use (nothing is recorded
+   * before `ready()`): an app without redaction never loads it.
+   */
+  private async loadRedactor(): Promise<StreamRedactor | undefined> {
+    if (!this.redact || this.redactor) return undefined;
+    const { StreamRedactor } = await import("../redaction/stream.js");
+    const onRedactionError = this.onRedactionError;
+    return new StreamRedactor(this.redact, (failure) => {
+      try {
+        onRedactionError?.(failure);
+      } catch {
+        // A failing error handler must not stop the recording.
+      }
+    });
   }
 
   /** Record an envelope: returns the event at once; storing happens in the background. */
