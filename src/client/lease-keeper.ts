@@ -4,20 +4,17 @@ import { driverWritePort } from "../history/write-port.js";
 import { UnsupportedCapabilityError } from "../persist/errors.js";
 import type { SessionLease, SessionLeaseCapabilities } from "../persist/leases.js";
 import type { SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
-import { AbortedError } from "../transport/errors.js";
-import { SessionLeasedError, SessionLeaseLostError } from "./lease-errors.js";
+import { SessionLeaseLostError } from "./lease-errors.js";
+import type { LeaseHolding } from "./lease-holding.js";
 import type { LeasePolicy } from "./lease-options.js";
-import { holdSessionLock, sessionLockFreed } from "./web-locks.js";
 
 // One session handle's lease: taking it (at once or waiting), renewing it while the client
 // lives, noticing its loss, giving it up, and the write port that fences every write of the
 // session with its token. A handle whose client does not lease writes straight to the driver.
+// Taking, renewing and giving up a lease (./lease-holding.ts) load with the first lease taken.
 
 /** Where a keeper stands. */
 export type LeaseState = "unleased" | "held" | "lost" | "released";
-
-const FIRST_BACKOFF_MS = 25;
-const MAX_BACKOFF_MS = 500;
 
 /** A driver with the lease capability, detected like every capability. */
 function leasing(driver: SessionPersistDriver): (SessionPersistDriver & SessionLeaseCapabilities) | undefined {
@@ -31,7 +28,7 @@ export function driverHasLeases(driver: SessionPersistDriver): boolean {
 }
 
 /** Whether `error` is the store's refusal of a superseded lease (`LeaseLostError`). */
-function isStoreLeaseLost(error: unknown): boolean {
+export function isStoreLeaseLost(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === "persist.lease_lost";
 }
 
@@ -57,14 +54,9 @@ export class LeaseKeeper {
   private readonly onLost: (error: SessionLeaseLostError) => void;
   private stateNow: LeaseState = "unleased";
   private declinedNow = false;
-  private leaseNow: SessionLease | undefined;
   private lossNow: SessionLeaseLostError | undefined;
-  private ttlMs = 0;
-  /** Process clock of the last acquire or renewal that succeeded (staleness is judged by it, not by the store's clock). */
-  private renewedAt = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private renewing: Promise<void> | undefined;
-  private releaseLock: (() => void) | undefined;
+  /** Taking and renewing the lease, loaded with the first lease this handle takes. */
+  private holding: LeaseHolding | undefined;
 
   constructor(options: LeaseKeeperOptions) {
     this.driver = options.driver;
@@ -80,7 +72,7 @@ export class LeaseKeeper {
 
   /** The lease held, if any. */
   get lease(): SessionLease | undefined {
-    return this.stateNow === "held" ? this.leaseNow : undefined;
+    return this.stateNow === "held" ? this.holding?.lease : undefined;
   }
 
   /** Whether a call asked for this handle to go unleased (`lease: false`) while it is unleased. */
@@ -113,24 +105,18 @@ export class LeaseKeeper {
       if (policy.explicit) throw new UnsupportedCapabilityError("acquireLease");
       return;
     }
-    const started = Date.now();
-    let backoff = FIRST_BACKOFF_MS;
-    for (;;) {
-      if (policy.signal?.aborted) throw new AbortedError(`Waiting for the lease on session "${this.sessionId}" was aborted`, { cause: policy.signal.reason });
-      const result = await driver.acquireLease(this.sessionId, this.holder, policy.ttlMs);
-      if (result.acquired) {
-        this.hold(result.lease, policy.ttlMs);
-        return;
-      }
-      const waited = Date.now() - started;
-      const left = policy.waitMs - waited;
-      if (left <= 0) throw new SessionLeasedError(result.heldBy, waited);
-      // Poll with jittered backoff, but wake right when the holder's lease would expire: a
-      // dead holder's session is taken over within a poll of its expiry.
-      const untilExpiry = Math.max(5, result.heldBy.expiresAt - Date.now() + 5);
-      await this.pause(Math.min(backoff * (0.5 + Math.random() / 2), untilExpiry, left), policy.signal);
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    if (!this.holding) {
+      const { LeaseHolding } = await import("./lease-holding.js");
+      this.holding ??= new LeaseHolding(driver, this.sessionId, this.holder, {
+        isHeld: () => this.stateNow === "held",
+        lost: (cause) => this.markLost(cause),
+      });
+      // Another call may have taken it (or lost it) while the module loaded.
+      if ((this.stateNow as LeaseState) === "lost") throw this.lossNow!;
+      if ((this.stateNow as LeaseState) === "held") return;
     }
+    await this.holding.take(policy);
+    this.stateNow = "held";
   }
 
   /**
@@ -143,7 +129,7 @@ export class LeaseKeeper {
     if (this.stateNow === "lost") throw this.lossNow!;
     if (this.stateNow === "released") throw this.fenceError();
     if (this.stateNow !== "held") return;
-    if (Date.now() - this.renewedAt > (this.ttlMs * 2) / 3) await this.renew();
+    await this.holding!.renewIfStale();
     if ((this.stateNow as LeaseState) === "lost") throw this.lossNow!;
   }
 
@@ -153,8 +139,7 @@ export class LeaseKeeper {
     this.stop();
     if (this.stateNow === "held") this.stateNow = "released";
     if (!lease) return;
-    await this.renewing?.catch(() => undefined);
-    await leasing(this.driver)!.releaseLease(lease).catch(() => undefined);
+    await this.holding!.release(lease);
   }
 
   /** Mark the lease lost (once); returns the typed loss. */
@@ -205,7 +190,7 @@ export class LeaseKeeper {
 
   /** The lease to fence a write with; throws the loss when there is none to write under. */
   private fence(): SessionLease {
-    if (this.stateNow === "held") return this.leaseNow!;
+    if (this.stateNow === "held") return this.holding!.lease!;
     if (this.stateNow === "lost") throw this.lossNow!;
     throw this.fenceError();
   }
@@ -215,59 +200,8 @@ export class LeaseKeeper {
     return new SessionLeaseLostError(this.sessionId, this.holder, "the lease was released (the session was closed or its client disposed): resume the session for a new handle");
   }
 
-  private hold(lease: SessionLease, ttlMs: number): void {
-    this.leaseNow = lease;
-    this.ttlMs = ttlMs;
-    this.renewedAt = Date.now();
-    this.stateNow = "held";
-    this.releaseLock ??= holdSessionLock(this.sessionId);
-    this.schedule(ttlMs / 3);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.renew(), delayMs);
-    (this.timer as { unref?: () => void }).unref?.();
-  }
-
-  /** Renew now (one renewal at a time). A refusal by the store is a loss; another failure is retried until the lease would have expired. */
-  private renew(): Promise<void> {
-    this.renewing ??= (async () => {
-      const lease = this.leaseNow;
-      if (this.stateNow !== "held" || !lease) return;
-      const startedAt = Date.now();
-      try {
-        const renewed = await leasing(this.driver)!.renewLease(lease, this.ttlMs);
-        if (this.stateNow !== "held") return;
-        this.leaseNow = renewed;
-        this.renewedAt = startedAt;
-        this.schedule(this.ttlMs / 3);
-      } catch (error) {
-        if (this.stateNow !== "held") return;
-        if (isStoreLeaseLost(error) || Date.now() - this.renewedAt >= this.ttlMs) this.markLost(error);
-        else this.schedule(Math.max(10, this.ttlMs / 10));
-      }
-    })().finally(() => (this.renewing = undefined));
-    return this.renewing;
-  }
-
+  /** Stop renewing (and let the Web Lock go). */
   private stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.releaseLock?.();
-    this.releaseLock = undefined;
-  }
-
-  /** Wait `ms`, or less when a Web Lock holder lets the session go; rejects on abort. */
-  private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    const stop = new AbortController();
-    const onAbort = () => stop.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      await Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms)), sessionLockFreed(this.sessionId, stop.signal)]);
-    } finally {
-      stop.abort();
-      signal?.removeEventListener("abort", onAbort);
-    }
+    this.holding?.stop();
   }
 }
