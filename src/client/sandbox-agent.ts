@@ -18,15 +18,15 @@ import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
 import { AbortedError, AuthenticationError, EventsLostError, RuntimeUnavailableError } from "../transport/errors.js";
 import { SandboxAgentTransport } from "../transport/sandbox-agent.js";
-import {
+import type {
   SandboxAgentApi,
-  type AcpServerListResponse,
-  type AgentInfo,
-  type AgentInstallRequest,
-  type AgentInstallResponse,
-  type AgentListResponse,
-  type AgentQueryOptions,
-  type HealthResponse,
+  AcpServerListResponse,
+  AgentInfo,
+  AgentInstallRequest,
+  AgentInstallResponse,
+  AgentListResponse,
+  AgentQueryOptions,
+  HealthResponse,
 } from "../transport/sandbox-agent-api.js";
 import { selectTransport } from "../transport/select.js";
 import type { RuntimeTransport } from "../transport/types.js";
@@ -630,6 +630,8 @@ export class SandboxAgent {
     }
     const deadline = new Deadline({ timeoutMs: this.resolved.requestTimeoutMs, what: "The runtime call" });
     try {
+      // The control routes' client loads with the first such call: most apps never make one.
+      const { SandboxAgentApi } = await deadline.race(import("../transport/sandbox-agent-api.js"));
       return await deadline.race(call(new SandboxAgentApi(this.transport.endpoint), deadline.signal));
     } finally {
       deadline.dispose();
