@@ -1,6 +1,5 @@
 import { redactCredentials } from "./url.js";
 import type { AnyMessage } from "@agentclientprotocol/sdk";
-import { createHttpStream } from "@agentclientprotocol/sdk/experimental/http-client";
 import { AcpStreamChannel, headerRecord, yieldToEventLoop, type AcpFailureClassifier } from "./acp-channel.js";
 import { RuntimeLostError } from "./errors.js";
 import type { TransportFailure } from "./failures.js";
@@ -73,10 +72,13 @@ export class AcpHttpTransport implements RuntimeTransport {
 
   open(agent: string): TransportChannel {
     const target = this.target;
-    const stream = createHttpStream(target, {
-      headers: headerRecord(this.endpoint.headers()),
-      ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
-    });
+    // The SDK's Streamable HTTP client loads with the first channel: apps on another transport never load it.
+    const stream = import("@agentclientprotocol/sdk/experimental/http-client").then(({ createHttpStream }) =>
+      createHttpStream(target, {
+        headers: headerRecord(this.endpoint.headers()),
+        ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+      }),
+    );
     const classify: AcpFailureClassifier = {
       writeFailure: (error: unknown, message: AnyMessage, first: boolean): TransportFailure => {
         const what = "method" in message ? `"${message.method}"` : "a message";

@@ -1,6 +1,6 @@
 import { redactCredentials, takeCredentials } from "./url.js";
 import type { AnyMessage } from "@agentclientprotocol/sdk";
-import { createWebSocketStream, type WebSocketConstructor, type WebSocketLike } from "@agentclientprotocol/sdk/experimental/ws-client";
+import type { WebSocketConstructor, WebSocketLike } from "@agentclientprotocol/sdk/experimental/ws-client";
 import { AcpStreamChannel, headerRecord, yieldToEventLoop, type AcpFailureClassifier } from "./acp-channel.js";
 import { AbortedError, AuthenticationError, RuntimeError, RuntimeLostError, RuntimeNotFoundError, RuntimeTimeoutError, RuntimeUnavailableError } from "./errors.js";
 import type { TransportFailure } from "./failures.js";
@@ -144,7 +144,8 @@ export class AcpWebSocketTransport implements RuntimeTransport {
 
   open(agent: string): TransportChannel {
     let socket: WebSocketLike | undefined;
-    const stream = this.webSocket().then((base) =>
+    // The SDK's WebSocket client loads with the first channel: apps on another transport never load it.
+    const stream = Promise.all([this.webSocket(), import("@agentclientprotocol/sdk/experimental/ws-client")]).then(([base, { createWebSocketStream }]) =>
       createWebSocketStream(this.#connectUrl, {
         WebSocket: this.capturing(base, (s) => (socket = s)),
         headers: this.#headers,
