@@ -15,8 +15,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /**
  * Events in the actor's SQLite database (`c.db`): an insert writes only its rows, whatever the
- * history already holds. A batch is checked and inserted in one transaction, so it is stored
- * whole or not at all.
+ * history already holds, and is stored whole or not at all.
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = "sqlite";
@@ -66,32 +65,48 @@ export class SqliteEventStore implements EventStore {
   }
 
   async insert(sessionId: string, events: readonly SessionEvent[], sizes: readonly number[]): Promise<EventClash[] | undefined> {
-    const clashes = await this.#db.transaction(
-      async (tx) => {
-        const found: EventClash[] = [];
-        const byId = new Map(events.map((event) => [event.id, event]));
-        const byIndex = new Map(events.map((event) => [event.eventIndex, event]));
-        for (const part of chunks(events, MAX_BATCH)) {
-          for (const row of await tx.execute(SQL.holders(part.length), ...part.map((e) => e.id))) {
-            found.push({ event: byId.get(row.id as string)!, storedWithId: rowToEvent(row) });
-            byIndex.delete(byId.get(row.id as string)!.eventIndex);
-          }
-        }
-        for (const part of chunks([...byIndex.keys()], MAX_BATCH)) {
-          for (const row of await tx.execute(SQL.takenIndexes(part.length), sessionId, ...part)) {
-            found.push({ event: byIndex.get(Number(row.event_index))!, indexTaken: true });
-          }
-        }
-        if (found.length > 0) return found;
-        for (const part of chunks(events.map((event, i) => [event, sizes[i]!] as const), MAX_BATCH)) {
-          await tx.execute(SQL.insert(part.length), ...part.flatMap(([event, bytes]) => eventToRow(sessionId, event, bytes)));
-        }
-        return undefined;
-      },
-      { name: "durable_agent_insert_events" },
-    );
-    if (clashes === undefined) this.ledger.add(sessionId, events.length, sizes.reduce((sum, n) => sum + n, 0));
-    return clashes;
+    // Insert first: a batch of up to MAX_BATCH events is one statement, which SQLite applies
+    // whole or not at all; a longer one is one transaction. Only when a key is taken are the
+    // holders read (the common path is one round trip to the database).
+    const parts = chunks(events.map((event, i) => [event, sizes[i]!] as const), MAX_BATCH);
+    const insertPart = (db: Pick<RivetSqlDatabase, "execute">, part: (typeof parts)[number]) =>
+      db.execute(SQL.insert(part.length), ...part.flatMap(([event, bytes]) => eventToRow(sessionId, event, bytes)));
+    try {
+      if (parts.length === 1) await insertPart(this.#db, parts[0]!);
+      else await this.#db.transaction(async (tx) => {
+        for (const part of parts) await insertPart(tx, part);
+      }, { name: "durable_agent_insert_events" });
+    } catch (error) {
+      // Nothing was written. RivetKit does not pass SQLite's message on ("An internal error
+      // occurred"), so a taken key is told by looking: holders found are the clashes; none
+      // means the failure was something else, which propagates. (Writes of one driver run one
+      // at a time, so no delete can free a key in between.)
+      const clashes = await this.#clashes(sessionId, events);
+      if (clashes.length > 0) return clashes;
+      throw error;
+    }
+    this.ledger.add(sessionId, events.length, sizes.reduce((sum, n) => sum + n, 0));
+    return undefined;
+  }
+
+  /** What holds the ids and indexes of `events`: the stored event under an id, or a taken index. */
+  async #clashes(sessionId: string, events: readonly SessionEvent[]): Promise<EventClash[]> {
+    const found: EventClash[] = [];
+    const byId = new Map(events.map((event) => [event.id, event]));
+    const byIndex = new Map(events.map((event) => [event.eventIndex, event]));
+    for (const part of chunks(events, MAX_BATCH)) {
+      for (const row of await this.#db.execute(SQL.holders(part.length), ...part.map((e) => e.id))) {
+        const event = byId.get(row.id as string)!;
+        found.push({ event, storedWithId: rowToEvent(row) });
+        byIndex.delete(event.eventIndex);
+      }
+    }
+    for (const part of chunks([...byIndex.keys()], MAX_BATCH)) {
+      for (const row of await this.#db.execute(SQL.takenIndexes(part.length), sessionId, ...part)) {
+        found.push({ event: byIndex.get(Number(row.event_index))!, indexTaken: true });
+      }
+    }
+    return found;
   }
 
   async dropOldest(sessionId: string, count: number): Promise<number> {
