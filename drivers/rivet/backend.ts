@@ -10,7 +10,7 @@ import { Retention, type RetentionReport } from "./retention.js";
 import { SqliteEventStore } from "./sqlite-events.js";
 import { SqliteRecordStore } from "./sqlite-records.js";
 import { StateEventStore } from "./state-events.js";
-import { bookkeepingOf, openPersistData, type RivetPersistBookkeeping, type RivetPersistData } from "./state.js";
+import { bookkeepingOf, eventFromState, openPersistData, recordFromState, type RivetPersistBookkeeping, type RivetPersistData } from "./state.js";
 
 /** What {@link RivetBackend.retention} tells: the caps, where events are, and what the caps dropped so far. */
 export interface RivetRetentionStatus {
@@ -194,14 +194,14 @@ export class RivetBackend implements PersistBackend {
     if (this.#sqlRecords !== undefined) {
       // The database holds the records; records only the state has (a state written by the
       // reference driver, or in state mode) are adopted first, then the mirror is refreshed.
-      await this.#sqlRecords.adopt(Object.values(this.#data.sessions));
+      await this.#sqlRecords.adopt(Object.values(this.#data.sessions).map(recordFromState));
       this.#records.replaceAll(await this.#sqlRecords.all());
     }
     if (this.#events instanceof SqliteEventStore) {
       // Events a previous driver kept in the state move to the database, then leave the state.
       const moving = Object.entries(this.#data.events);
       for (const [sessionId, log] of moving) {
-        const events = [...log];
+        const events = log.map(eventFromState);
         await this.#events.adopt(sessionId, events, events.map(eventBytes));
       }
       for (const [sessionId] of moving) delete this.#data.events[sessionId];

@@ -93,6 +93,22 @@ for (const kind of ["sqliteHost", "stateHost"] as const) {
       expect((await driver.listEvents({ sessionId: "r1" })).items.map((e) => e.eventIndex)).toEqual([0, 1, 2]);
     });
 
+    if (kind === "sqliteHost") {
+      it("moves a state written in state mode (own __proto__ keys escaped there) into SQLite with the keys restored", async () => {
+        const handle = host(kind);
+        const driver = new HostedDriver(handle);
+        await driver.getSession("warm-up");
+        // What the driver writes in state mode: own "__proto__" keys escaped with a U+0000 prefix.
+        const stored = event("m1", 0, JSON.parse('{"\\u0000__proto__": {"x": 1}}') as Record<string, unknown>);
+        const written = { sessions: { m1: record("m1", 1) }, events: { m1: [stored] }, durableAgent: { eventStorage: "state", droppedSessions: 0, droppedEvents: 0 } };
+        await retryUnrouted(() => handle.plantState("_sandboxAgentPersist", JSON.stringify(written)));
+        const [back] = (await retryUnrouted(() => driver.listEvents({ sessionId: "m1" }))).items;
+        const params = (back!.payload as { params: Record<string, unknown> }).params;
+        expect(Object.hasOwn(params, "__proto__")).toBe(true);
+        expect(Object.keys(params).some((key) => key.startsWith("\u0000"))).toBe(false);
+      });
+    }
+
     it("keeps the caps: oldest events, then oldest sessions, then bytes, each drop reported and counted", async () => {
       const handle = host(kind, { maxEventsPerSession: 10, maxSessions: 10, maxBytes: 20_000 });
       const driver = new HostedDriver(handle);
