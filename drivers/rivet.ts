@@ -1,8 +1,8 @@
 /**
- * `durable-agent/rivet`: session persistence inside a RivetKit actor. Session records live in
- * the actor's state (the reference driver's layout), events in the actor's SQLite database
- * when it declares one, else in the state. Nothing here imports rivetkit: the driver takes the
- * actor context it is given.
+ * `durable-agent/rivet`: session persistence inside a RivetKit actor: records and events in
+ * the actor's SQLite database, the records mirrored into the actor's state in the reference
+ * driver's layout; or, on request, everything in the state. Nothing here imports rivetkit:
+ * the driver takes the actor context it is given.
  * @packageDocumentation
  */
 import { PersistDriver } from "../src/persist/persist-driver.js";
@@ -24,10 +24,11 @@ const DRIVER_NAME = "RivetSessionPersistDriver";
 /**
  * Session persistence for an actor that owns a sandbox and its agent sessions: construct it
  * from the actor context (in `createVars`), and the sessions resume with their history when
- * the actor sleeps, moves or restarts. Records are kept in `c.state` under
- * `_sandboxAgentPersist` (a state written by the reference driver opens as it is); events are
- * appended to the actor's SQLite database when the actor declares `db: db()`, else kept in
- * `c.state`. Caps keep an actor bounded, and every drop is reported. See docs/drivers/rivet.md.
+ * the actor sleeps, moves or restarts. Events are appended to the actor's SQLite database
+ * (`c.db`, which RivetKit 2.3 gives every actor) and records are stored there too, mirrored
+ * into `c.state._sandboxAgentPersist.sessions`; a state written by the reference driver opens
+ * and moves in. With `events: "state"` everything stays in `c.state`, as the reference driver
+ * keeps it. Caps keep an actor bounded, and every drop is reported. See docs/drivers/rivet.md.
  *
  * ```ts
  * createVars: async (c) => {
