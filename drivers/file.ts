@@ -3,8 +3,7 @@
  * plain files, pure Node (no native dependency, no server).
  * @packageDocumentation
  */
-import type { SessionLeaseCapabilities } from "../src/persist/leases.js";
-import { PersistDriver } from "../src/persist/persist-driver.js";
+import { LeasingPersistDriver } from "../src/persist/leasing-persist-driver.js";
 import { FileBackend } from "./file/backend.js";
 import { resolveFileOptions, type FileOptions } from "./file/options.js";
 
@@ -30,21 +29,7 @@ export type FileSessionPersistDriverOptions = FileOptions;
  * const persist = new FileSessionPersistDriver({ directory: "./sessions" });
  * ```
  */
-export class FileSessionPersistDriver extends PersistDriver {
-  // Session leases (docs/leases.md): this driver's backend has the kit's lease primitives.
-  /** Take or renew the lease on a session: see {@link SessionLeaseCapabilities.acquireLease}. */
-  declare readonly acquireLease: SessionLeaseCapabilities["acquireLease"];
-  /** Extend a lease while its token is current: see {@link SessionLeaseCapabilities.renewLease}. */
-  declare readonly renewLease: SessionLeaseCapabilities["renewLease"];
-  /** Give a lease up: see {@link SessionLeaseCapabilities.releaseLease}. */
-  declare readonly releaseLease: SessionLeaseCapabilities["releaseLease"];
-  /** A session's lease row: see {@link SessionLeaseCapabilities.getLease}. */
-  declare readonly getLease: SessionLeaseCapabilities["getLease"];
-  /** `insertEvents`, refused after a takeover: see {@link SessionLeaseCapabilities.insertEventsFenced}. */
-  declare readonly insertEventsFenced: SessionLeaseCapabilities["insertEventsFenced"];
-  /** `updateSession`, refused after a takeover: see {@link SessionLeaseCapabilities.updateSessionFenced}. */
-  declare readonly updateSessionFenced: SessionLeaseCapabilities["updateSessionFenced"];
-
+export class FileSessionPersistDriver extends LeasingPersistDriver {
   /**
    * @throws PersistValidationError on bad options. Nothing is touched on disk until the first call.
    */

@@ -4,8 +4,7 @@
  * dependency `idb`. See docs/drivers/indexeddb.md.
  * @packageDocumentation
  */
-import type { SessionLeaseCapabilities } from "../src/persist/leases.js";
-import { PersistDriver } from "../src/persist/persist-driver.js";
+import { LeasingPersistDriver } from "../src/persist/leasing-persist-driver.js";
 import { IndexedDbBackend } from "./indexeddb/backend.js";
 import { resolveOptions, type IndexedDbSessionPersistDriverOptions } from "./indexeddb/options.js";
 
@@ -38,21 +37,7 @@ const DRIVER_NAME = "IndexedDbSessionPersistDriver";
  * const persist = new IndexedDbSessionPersistDriver({ databaseName: "my-app" });
  * ```
  */
-export class IndexedDbSessionPersistDriver extends PersistDriver {
-  // Session leases (docs/leases.md): this driver's backend has the kit's lease primitives.
-  /** Take or renew the lease on a session: see {@link SessionLeaseCapabilities.acquireLease}. */
-  declare readonly acquireLease: SessionLeaseCapabilities["acquireLease"];
-  /** Extend a lease while its token is current: see {@link SessionLeaseCapabilities.renewLease}. */
-  declare readonly renewLease: SessionLeaseCapabilities["renewLease"];
-  /** Give a lease up: see {@link SessionLeaseCapabilities.releaseLease}. */
-  declare readonly releaseLease: SessionLeaseCapabilities["releaseLease"];
-  /** A session's lease row: see {@link SessionLeaseCapabilities.getLease}. */
-  declare readonly getLease: SessionLeaseCapabilities["getLease"];
-  /** `insertEvents`, refused after a takeover: see {@link SessionLeaseCapabilities.insertEventsFenced}. */
-  declare readonly insertEventsFenced: SessionLeaseCapabilities["insertEventsFenced"];
-  /** `updateSession`, refused after a takeover: see {@link SessionLeaseCapabilities.updateSessionFenced}. */
-  declare readonly updateSessionFenced: SessionLeaseCapabilities["updateSessionFenced"];
-
+export class IndexedDbSessionPersistDriver extends LeasingPersistDriver {
   /** Name of the database this driver uses. */
   readonly databaseName: string;
 

@@ -4,8 +4,7 @@
  * on the same machinery (`PostgresSessionStore`).
  * @packageDocumentation
  */
-import type { SessionLeaseCapabilities } from "../src/persist/leases.js";
-import { PersistDriver } from "../src/persist/persist-driver.js";
+import { LeasingPersistDriver } from "../src/persist/leasing-persist-driver.js";
 import { parseSessionId } from "../src/persist/schemas.js";
 import type { SessionEvent } from "../src/persist/types.js";
 import { PostgresBackend } from "./postgres/backend.js";
@@ -35,21 +34,7 @@ const DRIVER_NAME = "PostgresSessionPersistDriver";
  * const persist = new PostgresSessionPersistDriver({ connectionString: process.env.DATABASE_URL });
  * ```
  */
-export class PostgresSessionPersistDriver extends PersistDriver {
-  // Session leases (docs/leases.md): this driver's backend has the kit's lease primitives.
-  /** Take or renew the lease on a session: see {@link SessionLeaseCapabilities.acquireLease}. */
-  declare readonly acquireLease: SessionLeaseCapabilities["acquireLease"];
-  /** Extend a lease while its token is current: see {@link SessionLeaseCapabilities.renewLease}. */
-  declare readonly renewLease: SessionLeaseCapabilities["renewLease"];
-  /** Give a lease up: see {@link SessionLeaseCapabilities.releaseLease}. */
-  declare readonly releaseLease: SessionLeaseCapabilities["releaseLease"];
-  /** A session's lease row: see {@link SessionLeaseCapabilities.getLease}. */
-  declare readonly getLease: SessionLeaseCapabilities["getLease"];
-  /** `insertEvents`, refused after a takeover: see {@link SessionLeaseCapabilities.insertEventsFenced}. */
-  declare readonly insertEventsFenced: SessionLeaseCapabilities["insertEventsFenced"];
-  /** `updateSession`, refused after a takeover: see {@link SessionLeaseCapabilities.updateSessionFenced}. */
-  declare readonly updateSessionFenced: SessionLeaseCapabilities["updateSessionFenced"];
-
+export class PostgresSessionPersistDriver extends LeasingPersistDriver {
   readonly #backend: PostgresBackend;
 
   /**

@@ -3,8 +3,7 @@
  * Redis, through ioredis (an optional peer dependency that only this entry point imports).
  * @packageDocumentation
  */
-import type { SessionLeaseCapabilities } from "../src/persist/leases.js";
-import { PersistDriver } from "../src/persist/persist-driver.js";
+import { LeasingPersistDriver } from "../src/persist/leasing-persist-driver.js";
 import { RedisBackend } from "./redis/backend.js";
 import { resolveRedisOptions, type RedisOptions } from "./redis/options.js";
 
@@ -29,21 +28,7 @@ export type RedisSessionPersistDriverOptions = RedisOptions;
  * const persist = new RedisSessionPersistDriver({ url: process.env.REDIS_URL });
  * ```
  */
-export class RedisSessionPersistDriver extends PersistDriver {
-  // Session leases (docs/leases.md): this driver's backend has the kit's lease primitives.
-  /** Take or renew the lease on a session: see {@link SessionLeaseCapabilities.acquireLease}. */
-  declare readonly acquireLease: SessionLeaseCapabilities["acquireLease"];
-  /** Extend a lease while its token is current: see {@link SessionLeaseCapabilities.renewLease}. */
-  declare readonly renewLease: SessionLeaseCapabilities["renewLease"];
-  /** Give a lease up: see {@link SessionLeaseCapabilities.releaseLease}. */
-  declare readonly releaseLease: SessionLeaseCapabilities["releaseLease"];
-  /** A session's lease row: see {@link SessionLeaseCapabilities.getLease}. */
-  declare readonly getLease: SessionLeaseCapabilities["getLease"];
-  /** `insertEvents`, refused after a takeover: see {@link SessionLeaseCapabilities.insertEventsFenced}. */
-  declare readonly insertEventsFenced: SessionLeaseCapabilities["insertEventsFenced"];
-  /** `updateSession`, refused after a takeover: see {@link SessionLeaseCapabilities.updateSessionFenced}. */
-  declare readonly updateSessionFenced: SessionLeaseCapabilities["updateSessionFenced"];
-
+export class RedisSessionPersistDriver extends LeasingPersistDriver {
   /**
    * @throws PersistValidationError on a bad key prefix, URL or client, or when both `url` and
    * `client` are given. Nothing is awaited: an owned client connects in the background.

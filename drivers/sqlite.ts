@@ -4,8 +4,7 @@
  * SDK's `SessionStore` on the same machinery (`SQLiteSessionStore`).
  * @packageDocumentation
  */
-import type { SessionLeaseCapabilities } from "../src/persist/leases.js";
-import { PersistDriver } from "../src/persist/persist-driver.js";
+import { LeasingPersistDriver } from "../src/persist/leasing-persist-driver.js";
 import { SQLiteBackend } from "./sqlite/backend.js";
 import { resolveOptions, type SQLiteSessionPersistDriverOptions } from "./sqlite/options.js";
 
@@ -32,21 +31,7 @@ const DRIVER_NAME = "SQLiteSessionPersistDriver";
  * const persist = new SQLiteSessionPersistDriver({ filename: "./sessions.db" });
  * ```
  */
-export class SQLiteSessionPersistDriver extends PersistDriver {
-  // Session leases (docs/leases.md): this driver's backend has the kit's lease primitives.
-  /** Take or renew the lease on a session: see {@link SessionLeaseCapabilities.acquireLease}. */
-  declare readonly acquireLease: SessionLeaseCapabilities["acquireLease"];
-  /** Extend a lease while its token is current: see {@link SessionLeaseCapabilities.renewLease}. */
-  declare readonly renewLease: SessionLeaseCapabilities["renewLease"];
-  /** Give a lease up: see {@link SessionLeaseCapabilities.releaseLease}. */
-  declare readonly releaseLease: SessionLeaseCapabilities["releaseLease"];
-  /** A session's lease row: see {@link SessionLeaseCapabilities.getLease}. */
-  declare readonly getLease: SessionLeaseCapabilities["getLease"];
-  /** `insertEvents`, refused after a takeover: see {@link SessionLeaseCapabilities.insertEventsFenced}. */
-  declare readonly insertEventsFenced: SessionLeaseCapabilities["insertEventsFenced"];
-  /** `updateSession`, refused after a takeover: see {@link SessionLeaseCapabilities.updateSessionFenced}. */
-  declare readonly updateSessionFenced: SessionLeaseCapabilities["updateSessionFenced"];
-
+export class SQLiteSessionPersistDriver extends LeasingPersistDriver {
   /**
    * Open the database, create or migrate its tables, and prepare every statement.
    * @throws PersistValidationError on bad options (nothing is opened).

@@ -9,6 +9,7 @@
 
 // The kit.
 export { PersistDriver } from "./persist/persist-driver.js";
+export { LeasingPersistDriver } from "./persist/leasing-persist-driver.js";
 export type { EventClash, MaybePromise, PersistBackend, SessionKey } from "./persist/backend.js";
 
 // Session leases with fencing: the types, the error, validation and detection.

@@ -1,7 +1,6 @@
 import { MemoryBackend } from "./memory/backend.js";
 import { resolveOptions, type InMemorySessionPersistDriverOptions } from "./memory/options.js";
-import type { SessionLeaseCapabilities } from "./leases.js";
-import { PersistDriver } from "./persist-driver.js";
+import { LeasingPersistDriver } from "./leasing-persist-driver.js";
 
 export type { InMemorySessionPersistDriverOptions } from "./memory/options.js";
 
@@ -18,21 +17,7 @@ const DRIVER_NAME = "InMemorySessionPersistDriver";
  * const persist = new InMemorySessionPersistDriver({ maxSessions: 100, maxEventsPerSession: 2000 });
  * ```
  */
-export class InMemorySessionPersistDriver extends PersistDriver {
-  // Session leases (docs/leases.md): this driver's backend has the kit's lease primitives.
-  /** Take or renew the lease on a session: see {@link SessionLeaseCapabilities.acquireLease}. */
-  declare readonly acquireLease: SessionLeaseCapabilities["acquireLease"];
-  /** Extend a lease while its token is current: see {@link SessionLeaseCapabilities.renewLease}. */
-  declare readonly renewLease: SessionLeaseCapabilities["renewLease"];
-  /** Give a lease up: see {@link SessionLeaseCapabilities.releaseLease}. */
-  declare readonly releaseLease: SessionLeaseCapabilities["releaseLease"];
-  /** A session's lease row: see {@link SessionLeaseCapabilities.getLease}. */
-  declare readonly getLease: SessionLeaseCapabilities["getLease"];
-  /** `insertEvents`, refused after a takeover: see {@link SessionLeaseCapabilities.insertEventsFenced}. */
-  declare readonly insertEventsFenced: SessionLeaseCapabilities["insertEventsFenced"];
-  /** `updateSession`, refused after a takeover: see {@link SessionLeaseCapabilities.updateSessionFenced}. */
-  declare readonly updateSessionFenced: SessionLeaseCapabilities["updateSessionFenced"];
-
+export class InMemorySessionPersistDriver extends LeasingPersistDriver {
   /** @throws PersistValidationError when an option is not a positive integer. */
   constructor(options: InMemorySessionPersistDriverOptions = {}) {
     super(DRIVER_NAME, new MemoryBackend(resolveOptions(options)));
