@@ -14,14 +14,11 @@ export type { EventClash, MaybePromise, PersistBackend, SessionKey } from "./per
 
 // Session leases with fencing: the types, the error, validation and detection.
 export { hasLeases, LEASE_METHODS } from "./persist/capabilities.js";
+export { parseLeaseHolder, parseLeaseTtl, parseSessionLease, sessionLeaseSchema } from "./persist/lease-schemas.js";
 export {
   LeaseLostError,
   MAX_LEASE_HOLDER_LENGTH,
   MAX_LEASE_TTL_MS,
-  parseLeaseHolder,
-  parseLeaseTtl,
-  parseSessionLease,
-  sessionLeaseSchema,
   type LeaseAcquireResult,
   type SessionLease,
   type SessionLeaseCapabilities,

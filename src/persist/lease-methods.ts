@@ -1,14 +1,8 @@
 import type { EventClash, MaybePromise, PersistBackend } from "./backend.js";
 import { dedupeBatch } from "./batch.js";
 import { PersistValidationError } from "./errors.js";
-import {
-  parseLeaseHolder,
-  parseLeaseTtl,
-  parseSessionLease,
-  type LeaseAcquireResult,
-  type SessionLease,
-  type SessionLeaseCapabilities,
-} from "./leases.js";
+import { parseLeaseHolder, parseLeaseTtl, parseSessionLease } from "./lease-schemas.js";
+import type { LeaseAcquireResult, SessionLease, SessionLeaseCapabilities } from "./leases.js";
 import { parseSessionEvents, parseSessionId } from "./schemas.js";
 import type { SessionEvent, SessionRecord } from "./types.js";
 

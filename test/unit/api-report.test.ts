@@ -26,7 +26,7 @@ describe("the API report (api/*.api.md)", () => {
       expect.arrayContaining(["durable-agent", "durable-agent/driver", "durable-agent/testing", "durable-agent/sqlite"]),
     );
     expect([...reports.keys()]).toEqual(entries.map((entry) => entry.reportFile));
-    expect(reports.get("durable-agent-sqlite.api.md")).toContain("class SQLiteSessionPersistDriver extends PersistDriver {");
+    expect(reports.get("durable-agent-sqlite.api.md")).toContain("class SQLiteSessionPersistDriver extends LeasingPersistDriver {");
   });
 
   it("shows what users get: no @internal or private member, no file path", () => {

@@ -56,7 +56,7 @@ describe("the built package", () => {
     const script = (load: (specifier: string) => string) =>
       `${load("durable-agent")}; ${load("durable-agent/driver")}; ${load("durable-agent/sqlite")};` +
       `console.log(JSON.stringify([${JSON.stringify(moved)}.filter((n) => n in m0), ${JSON.stringify(moved)}.filter((n) => !(n in m1)),` +
-      ` Object.getPrototypeOf(m2.SQLiteSessionPersistDriver) === m1.PersistDriver, new m0.InMemorySessionPersistDriver() instanceof m1.PersistDriver]))`;
+      ` Object.getPrototypeOf(m2.SQLiteSessionPersistDriver) === m1.LeasingPersistDriver, new m0.InMemorySessionPersistDriver() instanceof m1.PersistDriver]))`;
     let i = 0;
     const esm = node(["--input-type=module", "-e", script((specifier) => `const m${i++} = await import("${specifier}")`)]);
     i = 0;
