@@ -89,6 +89,11 @@ export interface DriverWorkload<State = unknown> {
   title(scale: BenchScale): string;
   /** When true, peak memory of `measure` is also taken in a fresh child process per driver. */
   memory?: boolean;
+  /**
+   * The optional driver capability the workload measures (e.g. `"agent state"`), when it needs
+   * one: it runs only on drivers that have it (every driver of this package does).
+   */
+  requires?: string;
   /** Build the data set. */
   prepare(ctx: DriverWorkloadContext): Promise<State>;
   /** Do the timed work. */

@@ -29,6 +29,7 @@ const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[values.
 /** Agent state appends and reads per driver. */
 export const agentStateStore: DriverWorkload<{ transcripts: number[] }> = {
   scope: "driver",
+  requires: "agent state",
   id: "agent-state-store",
   title: (scale) =>
     `Agent state storage: transcripts of ${turnsOf(scale).map(labelOf).join(" / ")} turns of ~2 KB ` +

@@ -21,6 +21,7 @@ interface State {
 /** Lifecycle: retention and fork. */
 export const lifecycleWorkload: DriverWorkload<State> = {
   scope: "driver",
+  requires: "event trim and deleteSession",
   id: "lifecycle",
   title: (scale) =>
     `Lifecycle: applyRetention over ${scale.n(10_000).toLocaleString("en-US")} sessions of 12 events (half deleted by age, half trimmed), fork of a ${scale
