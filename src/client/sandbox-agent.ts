@@ -53,7 +53,8 @@ import type { CallLeaseOption } from "./lease-options.js";
 import { SessionLeases } from "./session-leases.js";
 import { UnsupportedCapabilityError } from "../persist/errors.js";
 import type { PermissionReply, PermissionRequestListener } from "./permissions.js";
-import { defaultCwd, Session, type SessionEventListener, type SessionHost, type SessionSendOptions } from "./session.js";
+import { defaultCwd } from "./restoration.js";
+import { Session, type SessionEventListener, type SessionHost, type SessionSendOptions } from "./session.js";
 
 /** Arguments of `createSession`. */
 export interface SessionCreateRequest {

@@ -1,6 +1,4 @@
 import type {
-  LoadSessionResponse,
-  NewSessionResponse,
   PromptResponse,
   RequestPermissionResponse,
   SessionConfigOption,
@@ -16,21 +14,19 @@ import type { ListEventsRequest, ListPage, SessionEvent, SessionPersistDriver, S
 import { RuntimeLostError } from "../transport/errors.js";
 import type { AgentConnection } from "./agent-connection.js";
 import type { AgentStateLink, AgentStateSubject } from "./agent-state-link.js";
-import type { AgentStateSnapshotResult, AgentStateWriteBack } from "../agent-state/types.js";
+import type { AgentStateSnapshotResult } from "../agent-state/types.js";
 import { Deadline } from "./deadline.js";
 import { toPromptBlocks, type PromptInput } from "./prompt-input.js";
 import {
-  AgentRequestError,
   InvalidOptionsError,
   SessionBusyError,
   SessionDestroyedError,
   SessionNotFoundError,
-  SessionSettingUnavailableError,
   UnsupportedSessionCategoryError,
   UnsupportedSessionConfigOptionError,
   UnsupportedSessionValueError,
 } from "./errors.js";
-import { reapplySettings, type ReappliedSettings } from "./reapply-settings.js";
+import { defaultCwd, restoreSession, startAgentSession, type RestorationTarget, type SessionRestoration } from "./restoration.js";
 import {
   allowedValues,
   allowsValue,
@@ -38,11 +34,9 @@ import {
   configOptionByCategory,
   configOptionById,
   modeIds,
-  settingsOf,
   withConfigValue,
   withCurrentMode,
   type ConfigValue,
-  type SessionSettings,
 } from "./settings.js";
 import { stateChangeOf } from "./state-changes.js";
 import type { ResolvedOptions } from "./options.js";
@@ -65,21 +59,7 @@ export interface SessionSendOptions {
   notification?: boolean;
 }
 
-/** How a session was last attached to an agent session. */
-export interface SessionRestoration {
-  /** `"new"`: a fresh session; `"load"`: restored with `session/load`; `"replay"`: a fresh agent session, history replayed with the next prompt. */
-  method: "new" | "load" | "replay";
-  /** When, epoch ms. */
-  at: number;
-  /** The connection it happened on. */
-  connectionId: string;
-  /** For `"replay"`: the replay sent with the first prompt after it, once sent. */
-  replay?: Replay | null;
-  /** For `"load"` and `"replay"`: the settings sent again, and those the agent no longer offers. */
-  settings?: ReappliedSettings;
-  /** For `"load"` into a sandbox that had lost the session: the agent state files written back first (docs/agent-state.md). */
-  agentState?: AgentStateWriteBack;
-}
+export type { SessionRestoration } from "./restoration.js";
 
 /** What a session needs from the client that owns it. */
 export interface SessionHost {
@@ -462,7 +442,7 @@ export class Session {
     this.host.markBound(this);
     await this.recorder.ready();
     const connection = await this.host.connectionFor(this.agent, this.id);
-    await this.startNew(connection, "new");
+    await startAgentSession(this.restorationTarget(), connection, "new");
   }
 
   /** @internal The session's connection, restoring the session first when it is not bound to a live one. */
@@ -487,46 +467,36 @@ export class Session {
   private async restore(): Promise<void> {
     this.host.markBound(this);
     await this.recorder.ready();
-    const desired = settingsOf(this.record);
     const connection = await this.host.connectionFor(this.agent, this.id);
-    if (this.record.agentSessionId && connection.canLoadSession) {
-      if (await this.tryLoad(connection, desired)) return;
-      // The agent no longer knows the session (a new sandbox): put its stored state back and load again.
-      const written = await this.host.agentState.writeBack(this.agentStateSubject());
-      if (written && (await this.tryLoad(connection, desired, written))) return;
-    }
-    // Fall back to a fresh agent session with a replay.
-    await this.startNew(connection, "replay", desired);
+    await restoreSession(this.restorationTarget(), connection);
   }
 
-  /** `session/load` of the record's agent session; false when the agent answers with an error. */
-  private async tryLoad(connection: AgentConnection, desired: SessionSettings, agentState?: AgentStateWriteBack): Promise<boolean> {
-    const { agentSessionId, sessionInit } = this.record;
-    connection.bind(this.id, agentSessionId);
-    try {
-      const response = await connection.request<LoadSessionResponse | null>(
-        "session/load",
-        { sessionId: agentSessionId, cwd: sessionInit?.cwd ?? defaultCwd(), mcpServers: sessionInit?.mcpServers ?? [] },
-        { timeoutMs: this.host.options.requestTimeoutMs },
-      );
-      this.connection = connection;
-      this.pendingReplay = false;
-      this.lastRestoration = { method: "load", at: Date.now(), connectionId: connection.connectionId, ...(agentState ? { agentState } : {}) };
-      this.record = {
-        ...this.record,
-        lastConnectionId: connection.connectionId,
-        ...(response?.modes !== undefined ? { modes: response.modes } : {}),
-        ...(response?.configOptions ? { configOptions: response.configOptions } : {}),
-      };
-      await this.bringBack(connection, desired);
-      await this.save();
-      return true;
-    } catch (error) {
-      connection.unbind(agentSessionId);
-      // The agent no longer knows the session.
-      if (!(error instanceof AgentRequestError)) throw error;
-      return false;
-    }
+  /** This session as restoration (src/client/restoration.ts) reads and changes it. */
+  private restorationTarget(): RestorationTarget {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the accessors below need the session
+    const session = this;
+    return {
+      id: this.id,
+      options: this.host.options,
+      agentState: this.host.agentState,
+      get record() {
+        return session.record;
+      },
+      set record(record: SessionRecord) {
+        session.record = record;
+      },
+      get lastRestoration() {
+        return session.lastRestoration;
+      },
+      attached: (connection, restoration, pendingReplay) => {
+        this.connection = connection;
+        this.lastRestoration = restoration;
+        this.pendingReplay = pendingReplay;
+      },
+      agentStateSubject: () => this.agentStateSubject(),
+      save: () => this.save(),
+      reportError: (error) => this.reportError(error),
+    };
   }
 
   /** This session, as agent state snapshots see it. */
@@ -538,47 +508,6 @@ export class Session {
       cwd: this.record.sessionInit?.cwd ?? defaultCwd(),
       report: (error) => this.reportError(error),
     };
-  }
-
-  /**
-   * Re-apply what the session had (mode, config options) on the agent session it was just
-   * bound to; whatever cannot be brought back is reported through `onError` and told in
-   * `lastRestoration.settings`, and the record keeps what the agent really has.
-   */
-  private async bringBack(connection: AgentConnection, desired: SessionSettings): Promise<void> {
-    const agentSessionId = this.record.agentSessionId;
-    const outcome = await reapplySettings(
-      {
-        sessionId: this.id,
-        record: () => this.record,
-        update: (patch) => (this.record = { ...this.record, ...patch }),
-        send: (method, params) => connection.request(method, { ...params, sessionId: agentSessionId }, { timeoutMs: this.host.options.requestTimeoutMs }),
-      },
-      desired,
-    );
-    if (this.lastRestoration) this.lastRestoration.settings = outcome;
-    if (outcome.unavailable.length > 0) this.reportError(new SessionSettingUnavailableError(this.id, outcome.unavailable));
-  }
-
-  private async startNew(connection: AgentConnection, method: "new" | "replay", desired?: SessionSettings): Promise<void> {
-    const sessionInit = this.record.sessionInit ?? { cwd: defaultCwd(), mcpServers: [] };
-    const response = await connection.newSession<NewSessionResponse>(this.id, sessionInit, {
-      timeoutMs: this.host.options.requestTimeoutMs,
-    });
-    connection.bind(this.id, response.sessionId);
-    this.connection = connection;
-    this.pendingReplay = method === "replay";
-    this.lastRestoration = { method, at: Date.now(), connectionId: connection.connectionId };
-    this.record = {
-      ...this.record,
-      agentSessionId: response.sessionId,
-      lastConnectionId: connection.connectionId,
-      sessionInit,
-      ...(response.modes !== undefined ? { modes: response.modes } : {}),
-      ...(response.configOptions ? { configOptions: response.configOptions } : {}),
-    };
-    if (desired) await this.bringBack(connection, desired);
-    await this.save();
   }
 
   private async buildReplay(): Promise<Replay | null> {
@@ -603,10 +532,4 @@ export class Session {
 function requireText(name: string, value: unknown): string {
   if (typeof value !== "string" || value.trim() === "") throw new InvalidOptionsError(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
   return value.trim();
-}
-
-/** The working directory sent with `session/new` when the caller gives none. */
-export function defaultCwd(): string {
-  const proc = (globalThis as { process?: { cwd?: () => string } }).process;
-  return typeof proc?.cwd === "function" ? proc.cwd() : "/";
 }
