@@ -109,6 +109,12 @@ describe("a Rivet actor owning a sandbox session (RivetSessionPersistDriver on t
     // Stop the actor; the next action wakes it: createVars builds a new driver and client.
     const wakesBefore = wakes;
     await a.nap();
+    // `c.sleep()` only asks for the sleep: a call right after it may still reach the instance
+    // going to sleep. Touch the actor until a woken instance (createVars again) answers.
+    for (const giveUpAt = Date.now() + 30_000; wakes === wakesBefore && Date.now() < giveUpAt; ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await a.storage();
+    }
     const afterWake = await turn(a, "what was the word?");
     expect(wakes).toBe(wakesBefore + 1);
     expect(afterWake.reply.startsWith("echo: what was the word?")).toBe(true);

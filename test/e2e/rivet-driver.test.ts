@@ -46,7 +46,15 @@ const event = (sessionId: string, eventIndex: number, payload: Record<string, un
 async function wake(handle: HostHandle): Promise<void> {
   const before = await retryUnrouted(() => handle.wakes());
   await handle.nap();
-  expect(await retryUnrouted(() => handle.wakes())).toBeGreaterThan(before);
+  // `c.sleep()` only asks for the sleep: a call right after it may still reach the instance
+  // going to sleep. Ask until a woken instance (createVars ran again) answers, for up to 30 s.
+  const giveUpAt = Date.now() + 30_000;
+  let now = await retryUnrouted(() => handle.wakes());
+  while (now <= before && Date.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    now = await retryUnrouted(() => handle.wakes());
+  }
+  expect(now).toBeGreaterThan(before);
 }
 
 for (const kind of ["sqliteHost", "stateHost"] as const) {

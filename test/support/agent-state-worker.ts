@@ -60,9 +60,14 @@ async function open(spec: AgentStateStoreSpec): Promise<Driver> {
   }
 }
 
-async function append(driver: Driver, args: AgentStateWorkerArgs): Promise<AgentStateWorkerReport> {
+/** The stored size of the file: where a writer's first append goes. */
+async function storedSize(driver: Driver, args: AgentStateWorkerArgs): Promise<number> {
+  return (await driver.listAgentState(args.sessionId)).find((f) => f.path === args.path)?.size ?? 0;
+}
+
+async function append(driver: Driver, args: AgentStateWorkerArgs, startAt: number): Promise<AgentStateWorkerReport> {
   const encoder = new TextEncoder();
-  let offset = (await driver.listAgentState(args.sessionId)).find((f) => f.path === args.path)?.size ?? 0;
+  let offset = startAt;
   let refused = 0;
   for (let n = 0; n < (args.lines ?? 0); n++) {
     const data = encoder.encode(lineOf(args.name, n));
@@ -100,8 +105,11 @@ async function main(): Promise<void> {
   const driver = await open(args.store);
   let report: AgentStateWorkerReport;
   try {
+    // Writers read the size before the barrier, so their first appends all aim at one offset
+    // and really race (reading it after "go" let a slow starter see the others' lines first).
+    const startAt = args.mode === "append" ? await storedSize(driver, args) : 0;
     await barrier();
-    report = args.mode === "append" ? await append(driver, args) : await read(driver, args);
+    report = args.mode === "append" ? await append(driver, args, startAt) : await read(driver, args);
   } catch (error) {
     report = { ok: false, error: String((error as Error)?.stack ?? error) };
   } finally {
