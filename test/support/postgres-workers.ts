@@ -41,17 +41,23 @@ export async function spawnWorkers(file: string, argsList: unknown[]): Promise<W
         let out = "";
         let err = "";
         let counted = false;
+        // Counts this worker at the barrier once; the last one releases them all.
+        const arrive = () => {
+          if (counted) return;
+          counted = true;
+          if (++ready === children.length) for (const c of children) if (c.exitCode === null) c.stdin.end("go\n");
+        };
         child.stdout.on("data", (chunk: Buffer) => {
           out += chunk.toString();
-          if (!counted && out.includes("ready\n")) {
-            counted = true;
-            if (++ready === children.length) for (const c of children) c.stdin.end("go\n");
-          }
+          if (out.includes("ready\n")) arrive();
         });
         child.stderr.on("data", (chunk: Buffer) => {
           err += chunk.toString();
         });
         child.on("close", () => {
+          // A worker that ended before its barrier (it failed to start) must not hold the
+          // others there forever: they go on, and its report says what happened.
+          arrive();
           const line = out.trim().split("\n").pop() ?? "";
           try {
             resolve(JSON.parse(line) as WorkerResult);

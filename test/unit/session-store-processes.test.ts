@@ -51,6 +51,10 @@ describe.each(backends)("%s across processes", (_name, makeSpec, open) => {
   it("four processes appending to one session at once: nothing lost or doubled, each one's order kept, summary consistent", async () => {
     const spec = makeSpec();
     const key = { projectKey: "-srv-app", sessionId: randomUUID() };
+    // The store exists (created and migrated) before the race: what races here is appends.
+    const setup = open(spec);
+    await setup.listSessions?.(key.projectKey);
+    await setup.close();
     const results = await raceWriters(spec, key, 4, 60);
     expect(results.filter((r) => !r.ok)).toEqual([]);
     const store = open(spec);
