@@ -1,10 +1,14 @@
 // The durable-agent CLI as a user runs it (a spawned process) on every store kind: ls, show,
 // events, verify, tail, and export -> import into another kind -> export, byte for byte.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CLI_STORE_KINDS, jsonOf, runCli, seedStore, testStores, type CliStoreKind } from "../support/cli.js";
+
+/** The export files of this file's tests, removed afterwards. */
+const exportsDir = mkdtempSync(join(tmpdir(), "durable-agent-cli-exports-"));
+afterAll(() => rmSync(exportsDir, { recursive: true, force: true }));
 
 const freshStore = testStores();
 
@@ -80,7 +84,7 @@ describe.each(CLI_STORE_KINDS)("durable-agent CLI on %s", (kind) => {
     await seedStore(driver, 4);
     await driver.close();
     const target = freshStore(NEXT[kind], "dst");
-    const file = join(tmpdir(), `durable-agent-export-${process.pid}-${kind}.jsonl`);
+    const file = join(exportsDir, `export-${kind}.jsonl`);
 
     const exported = await runCli(["export", source.url, "-o", file, "--json"]);
     expect(exported.code, exported.stderr).toBe(0);
@@ -123,7 +127,7 @@ describe.each(CLI_STORE_KINDS)("durable-agent CLI on %s", (kind) => {
     const lines = exported.trim().split("\n");
     const changed = lines.map((line) => (line.includes('"eventIndex":5,') ? line.replace('"connectionId":"conn-', '"connectionId":"other-') : line));
     changed.push(JSON.stringify({ type: "session", record: { id: "fresh", agent: "mock", agentSessionId: "a", lastConnectionId: "c", createdAt: 1 } }));
-    const file = join(tmpdir(), `durable-agent-conflict-${process.pid}-${kind}.jsonl`);
+    const file = join(exportsDir, `conflict-${kind}.jsonl`);
     writeFileSync(file, `${changed.join("\n")}\n`);
     const refused = await runCli(["import", target.url, file, "--json"]);
     expect(refused.code).toBe(5);
