@@ -7,17 +7,12 @@
 // - "read": reads the file `reads` times while the others write, checking each read is a run
 //   of whole lines (never half an append);
 // and prints one JSON line with what it did, or the error.
-import type { AgentStateStorage } from "../../src/persist/agent-state.js";
-import type { PersistDriver } from "../../src/persist/persist-driver.js";
 import { lineOf, wholeLines } from "./agent-state-lines.js";
 import { barrier } from "./append-loop.js";
+import { openSharedStore as open, type SharedStoreDriver, type SharedStoreSpec } from "./shared-stores.js";
 
 /** Which store, and its options. */
-export type AgentStateStoreSpec =
-  | { kind: "sqlite"; filename: string }
-  | { kind: "postgres"; url: string; schema: string }
-  | { kind: "redis"; url: string; keyPrefix: string }
-  | { kind: "file"; directory: string };
+export type AgentStateStoreSpec = SharedStoreSpec;
 
 /** Arguments the parent passes as one JSON string. */
 export interface AgentStateWorkerArgs {
@@ -45,20 +40,7 @@ export interface AgentStateWorkerReport {
   nonEmpty?: number;
 }
 
-type Driver = PersistDriver & AgentStateStorage;
-
-async function open(spec: AgentStateStoreSpec): Promise<Driver> {
-  switch (spec.kind) {
-    case "sqlite":
-      return new (await import("../../drivers/sqlite.js")).SQLiteSessionPersistDriver({ filename: spec.filename }) as Driver;
-    case "postgres":
-      return new (await import("../../drivers/postgres.js")).PostgresSessionPersistDriver({ connectionString: spec.url, schema: spec.schema }) as Driver;
-    case "redis":
-      return new (await import("../../drivers/redis.js")).RedisSessionPersistDriver({ url: spec.url, keyPrefix: spec.keyPrefix }) as Driver;
-    case "file":
-      return new (await import("../../drivers/file.js")).FileSessionPersistDriver({ directory: spec.directory }) as Driver;
-  }
-}
+type Driver = SharedStoreDriver;
 
 /** The stored size of the file: where a writer's first append goes. */
 async function storedSize(driver: Driver, args: AgentStateWorkerArgs): Promise<number> {

@@ -9,17 +9,13 @@
 //   ("acquire", "write", "renew", "exit") with one JSON line, so the parent can stop and wake
 //   the process between steps.
 import { createInterface } from "node:readline";
-import type { PersistDriver } from "../../src/persist/persist-driver.js";
-import type { SessionLease, SessionLeaseCapabilities } from "../../src/persist/leases.js";
+import type { SessionLease } from "../../src/persist/leases.js";
 import type { SessionEvent } from "../../src/persist/types.js";
 import { barrier } from "./append-loop.js";
+import { openSharedStore as openStore, type SharedStoreDriver, type SharedStoreSpec } from "./shared-stores.js";
 
 /** Which store, and its options. */
-export type LeaseStoreSpec =
-  | { kind: "sqlite"; filename: string }
-  | { kind: "postgres"; url: string; schema: string }
-  | { kind: "redis"; url: string; keyPrefix: string }
-  | { kind: "file"; directory: string };
+export type LeaseStoreSpec = SharedStoreSpec;
 
 /** Arguments the parent passes as one JSON string. */
 export interface LeaseStoreWorkerArgs {
@@ -54,22 +50,9 @@ export interface RaceReport {
   error?: { name: string; code?: string; message: string };
 }
 
-type Driver = PersistDriver & SessionLeaseCapabilities;
+type Driver = SharedStoreDriver;
 
 const args = JSON.parse(process.argv[2] ?? "{}") as LeaseStoreWorkerArgs;
-
-async function openStore(spec: LeaseStoreSpec): Promise<Driver> {
-  switch (spec.kind) {
-    case "sqlite":
-      return new (await import("../../drivers/sqlite.js")).SQLiteSessionPersistDriver({ filename: spec.filename }) as Driver;
-    case "postgres":
-      return new (await import("../../drivers/postgres.js")).PostgresSessionPersistDriver({ connectionString: spec.url, schema: spec.schema }) as Driver;
-    case "redis":
-      return new (await import("../../drivers/redis.js")).RedisSessionPersistDriver({ url: spec.url, keyPrefix: spec.keyPrefix }) as Driver;
-    case "file":
-      return new (await import("../../drivers/file.js")).FileSessionPersistDriver({ directory: spec.directory }) as Driver;
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

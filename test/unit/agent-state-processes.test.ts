@@ -4,11 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, it } from "vitest";
-import type { AgentStateStorage } from "../../src/persist/agent-state.js";
-import type { PersistDriver } from "../../src/persist/persist-driver.js";
 import { lineOf, wholeLines } from "../support/agent-state-lines.js";
 import type { AgentStateStoreSpec, AgentStateWorkerArgs, AgentStateWorkerReport } from "../support/agent-state-worker.js";
 import { postgresUrl, schemasDroppedAfterAll } from "../support/postgres.js";
+import { openSharedStore as openStore } from "../support/shared-stores.js";
 import { spawnWorkers } from "../support/postgres-workers.js";
 import { prefixesRemovedAfterAll, redisUrl } from "../support/redis.js";
 
@@ -38,21 +37,6 @@ function freshStore(kind: Backend): AgentStateStoreSpec {
       return { kind, filename: join(dir, `agent-state-${++counter}.db`) };
     case "file":
       return { kind, directory: join(dir, `store-${++counter}`) };
-  }
-}
-
-type Driver = PersistDriver & AgentStateStorage;
-
-async function openStore(spec: AgentStateStoreSpec): Promise<Driver> {
-  switch (spec.kind) {
-    case "sqlite":
-      return new (await import("../../drivers/sqlite.js")).SQLiteSessionPersistDriver({ filename: spec.filename }) as Driver;
-    case "postgres":
-      return new (await import("../../drivers/postgres.js")).PostgresSessionPersistDriver({ connectionString: spec.url, schema: spec.schema }) as Driver;
-    case "redis":
-      return new (await import("../../drivers/redis.js")).RedisSessionPersistDriver({ url: spec.url, keyPrefix: spec.keyPrefix }) as Driver;
-    case "file":
-      return new (await import("../../drivers/file.js")).FileSessionPersistDriver({ directory: spec.directory }) as Driver;
   }
 }
 

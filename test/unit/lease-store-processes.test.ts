@@ -6,11 +6,10 @@ import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, it } from "vitest";
-import type { SessionLeaseCapabilities } from "../../src/persist/leases.js";
-import type { PersistDriver } from "../../src/persist/persist-driver.js";
 import { allEvents } from "../support/client.js";
 import type { LeaseStoreSpec, LeaseStoreWorkerArgs, RaceReport } from "../support/lease-store-worker.js";
 import { postgresUrl, schemasDroppedAfterAll } from "../support/postgres.js";
+import { openSharedStore as openStore } from "../support/shared-stores.js";
 import { spawnWorkers } from "../support/postgres-workers.js";
 import { prefixesRemovedAfterAll, redisUrl } from "../support/redis.js";
 
@@ -40,21 +39,6 @@ function freshStore(kind: Backend): LeaseStoreSpec {
       return { kind, filename: join(dir, `leases-${++counter}.db`) };
     case "file":
       return { kind, directory: join(dir, `store-${++counter}`) };
-  }
-}
-
-type Driver = PersistDriver & SessionLeaseCapabilities;
-
-async function openStore(spec: LeaseStoreSpec): Promise<Driver> {
-  switch (spec.kind) {
-    case "sqlite":
-      return new (await import("../../drivers/sqlite.js")).SQLiteSessionPersistDriver({ filename: spec.filename }) as Driver;
-    case "postgres":
-      return new (await import("../../drivers/postgres.js")).PostgresSessionPersistDriver({ connectionString: spec.url, schema: spec.schema }) as Driver;
-    case "redis":
-      return new (await import("../../drivers/redis.js")).RedisSessionPersistDriver({ url: spec.url, keyPrefix: spec.keyPrefix }) as Driver;
-    case "file":
-      return new (await import("../../drivers/file.js")).FileSessionPersistDriver({ directory: spec.directory }) as Driver;
   }
 }
 
