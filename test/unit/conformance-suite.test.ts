@@ -10,61 +10,14 @@ import {
   type SessionEvent,
   type SessionRecord,
 } from "../../src/index.js";
-import { describeDriverConformance, type ConformanceTestApi } from "../../src/testing.js";
+import { collectConformance } from "../support/conformance-runner.js";
 
 // The suite must be able to fail: run it with a tiny collecting runner against drivers that
 // each break one rule, and check that the tests about that rule fail (and only tests).
 
-type Hook = () => Promise<void>;
-interface Collected {
-  name: string;
-  run: () => Promise<void>;
-}
-
-function collect(createDriver: () => InMemorySessionPersistDriver, limits?: { maxEventsPerSession?: number }): Collected[] {
-  const tests: Collected[] = [];
-  const path: string[] = [];
-  const befores: Hook[][] = [[]];
-  const afters: Hook[][] = [[]];
-  const api: ConformanceTestApi = {
-    describe(name, fn) {
-      path.push(name);
-      befores.push([]);
-      afters.push([]);
-      fn();
-      path.pop();
-      befores.pop();
-      afters.pop();
-    },
-    it(name, fn) {
-      const before = befores.flat();
-      const after = afters.slice().reverse().flat();
-      tests.push({
-        name: [...path, name].join(" > "),
-        run: async () => {
-          for (const hook of before) await hook();
-          try {
-            await fn();
-          } finally {
-            for (const hook of after) await hook();
-          }
-        },
-      });
-    },
-    beforeEach(fn) {
-      befores[befores.length - 1]!.push(fn);
-    },
-    afterEach(fn) {
-      afters[afters.length - 1]!.push(fn);
-    },
-  };
-  describeDriverConformance({ name: "probe", createDriver, disposeDriver: (d) => d.close(), test: api, limits });
-  return tests;
-}
-
 async function failures(createDriver: () => InMemorySessionPersistDriver): Promise<string[]> {
   const failed: string[] = [];
-  for (const test of collect(createDriver, { maxEventsPerSession: 500 })) {
+  for (const test of collectConformance(createDriver, { maxEventsPerSession: 500 })) {
     try {
       await test.run();
     } catch {
@@ -144,7 +97,7 @@ class PartialLeases extends InMemorySessionPersistDriver {
 describe("the conformance suite", () => {
   it("passes a correct driver, every test of it", async () => {
     expect(await failures(() => new InMemorySessionPersistDriver())).toEqual([]);
-    expect(collect(() => new InMemorySessionPersistDriver()).length).toBeGreaterThan(70);
+    expect(collectConformance(() => new InMemorySessionPersistDriver()).length).toBeGreaterThan(70);
   });
 
   it.each([
@@ -162,6 +115,6 @@ describe("the conformance suite", () => {
   });
 
   it("refuses limits it cannot work within", () => {
-    expect(() => collect(() => new InMemorySessionPersistDriver(), { maxEventsPerSession: 9 })).toThrow(RangeError);
+    expect(() => collectConformance(() => new InMemorySessionPersistDriver(), { maxEventsPerSession: 9 })).toThrow(RangeError);
   });
 });
