@@ -5,15 +5,12 @@
 // per line on stdin and answers each with one JSON line on stdout (see `Command`).
 import { createInterface } from "node:readline";
 import type { AgentContextReport } from "../../harness/index.js";
-import { SandboxAgent, type DurableAgentError, type Session, type SessionLeaseCapabilities, type SessionPersistDriver } from "../../src/index.js";
+import { SandboxAgent, type DurableAgentError, type Session } from "../../src/index.js";
 import { promptReport } from "./client.js";
+import { openSharedStore, type SharedStoreSpec } from "./shared-stores.js";
 
 /** Which store, and its options. */
-export type LeaseWorkerStore =
-  | { kind: "sqlite"; filename: string }
-  | { kind: "postgres"; url: string; schema: string }
-  | { kind: "redis"; url: string; keyPrefix: string }
-  | { kind: "file"; directory: string };
+export type LeaseWorkerStore = SharedStoreSpec;
 
 /** Arguments the parent passes as one JSON string. */
 export interface LeaseWorkerArgs {
@@ -53,20 +50,7 @@ export interface LoopPrompt {
 
 const args = JSON.parse(process.argv[2] ?? "{}") as LeaseWorkerArgs;
 
-async function openStore(spec: LeaseWorkerStore): Promise<SessionPersistDriver & SessionLeaseCapabilities & { close(): Promise<void> }> {
-  switch (spec.kind) {
-    case "sqlite":
-      return new (await import("../../drivers/sqlite.js")).SQLiteSessionPersistDriver({ filename: spec.filename }) as never;
-    case "postgres":
-      return new (await import("../../drivers/postgres.js")).PostgresSessionPersistDriver({ connectionString: spec.url, schema: spec.schema }) as never;
-    case "redis":
-      return new (await import("../../drivers/redis.js")).RedisSessionPersistDriver({ url: spec.url, keyPrefix: spec.keyPrefix }) as never;
-    case "file":
-      return new (await import("../../drivers/file.js")).FileSessionPersistDriver({ directory: spec.directory }) as never;
-  }
-}
-
-const driver = await openStore(args.store);
+const driver = await openSharedStore(args.store);
 const errors: { code: string; message: string }[] = [];
 const sdk = await SandboxAgent.connect({
   baseUrl: args.baseUrl,
