@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RivetSessionPersistDriver, type RivetPersistState } from "../../drivers/rivet.js";
 import { startRuntime, type RuntimeHandle } from "../../harness/index.js";
 import { REPLAY_HEADER, SandboxAgent, type Session } from "../../src/index.js";
-import { allEvents, isGapFree, promptReport } from "../support/client.js";
+import { allEvents, isGapFree, promptReport, sentPromptText } from "../support/client.js";
 import { fileScopedTestContext, prepareRivetEngine, type RivetEngine } from "../support/rivet-engine.js";
 import { retryUnrouted } from "../support/rivet-host.js";
 
@@ -39,8 +39,7 @@ const sandboxActor = actor({
     /** One turn: the reply, the agent's context report, and how the session was restored last. */
     prompt: async (c, text: string) => {
       const { report, reply, events } = await promptReport(c.vars.session, text);
-      const sent = events.find((e) => "method" in e.payload && e.payload.method === "session/prompt");
-      const firstBlock = (sent?.payload as { params?: { prompt?: { text?: string }[] } } | undefined)?.params?.prompt?.[0]?.text ?? "";
+      const firstBlock = sentPromptText(events);
       return JSON.stringify({ reply, report, restoration: c.vars.session.lastRestoration?.method ?? null, firstBlock });
     },
     /** The stored history of the session: its size, whether it is gap-free, and its text. */

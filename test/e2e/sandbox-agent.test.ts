@@ -14,7 +14,7 @@ import {
   SessionNotFoundError,
   REPLAY_HEADER,
 } from "../../src/index.js";
-import { allEvents, isGapFree, promptReport, STORES, unansweredRequests, type TestStore } from "../support/client.js";
+import { allEvents, isGapFree, promptReport, sentPromptText, STORES, unansweredRequests, type TestStore } from "../support/client.js";
 
 for (const [storeName, makeStore] of Object.entries(STORES)) {
   describe(`client on the real sandbox-agent runtime (${storeName} store)`, () => {
@@ -152,8 +152,7 @@ for (const [storeName, makeStore] of Object.entries(STORES)) {
       await expect(session.prompt("while down")).rejects.toBeInstanceOf(RuntimeUnavailableError);
       await runtime.restart();
       const { events } = await promptReport(session, "back up");
-      const sent = events.find((e) => "method" in e.payload && e.payload.method === "session/prompt")!;
-      const replay = (sent.payload as { params: { prompt: { text: string }[] } }).params.prompt[0]!.text;
+      const replay = sentPromptText(events);
       expect(replay).toContain("while up");
       expect(replay).not.toContain("while down");
     });

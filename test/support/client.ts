@@ -38,6 +38,18 @@ export function replyText(events: readonly SessionEvent[]): string {
   return text;
 }
 
+/**
+ * The first prompt block's text of the last `session/prompt` the client sent in `events`.
+ * The last, not the first: after a runtime restart the client may send a prompt on the old
+ * connection before it has seen that connection die; that attempt is recorded too, and the
+ * prompt is resent (with the replay) on the restored connection.
+ */
+export function sentPromptText(events: readonly SessionEvent[]): string {
+  const sent = events.findLast((e) => e.sender === "client" && "method" in e.payload && e.payload.method === "session/prompt");
+  if (!sent) throw new Error("no session/prompt among the events");
+  return (sent.payload as { params?: { prompt?: { text?: string }[] } }).params?.prompt?.[0]?.text ?? "";
+}
+
 /** Send `text` and return what the scripted agent reported about the context it received. */
 export async function promptReport(
   session: Session,
