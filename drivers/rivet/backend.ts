@@ -1,6 +1,9 @@
-import type { EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
+import type { SessionActivity } from "../../src/persist/activity.js";
+import type { AgentStateFileInfo } from "../../src/persist/agent-state.js";
+import type { AgentStateWrite, EventClash, PersistBackend, SessionKey } from "../../src/persist/backend.js";
 import type { ValidationIssue } from "../../src/persist/errors.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
+import { RivetAgentState } from "./agent-state.js";
 import { actorDatabase, type RivetActorContext } from "./context.js";
 import { RivetStateError } from "./errors.js";
 import { eventBytes, type EventStore } from "./event-store.js";
@@ -39,8 +42,21 @@ export interface RivetRetentionStatus {
  *   `createVars` runs, where the driver is used (see docs/drivers/rivet.md).
  *
  * Writes run one at a time (an actor's actions interleave at every await).
+ *
+ * Event trims and session activity work in both storages. The agent state primitives are own
+ * properties set in SQLite mode only (the kit installs the capability when they are present):
+ * in state mode every save would encode the transcripts again (see docs/drivers/rivet.md).
  */
 export class RivetBackend implements PersistBackend {
+  /** Agent state (SQLite mode only): see {@link RivetAgentState}. */
+  declare readonly appendAgentState?: (write: AgentStateWrite) => Promise<number | undefined>;
+  /** Agent state (SQLite mode only). */
+  declare readonly readAgentState?: (sessionId: string, path: string) => Promise<Uint8Array | undefined>;
+  /** Agent state (SQLite mode only). */
+  declare readonly listAgentState?: (sessionId: string) => Promise<AgentStateFileInfo[]>;
+  /** Agent state (SQLite mode only). */
+  declare readonly deleteAgentState?: (sessionId: string, path: string | undefined) => Promise<void>;
+
   readonly #ctx: RivetActorContext;
   readonly #stateKey: string;
   readonly #data: RivetPersistData;
@@ -49,6 +65,8 @@ export class RivetBackend implements PersistBackend {
   /** The durable records, in SQLite mode. */
   readonly #sqlRecords: SqliteRecordStore | undefined;
   readonly #retention: Retention;
+  /** The agent state files, in SQLite mode. */
+  readonly #agentState: RivetAgentState | undefined;
   readonly #onRetention: ((report: RetentionReport) => void) | undefined;
   /** Sessions already warned about for trimmed events (one warning per session per driver). */
   readonly #warned = new Set<string>();
@@ -80,13 +98,19 @@ export class RivetBackend implements PersistBackend {
     this.#events = db ? new SqliteEventStore(db) : new StateEventStore(this.#data);
     this.#sqlRecords = db ? new SqliteRecordStore(db) : undefined;
     this.#records = new StateRecords(this.#data);
+    this.#agentState = db ? new RivetAgentState(db) : undefined;
     this.#retention = new Retention(
       limitsFor(this.#events.kind, options.limits),
       this.#records,
       this.#events,
-      (id) => this.#deleteRecord(id),
+      // A session the caps drop goes whole: its agent state files with its record.
+      async (id) => {
+        await this.#agentState?.delete(id, undefined);
+        await this.#deleteRecord(id);
+      },
       (report) => this.#dropped(report),
     );
+    if (this.#agentState !== undefined) this.#installAgentState(this.#agentState);
   }
 
   /** Where events are stored, the caps, and what they dropped. */
@@ -155,9 +179,34 @@ export class RivetBackend implements PersistBackend {
 
   deleteSession(id: string): Promise<void> {
     return this.#write(async () => {
+      // Each step is idempotent and the record goes last: a deleteSession cut short is finished by the next.
       await this.#events.deleteSession(id);
+      await this.#agentState?.delete(id, undefined);
       await this.#deleteRecord(id);
       this.#save();
+    });
+  }
+
+  /** The range delete and the marker in one step of the event store (a transaction in SQLite, a splice in the state). */
+  deleteEventsBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined): Promise<number> {
+    return this.#write(async () => {
+      const markerBytes = marker === undefined ? 0 : (this.#sizes.get(marker) ?? eventBytes(marker));
+      const deleted = await this.#events.deleteBefore(sessionId, beforeIndex, marker, markerBytes);
+      if (deleted === 0) return 0;
+      await this.#retention.enforce(sessionId);
+      this.#save();
+      return deleted;
+    });
+  }
+
+  /** A page of the records (in memory, in listing order) with their events' bounds (one query in SQLite). */
+  async scanSessionActivity(after: SessionKey | undefined, limit: number): Promise<SessionActivity[]> {
+    await this.#open();
+    const records = this.#records.scan(after, limit);
+    const bounds = await this.#events.bounds(records.map((record) => record.id));
+    return records.map((record) => {
+      const b = bounds.get(record.id);
+      return b === undefined ? { record } : { record, firstEventIndex: b.first, lastEventIndex: b.last, lastEventAt: b.lastAt };
     });
   }
 
@@ -171,6 +220,21 @@ export class RivetBackend implements PersistBackend {
     this.#sizes.set(event, bytes);
     const { maxBytes } = this.#retention.limits;
     return bytes > maxBytes ? [{ path, message: `is ${bytes} bytes of JSON, above the driver's maxBytes (${maxBytes})` }] : undefined;
+  }
+
+  /**
+   * Set the four agent state primitives as own properties. Reads run in the write queue too:
+   * a read never lands between the statements of an append's transaction, however RivetKit
+   * shares the database connection.
+   */
+  #installAgentState(files: RivetAgentState): void {
+    const self = this as {
+      -readonly [K in "appendAgentState" | "readAgentState" | "listAgentState" | "deleteAgentState"]: RivetBackend[K];
+    };
+    self.appendAgentState = (write) => this.#write(() => files.append(write));
+    self.readAgentState = (sessionId, path) => this.#write(() => files.read(sessionId, path));
+    self.listAgentState = (sessionId) => this.#write(() => files.list(sessionId));
+    self.deleteAgentState = (sessionId, path) => this.#write(() => files.delete(sessionId, path));
   }
 
   /** Run a write after the ones before it, once the store is open. */

@@ -80,4 +80,23 @@ export interface EventStore {
   dropOldestBytes(sessionId: string, bytes: number): Promise<number>;
   /** Drop every event of a session. */
   deleteSession(sessionId: string): Promise<void>;
+  /**
+   * Delete the events of a session with `eventIndex < beforeIndex` and, when some were deleted
+   * and `marker` is given, store it (`markerBytes` its size) in the same atomic step; the number
+   * deleted. Throws EventConflictError, changing nothing, when the marker's id is held by an
+   * event the delete keeps (in any session).
+   */
+  deleteBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined, markerBytes: number): Promise<number>;
+  /** The bounds of the events of each of `sessionIds` that has any (sessions without events are left out). */
+  bounds(sessionIds: readonly string[]): Promise<Map<string, EventBounds>>;
+}
+
+/** The lowest and highest stored `eventIndex` of a session, and the `createdAt` of the last event. */
+export interface EventBounds {
+  /** The lowest stored `eventIndex`. */
+  first: number;
+  /** The highest stored `eventIndex`. */
+  last: number;
+  /** `createdAt` of the event at `last`. */
+  lastAt: number;
 }

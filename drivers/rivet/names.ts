@@ -1,7 +1,7 @@
 import { PersistValidationError } from "../../src/persist/errors.js";
 
 // Where the Rivet driver keeps things: one key of the actor's state (`c.state`) and, when the
-// events go to the actor's SQLite database, two tables there.
+// events go to the actor's SQLite database, tables there (records, events, agent state).
 
 /** The key of `c.state` that holds the driver's data unless `stateKey` says otherwise (the reference driver's key). */
 export const DEFAULT_STATE_KEY = "_sandboxAgentPersist";
@@ -16,6 +16,10 @@ export const SESSIONS_ORDER_INDEX = "durable_agent_sessions_order";
 export const EVENTS_TABLE = "durable_agent_events";
 /** Unique index that makes event ids unique across sessions. */
 export const EVENT_ID_INDEX = "durable_agent_events_id";
+/** Table of the agent state files (one row per file: its size and time) in the actor's database. */
+export const AGENT_STATE_FILES_TABLE = "durable_agent_agent_state_files";
+/** Table of the agent state bytes (one row per piece of an append, at its offset in the file). */
+export const AGENT_STATE_CHUNKS_TABLE = "durable_agent_agent_state_chunks";
 
 const STATE_KEY_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
 

@@ -1,15 +1,19 @@
 import { RivetSchemaVersionError } from "./errors.js";
 import type { RivetSqlDatabase } from "./context.js";
-import { EVENT_ID_INDEX, EVENTS_TABLE, META_TABLE, SESSIONS_ORDER_INDEX, SESSIONS_TABLE } from "./names.js";
+import { AGENT_STATE_CHUNKS_TABLE, AGENT_STATE_FILES_TABLE, EVENT_ID_INDEX, EVENTS_TABLE, META_TABLE, SESSIONS_ORDER_INDEX, SESSIONS_TABLE } from "./names.js";
 
 /** The newest schema version of the driver's tables in the actor's database. */
-export const RIVET_SCHEMA_VERSION = 1;
+export const RIVET_SCHEMA_VERSION = 2;
 
 /**
  * Migrations by target version; each runs in the transaction that records it. A record row
  * keeps its listing key in columns and the record as JSON text. An event row
  * keeps the keys in columns (the primary key orders a session's events; the unique index
  * keeps event ids unique across sessions), its size for the caps, and the event as JSON text.
+ * Version 2 adds the agent state: a row per file (its size and time) and a row per piece of an
+ * append (its offset in the file and its bytes), so an append never rewrites what is stored.
+ * Text keys use the BINARY collation, which orders UTF-8 by code point (the listing order).
+ * A migration is never edited once released.
  */
 export const MIGRATIONS: readonly (readonly string[])[] = [
   [],
@@ -25,6 +29,22 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE UNIQUE INDEX IF NOT EXISTS ${EVENT_ID_INDEX} ON ${EVENTS_TABLE} (id)`,
     `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, body TEXT NOT NULL) WITHOUT ROWID`,
     `CREATE INDEX IF NOT EXISTS ${SESSIONS_ORDER_INDEX} ON ${SESSIONS_TABLE} (created_at, id)`,
+  ],
+  [
+    `CREATE TABLE IF NOT EXISTS ${AGENT_STATE_FILES_TABLE} (
+      session_id TEXT NOT NULL,
+      path TEXT NOT NULL,
+      size INTEGER NOT NULL CHECK (size >= 0),
+      updated_at INTEGER NOT NULL,
+      PRIMARY KEY (session_id, path)
+    ) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS ${AGENT_STATE_CHUNKS_TABLE} (
+      session_id TEXT NOT NULL,
+      path TEXT NOT NULL,
+      chunk_offset INTEGER NOT NULL CHECK (chunk_offset >= 0),
+      data BLOB NOT NULL,
+      PRIMARY KEY (session_id, path, chunk_offset)
+    )`,
   ],
 ];
 

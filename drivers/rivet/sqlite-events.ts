@@ -1,7 +1,8 @@
 import type { EventClash } from "../../src/persist/backend.js";
+import { EventConflictError } from "../../src/persist/errors.js";
 import type { SessionEvent } from "../../src/persist/types.js";
 import type { RivetSqlDatabase } from "./context.js";
-import { Ledger, type EventStore } from "./event-store.js";
+import { Ledger, type EventBounds, type EventStore } from "./event-store.js";
 import { eventToRow, rowToEvent } from "./rows.js";
 import { migrate } from "./schema.js";
 import { MAX_BATCH, SQL } from "./statements.js";
@@ -135,6 +136,39 @@ export class SqliteEventStore implements EventStore {
   async deleteSession(sessionId: string): Promise<void> {
     await this.#db.execute(SQL.deleteSession, sessionId);
     this.ledger.remove(sessionId);
+  }
+
+  async deleteBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined, markerBytes: number): Promise<number> {
+    // One transaction: count what goes (for the caps' usage), the range delete, the marker's
+    // insert. A marker whose id is still held refuses the insert: thrown inside, so the delete
+    // is rolled back too.
+    const { events, bytes } = await this.#db.transaction(
+      async (tx) => {
+        const [usage] = await tx.execute(SQL.trimUsage, sessionId, beforeIndex);
+        const count = Number(usage?.events ?? 0);
+        if (count === 0) return { events: 0, bytes: 0 };
+        await tx.execute(SQL.deleteBefore, sessionId, beforeIndex);
+        if (marker !== undefined) {
+          await tx.execute(SQL.insertOrIgnore, ...eventToRow(sessionId, marker, markerBytes));
+          const [row] = await tx.execute("SELECT changes() AS n");
+          if (Number(row?.n) !== 1) throw new EventConflictError("id", sessionId, marker.id, marker.eventIndex);
+        }
+        return { events: count, bytes: Number(usage?.bytes ?? 0) };
+      },
+      { name: "durable_agent_trim" },
+    );
+    if (events > 0) this.ledger.add(sessionId, -events + (marker ? 1 : 0), -bytes + (marker ? markerBytes : 0));
+    return events;
+  }
+
+  async bounds(sessionIds: readonly string[]): Promise<Map<string, EventBounds>> {
+    const found = new Map<string, EventBounds>();
+    for (const part of chunks(sessionIds, MAX_BATCH)) {
+      for (const row of await this.#db.execute(SQL.bounds(part.length), ...part)) {
+        found.set(row.session_id as string, { first: Number(row.first_index), last: Number(row.last_index), lastAt: Number(row.last_at) });
+      }
+    }
+    return found;
   }
 
   async #dropRows(sessionId: string, rows: readonly Record<string, unknown>[]): Promise<number> {

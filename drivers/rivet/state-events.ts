@@ -1,6 +1,7 @@
 import type { EventClash } from "../../src/persist/backend.js";
+import { EventConflictError } from "../../src/persist/errors.js";
 import type { SessionEvent } from "../../src/persist/types.js";
-import { eventBytes, Ledger, type EventStore } from "./event-store.js";
+import { eventBytes, Ledger, type EventBounds, type EventStore } from "./event-store.js";
 import { eventFromState, getOwn, putOwn, type RivetPersistData } from "./state.js";
 import { toState } from "./state-keys.js";
 
@@ -102,6 +103,38 @@ export class StateEventStore implements EventStore {
     for (const event of log) this.#ids.delete(event.id);
     delete this.#data.events[sessionId];
     this.ledger.remove(sessionId);
+  }
+
+  async deleteBefore(sessionId: string, beforeIndex: number, marker: SessionEvent | undefined, markerBytes: number): Promise<number> {
+    const log = this.#log(sessionId);
+    const count = bound(log, beforeIndex, false);
+    if (count === 0) return 0;
+    // Checked and copied before anything changes: a refused or uncopyable marker leaves the log as it was.
+    let copy: SessionEvent | undefined;
+    if (marker !== undefined) {
+      const holder = this.#ids.get(marker.id);
+      const freed = holder === sessionId && log.slice(0, count).some((event) => event.id === marker.id);
+      if (holder !== undefined && !freed) throw new EventConflictError("id", sessionId, marker.id, marker.eventIndex);
+      copy = toState(marker, "session event", "marker");
+    }
+    const dropped = log.splice(0, count);
+    if (copy !== undefined) log.unshift(copy);
+    this.#forget(sessionId, dropped);
+    if (copy !== undefined) {
+      this.#ids.set(copy.id, sessionId);
+      this.ledger.add(sessionId, 1, markerBytes);
+    }
+    return count;
+  }
+
+  async bounds(sessionIds: readonly string[]): Promise<Map<string, EventBounds>> {
+    const found = new Map<string, EventBounds>();
+    for (const id of sessionIds) {
+      const log = this.#log(id);
+      const last = log[log.length - 1];
+      if (last !== undefined) found.set(id, { first: log[0]!.eventIndex, last: last.eventIndex, lastAt: last.createdAt });
+    }
+    return found;
   }
 
   #forget(sessionId: string, dropped: readonly SessionEvent[]): void {
