@@ -16,7 +16,7 @@ import { RetentionScheduler } from "../lifecycle/retention-scheduler.js";
 import { deleteSessionVia, driverCapabilities, insertSessionVia } from "../persist/capabilities.js";
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
-import { AbortedError, AuthenticationError, EventsLostError, RuntimeUnavailableError } from "../transport/errors.js";
+import { EventsLostError } from "../transport/errors.js";
 import { SandboxAgentTransport } from "../transport/sandbox-agent.js";
 import type {
   SandboxAgentApi,
@@ -35,6 +35,7 @@ import { ConnectionPool, type ClientStats } from "./connection-pool.js";
 import { AgentStateLink } from "./agent-state-link.js";
 import { ListenersById } from "./listeners-by-id.js";
 import { Deadline } from "./deadline.js";
+import { waitForHealth } from "./health-wait.js";
 import {
   DisposedError,
   InvalidOptionsError,
@@ -106,7 +107,6 @@ export interface DisposeOptions {
   onUnstoredEvents?: (events: SessionEvent[]) => void | Promise<void>;
 }
 
-const HEALTH_POLL_MS = 100;
 const DISPOSE_FLUSH_MS = 5_000;
 
 /**
@@ -198,41 +198,13 @@ export class SandboxAgent {
   /** Create a client and wait (up to `healthTimeoutMs`, default 30 s) until the runtime is healthy. */
   static async connect(options: SandboxAgentConnectOptions): Promise<SandboxAgent> {
     const client = new SandboxAgent(options);
-    if (client.resolved.healthTimeoutMs !== undefined) await client.waitForHealth(client.resolved.healthTimeoutMs, options.signal);
+    if (client.resolved.healthTimeoutMs !== undefined) await waitForHealth(client.transport, client.resolved.healthTimeoutMs, options.signal);
     return client;
   }
 
   /** Optional capabilities of the store, as detected. */
   get persistCapabilities(): string[] {
     return driverCapabilities(this.persist);
-  }
-
-  /** Poll `checkHealth` until it passes; each attempt and each pause is cut short at the deadline. */
-  private async waitForHealth(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const deadline = new Deadline({ timeoutMs, signal, what: "connect" });
-    let lastError: unknown;
-    try {
-      for (;;) {
-        try {
-          await deadline.race(this.transport.checkHealth(deadline.signal));
-          return;
-        } catch (error) {
-          if (deadline.expired) break;
-          if (error instanceof AuthenticationError || error instanceof AbortedError) throw error;
-          lastError = error;
-        }
-        await deadline.settle(new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS)));
-      }
-    } finally {
-      deadline.dispose();
-    }
-    if (deadline.error instanceof AbortedError) {
-      throw new AbortedError("connect was aborted while waiting for the runtime", { cause: signal?.reason });
-    }
-    throw new RuntimeUnavailableError(
-      `The runtime at ${this.transport.target} was not healthy within ${timeoutMs} ms: ${(lastError as Error | undefined)?.message ?? "no answer"}`,
-      { cause: lastError },
-    );
   }
 
   /**
