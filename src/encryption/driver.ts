@@ -1,3 +1,4 @@
+import { hasAgentState } from "../persist/capabilities.js";
 import { EventConflictError } from "../persist/errors.js";
 import { parseSessionEvent, parseSessionEvents, parseSessionRecord } from "../persist/schemas.js";
 import type {
@@ -9,6 +10,7 @@ import type {
   SessionPersistDriverWithCapabilities,
   SessionRecord,
 } from "../persist/types.js";
+import { encryptedAgentState } from "./agent-state.js";
 import { isEncryptedValue } from "./envelope.js";
 import { DecryptionFailedError } from "./errors.js";
 import type { EncryptionKey } from "./keys.js";
@@ -31,8 +33,9 @@ export const ENCRYPTED_RECORD_FIELDS = ["sessionInit", "configOptions", "modes"]
 
 /**
  * The optional methods the decorator passes on when the wrapped driver has them, each
- * encrypting what it writes and decrypting what it reads. Any other method of the wrapped
- * driver (the agent state methods, say) is not passed on: it would move data around the encryption.
+ * encrypting what it writes and decrypting what it reads. The agent state methods are passed
+ * on too, encrypted (see docs/encryption.md), when the wrapped driver has all four. Any other
+ * method of the wrapped driver is not passed on: it would move data around the encryption.
  */
 export const ENCRYPTED_DRIVER_METHODS = [
   "insertSession",
@@ -143,6 +146,9 @@ export function encryptedPersistDriver(driver: SessionPersistDriver, options: En
     }
   };
 
+  // Agent state files, encrypted frame by frame, when the wrapped driver stores them.
+  const agentState = hasAgentState(driver) ? encryptedAgentState(driver, keyring, readPlaintext) : undefined;
+
   const decorated: SessionPersistDriver & Record<string, unknown> = {
     async getSession(id: string): Promise<SessionRecord | undefined> {
       const record = await driver.getSession(id);
@@ -170,8 +176,17 @@ export function encryptedPersistDriver(driver: SessionPersistDriver, options: En
     insertEvents: async (sessionId: string, events: readonly SessionEvent[]) =>
       insertSealed(parseSessionEvents(sessionId, events), (sealed) => call("insertEvents", sessionId, sealed)),
     listLatestEvents: async (sessionId: string, limit: number) => decryptEvents(await call<SessionEvent[]>("listLatestEvents", sessionId, limit)),
-    deleteSession: (id: string) => call("deleteSession", id),
-    close: () => call("close"),
+    deleteSession: async (id: string) => {
+      try {
+        return await call("deleteSession", id);
+      } finally {
+        agentState?.forgetSession(id);
+      }
+    },
+    close: async () => {
+      agentState?.forgetAll();
+      return call("close");
+    },
     acquireLease: (sessionId: string, holder: string, ttlMs: number) => call("acquireLease", sessionId, holder, ttlMs),
     renewLease: (lease: LeaseLike, ttlMs: number) => call("renewLease", lease, ttlMs),
     releaseLease: (lease: LeaseLike) => call("releaseLease", lease),
@@ -184,6 +199,10 @@ export function encryptedPersistDriver(driver: SessionPersistDriver, options: En
   };
   for (const name of ENCRYPTED_DRIVER_METHODS) {
     if (typeof inner[name] === "function") decorated[name] = wrappers[name];
+  }
+  if (agentState !== undefined) {
+    const { appendAgentState, readAgentState, listAgentState, deleteAgentState } = agentState;
+    Object.assign(decorated, { appendAgentState, readAgentState, listAgentState, deleteAgentState });
   }
   return decorated as SessionPersistDriverWithCapabilities;
 }

@@ -6,6 +6,18 @@ import { checkKeys, resolveKeys, type EncryptionKey, type ResolvedKey } from "./
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
+/** Bytes encrypted under one key: the key's id, the 12-byte IV, and the ciphertext with its 16-byte tag. */
+export interface SealedBytes {
+  kid: string;
+  iv: Uint8Array;
+  ct: Uint8Array;
+}
+
+/** The AES-GCM additional data: the format, the key id and the value's context. */
+function additionalData(keyId: string, context: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`${ENCRYPTED_FORMAT}\u0000${keyId}\u0000${context}`);
+}
+
 /** How the IV of one encryption is chosen. */
 export type IvMode =
   /**
@@ -44,13 +56,20 @@ export class Keyring {
 
   /** Encrypt `value` (JSON) bound to `context`, under the writing key or the one named `keyId`. */
   async encrypt(value: unknown, context: string, iv: IvMode, keyId?: string): Promise<EncryptedValue> {
+    const sealed = await this.encryptBytes(encoder.encode(JSON.stringify(value)), context, iv, keyId);
+    return { _enc: ENCRYPTED_FORMAT, kid: sealed.kid, iv: toBase64Url(sealed.iv), ct: toBase64Url(sealed.ct) };
+  }
+
+  /** Encrypt raw bytes bound to `context`, under the writing key or the one named `keyId`. */
+  async encryptBytes(plaintext: Uint8Array, context: string, iv: IvMode, keyId?: string): Promise<SealedBytes> {
     const keys = await this.resolved();
     const key = keyId === undefined ? keys[0]! : keys.find((k) => k.id === keyId)!;
-    const plaintext = encoder.encode(JSON.stringify(value));
-    const aad = encoder.encode(`${ENCRYPTED_FORMAT}\u0000${key.id}\u0000${context}`);
+    const aad = additionalData(key.id, context);
     const ivBytes = iv === "random" ? crypto.getRandomValues(new Uint8Array(12)) : await syntheticIv(key, aad, plaintext);
-    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: ivBytes, additionalData: aad, tagLength: 128 }, key.aes, plaintext));
-    return { _enc: ENCRYPTED_FORMAT, kid: key.id, iv: toBase64Url(ivBytes), ct: toBase64Url(ct) };
+    const ct = new Uint8Array(
+      await crypto.subtle.encrypt({ name: "AES-GCM", iv: ivBytes, additionalData: aad, tagLength: 128 }, key.aes, plaintext as Uint8Array<ArrayBuffer>),
+    );
+    return { kid: key.id, iv: ivBytes, ct };
   }
 
   /** Decrypt a stored value bound to `context`; `where` names it in errors. Throws {@link DecryptionFailedError}. */
@@ -59,9 +78,6 @@ export class Keyring {
     if (typeof value !== "object" || value === null || value._enc !== ENCRYPTED_FORMAT || typeof value.kid !== "string" || typeof value.iv !== "string" || typeof value.ct !== "string") {
       throw new DecryptionFailedError("malformed", where, typeof value?.kid === "string" ? value.kid : undefined);
     }
-    const keys = await this.resolved();
-    const key = keys.find((k) => k.id === value.kid);
-    if (!key) throw new DecryptionFailedError("unknown_key", where, value.kid);
     let iv: Uint8Array<ArrayBuffer>;
     let ct: Uint8Array<ArrayBuffer>;
     try {
@@ -71,18 +87,30 @@ export class Keyring {
     } catch (cause) {
       throw new DecryptionFailedError("malformed", where, value.kid, { cause });
     }
-    const aad = encoder.encode(`${ENCRYPTED_FORMAT}\u0000${key.id}\u0000${context}`);
-    let plaintext: ArrayBuffer;
-    try {
-      plaintext = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad, tagLength: 128 }, key.aes, ct);
-    } catch (cause) {
-      throw new DecryptionFailedError("tampered", where, value.kid, { cause });
-    }
+    const plaintext = await this.decryptBytes({ kid: value.kid, iv, ct }, context, where);
     try {
       return JSON.parse(decoder.decode(plaintext)) as unknown;
     } catch (cause) {
       // Authenticated yet not JSON: written by something else with this key.
       throw new DecryptionFailedError("malformed", where, value.kid, { cause });
+    }
+  }
+
+  /** Decrypt raw bytes bound to `context`; `where` names them in errors. Throws {@link DecryptionFailedError}. */
+  async decryptBytes(sealed: SealedBytes, context: string, where: string): Promise<Uint8Array> {
+    const keys = await this.resolved();
+    const key = keys.find((k) => k.id === sealed.kid);
+    if (!key) throw new DecryptionFailedError("unknown_key", where, sealed.kid);
+    try {
+      return new Uint8Array(
+        await crypto.subtle.decrypt(
+          { name: "AES-GCM", iv: sealed.iv as Uint8Array<ArrayBuffer>, additionalData: additionalData(key.id, context), tagLength: 128 },
+          key.aes,
+          sealed.ct as Uint8Array<ArrayBuffer>,
+        ),
+      );
+    } catch (cause) {
+      throw new DecryptionFailedError("tampered", where, sealed.kid, { cause });
     }
   }
 }

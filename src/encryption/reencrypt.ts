@@ -1,4 +1,5 @@
-import { insertEventsVia } from "../persist/capabilities.js";
+import { MAX_AGENT_STATE_APPEND_BYTES, type AgentStateStorage } from "../persist/agent-state.js";
+import { hasAgentState, insertEventsVia } from "../persist/capabilities.js";
 import { MAX_PAGE_LIMIT, type SessionPersistDriver } from "../persist/types.js";
 
 /** What {@link reencryptSessions} copied. */
@@ -7,6 +8,8 @@ export interface ReencryptReport {
   sessions: number;
   /** Events copied (or found already there). */
   events: number;
+  /** Agent state files copied (when both drivers store them; see docs/agent-state.md). */
+  agentStateFiles: number;
 }
 
 /** Options of {@link reencryptSessions}. */
@@ -20,12 +23,14 @@ export interface ReencryptOptions {
  * `encryptedPersistDriver(oldStore, { keys: [newKey, oldKey] })` and write through
  * `encryptedPersistDriver(newStore, { keys: [newKey] })`. Each session's events are written in
  * pages (atomically per page where the target has `insertEvents`), then counted in the target:
- * a shortfall throws. Running it again is safe and resumes: events already copied are identical
+ * a shortfall throws. When both drivers store agent state files, each session's files are
+ * copied whole too (replacing the target's copy). Running it again is safe and resumes: events already copied are identical
  * and storing them again is a no-op. Run it while no client writes `source`, or run it again
  * afterwards to catch up.
  */
 export async function reencryptSessions(source: SessionPersistDriver, target: SessionPersistDriver, options: ReencryptOptions = {}): Promise<ReencryptReport> {
-  const done: ReencryptReport = { sessions: 0, events: 0 };
+  const done: ReencryptReport = { sessions: 0, events: 0, agentStateFiles: 0 };
+  const files = hasAgentState(source) && hasAgentState(target) ? { source, target } : undefined;
   let sessionCursor: string | undefined;
   do {
     const page = await source.listSessions({ cursor: sessionCursor, limit: 100 });
@@ -38,6 +43,7 @@ export async function reencryptSessions(source: SessionPersistDriver, target: Se
         copied += events.items.length;
         cursor = events.nextCursor;
       } while (cursor);
+      if (files !== undefined) done.agentStateFiles += await copyAgentState(files.source, files.target, record.id);
       // The record after its events: a record in the target means its history is complete.
       await target.updateSession(record);
       let stored = 0;
@@ -55,4 +61,22 @@ export async function reencryptSessions(source: SessionPersistDriver, target: Se
     sessionCursor = page.nextCursor;
   } while (sessionCursor);
   return done;
+}
+
+/** Copy every agent state file of `sessionId` whole; returns how many. */
+async function copyAgentState(source: AgentStateStorage, target: AgentStateStorage, sessionId: string): Promise<number> {
+  let copied = 0;
+  for (const { path } of await source.listAgentState(sessionId)) {
+    const data = await source.readAgentState(sessionId, path);
+    // Deleted since it was listed.
+    if (data === undefined) continue;
+    copied++;
+    let at = 0;
+    do {
+      const chunk = data.subarray(at, at + MAX_AGENT_STATE_APPEND_BYTES);
+      await target.appendAgentState(sessionId, path, at, chunk);
+      at += chunk.length;
+    } while (at < data.length);
+  }
+  return copied;
 }

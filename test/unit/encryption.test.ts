@@ -237,8 +237,11 @@ describe("encryptedPersistDriver", () => {
     );
     expect(Object.keys(rich)).toContain("insertEvents");
     expect(Object.keys(rich)).toContain("getLease");
+    // Two of the four agent state methods: not a driver that stores agent state, none passed on.
     expect(Object.keys(rich)).not.toContain("appendAgentState");
     expect(Object.keys(rich)).not.toContain("readAgentState");
+    const withFiles = encryptedPersistDriver(new InMemorySessionPersistDriver(), { keys: [key("k")] });
+    expect(Object.keys(withFiles)).toEqual(expect.arrayContaining(["appendAgentState", "readAgentState", "listAgentState", "deleteAgentState"]));
   });
 });
 
@@ -256,9 +259,9 @@ describe("reencryptSessions", () => {
     const source = encryptedPersistDriver(oldStore, { keys: [k2, k1] });
     const target = encryptedPersistDriver(f.plain, { keys: [k2] });
     const progress: number[] = [];
-    expect(await reencryptSessions(source, target, { onProgress: (d) => progress.push(d.sessions) })).toEqual({ sessions: 3, events: 1506 });
+    expect(await reencryptSessions(source, target, { onProgress: (d) => progress.push(d.sessions) })).toEqual({ sessions: 3, events: 1506, agentStateFiles: 0 });
     expect(progress).toEqual([1, 2, 3]);
-    expect(await reencryptSessions(source, target)).toEqual({ sessions: 3, events: 1506 });
+    expect(await reencryptSessions(source, target)).toEqual({ sessions: 3, events: 1506, agentStateFiles: 0 });
     for (const id of ["s1", "s2", "s3"]) {
       expect(await target.getSession(id)).toEqual({ ...record, id });
       const copied = await target.listLatestEvents!(id, 2000);
