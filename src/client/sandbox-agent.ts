@@ -17,7 +17,6 @@ import { deleteSessionVia, driverCapabilities, insertSessionVia } from "../persi
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
 import { EventsLostError } from "../transport/errors.js";
-import { SandboxAgentTransport } from "../transport/sandbox-agent.js";
 import type {
   SandboxAgentApi,
   AcpServerListResponse,
@@ -36,6 +35,7 @@ import { AgentStateLink } from "./agent-state-link.js";
 import { ListenersById } from "./listeners-by-id.js";
 import { Deadline } from "./deadline.js";
 import { waitForHealth } from "./health-wait.js";
+import { callControlRoute } from "./control-routes.js";
 import {
   DisposedError,
   InvalidOptionsError,
@@ -596,19 +596,10 @@ export class SandboxAgent {
     return this.control((api, signal) => api.listAcpServers(signal));
   }
 
+  /** A control route call within `requestTimeoutMs` (async: a disposed client rejects, never throws). */
   private async control<T>(call: (api: SandboxAgentApi, signal: AbortSignal) => Promise<T>): Promise<T> {
     this.assertUsable();
-    if (!(this.transport instanceof SandboxAgentTransport)) {
-      throw new InvalidOptionsError(`This runtime (${this.transport.kind} at ${this.transport.target}) has no sandbox-agent control routes`);
-    }
-    const deadline = new Deadline({ timeoutMs: this.resolved.requestTimeoutMs, what: "The runtime call" });
-    try {
-      // The control routes' client loads with the first such call: most apps never make one.
-      const { SandboxAgentApi } = await deadline.race(import("../transport/sandbox-agent-api.js"));
-      return await deadline.race(call(new SandboxAgentApi(this.transport.endpoint), deadline.signal));
-    } finally {
-      deadline.dispose();
-    }
+    return callControlRoute(this.transport, this.resolved.requestTimeoutMs, call);
   }
 
   private async requireSession(sessionId: string): Promise<Session> {
