@@ -18,12 +18,21 @@ export interface AgentStateOptions {
   maxFileBytes?: number;
   /** The most bytes kept per session, all its files together (default 128 MiB). */
   maxSessionBytes?: number;
+  /**
+   * Take snapshots although the client's `redact` hook is set. Redaction rewrites recorded
+   * envelopes; it does not reach the agent's own files, which hold every secret the agent saw,
+   * so with `redact` set snapshots are off unless this is true (pair it with
+   * `encryptedPersistDriver`, which encrypts snapshots). Default false.
+   */
+  unredacted?: boolean;
 }
 
 /** The options after defaults and checks. */
 export interface ResolvedAgentStateOptions {
-  /** False when the caller turned snapshots off. */
+  /** False when snapshots are off: turned off, or left off because `redact` is set. */
   enabled: boolean;
+  /** Why they are off, when they are. */
+  disabledReason: string | undefined;
   kinds: ReadonlyMap<string, AgentStateKind>;
   maxFileBytes: number;
   maxSessionBytes: number;
@@ -34,7 +43,17 @@ export const DEFAULT_AGENT_STATE_MAX_FILE_BYTES = 64 * 1024 * 1024;
 /** Default of {@link AgentStateOptions.maxSessionBytes}: 128 MiB. */
 export const DEFAULT_AGENT_STATE_MAX_SESSION_BYTES = 128 * 1024 * 1024;
 
-const OPTION_NAMES = new Set(["kinds", "maxFileBytes", "maxSessionBytes"]);
+const OPTION_NAMES = new Set(["kinds", "maxFileBytes", "maxSessionBytes", "unredacted"]);
+
+/** Why snapshots are off when the client redacts and `unredacted` is not set. */
+export const REDACTION_OFF_REASON =
+  "off because redact is set: agent state files cannot be redacted (agentState: { unredacted: true } stores them as they are; encryptedPersistDriver encrypts them)";
+
+/** What else of the client's options decides whether snapshots run. */
+export interface AgentStateContext {
+  /** The client has a `redact` hook. */
+  redacting?: boolean;
+}
 
 /** The agent kinds known without configuration. */
 export function builtInAgentStateKinds(): Map<string, AgentStateKind> {
@@ -48,9 +67,17 @@ function bytes(name: string, value: number | undefined, fallback: number): numbe
 }
 
 /** Defaults and checks. @throws TypeError naming the bad field. */
-export function resolveAgentStateOptions(options: AgentStateOptions | boolean | undefined): ResolvedAgentStateOptions {
+export function resolveAgentStateOptions(options: AgentStateOptions | boolean | undefined, context: AgentStateContext = {}): ResolvedAgentStateOptions {
   const kinds = builtInAgentStateKinds();
-  if (options === false) return { enabled: false, kinds, maxFileBytes: DEFAULT_AGENT_STATE_MAX_FILE_BYTES, maxSessionBytes: DEFAULT_AGENT_STATE_MAX_SESSION_BYTES };
+  if (options === false) {
+    return {
+      enabled: false,
+      disabledReason: "switched off (agentState: false)",
+      kinds,
+      maxFileBytes: DEFAULT_AGENT_STATE_MAX_FILE_BYTES,
+      maxSessionBytes: DEFAULT_AGENT_STATE_MAX_SESSION_BYTES,
+    };
+  }
   const given: AgentStateOptions = options === undefined || options === true ? {} : options;
   if (typeof given !== "object" || given === null || Array.isArray(given)) {
     throw new TypeError(`agentState must be false or an object, got ${JSON.stringify(given)}`);
@@ -68,5 +95,7 @@ export function resolveAgentStateOptions(options: AgentStateOptions | boolean | 
   }
   const maxFileBytes = bytes("maxFileBytes", given.maxFileBytes, DEFAULT_AGENT_STATE_MAX_FILE_BYTES);
   const maxSessionBytes = bytes("maxSessionBytes", given.maxSessionBytes, DEFAULT_AGENT_STATE_MAX_SESSION_BYTES);
-  return { enabled: true, kinds, maxFileBytes, maxSessionBytes };
+  if (given.unredacted !== undefined && typeof given.unredacted !== "boolean") throw new TypeError(`agentState.unredacted must be a boolean, got ${JSON.stringify(given.unredacted)}`);
+  const offForRedaction = context.redacting === true && given.unredacted !== true;
+  return { enabled: !offForRedaction, disabledReason: offForRedaction ? REDACTION_OFF_REASON : undefined, kinds, maxFileBytes, maxSessionBytes };
 }

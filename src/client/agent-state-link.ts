@@ -55,7 +55,7 @@ export class AgentStateLink {
 
   constructor(private readonly link: AgentStateLinkOptions) {
     const { transport, persist, options } = link;
-    if (!options.enabled) this.disabledReason = "switched off (agentState: false)";
+    if (!options.enabled) this.disabledReason = options.disabledReason ?? "switched off";
     else if (!(transport instanceof SandboxAgentTransport)) this.disabledReason = `the ${transport.kind} runtime has no file API`;
     else if (!hasAgentState(persist)) this.disabledReason = "the driver has no agent state capability (appendAgentState...)";
     else {

@@ -110,9 +110,9 @@ function redactHook(value: RedactHook | undefined): RedactHook | undefined {
   return value;
 }
 
-function agentStateOptions(value: AgentStateOptions | false | undefined): ResolvedAgentStateOptions {
+function agentStateOptions(value: AgentStateOptions | false | undefined, redacting: boolean): ResolvedAgentStateOptions {
   try {
-    return resolveAgentStateOptions(value);
+    return resolveAgentStateOptions(value, { redacting });
   } catch (error) {
     throw new InvalidOptionsError((error as Error).message);
   }
@@ -147,7 +147,7 @@ export function resolveOptions(options: SandboxAgentConnectOptions): ResolvedOpt
     promptTimeoutMs: positive("promptTimeoutMs", options.promptTimeoutMs),
     connectionScope: scope(options.connectionScope),
     lease: resolveConnectLease(options.lease),
-    agentState: agentStateOptions(options.agentState),
+    agentState: agentStateOptions(options.agentState, options.redact !== undefined),
     redact: redactHook(options.redact),
   };
 }

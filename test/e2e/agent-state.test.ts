@@ -4,16 +4,18 @@
 // session by writing the file back and `session/load`, in a live client and a fresh one. The
 // same scenario without snapshots (switched off, a driver without the capability, an ACP-only
 // runtime) falls back to the replay, which the agent reports.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { SQLiteSessionPersistDriver } from "../../drivers/sqlite.js";
+import { encryptedPersistDriver } from "../../src/encryption.js";
 import { scriptedAgentState, scriptedSessionFile, startRuntime, type RuntimeHandle } from "../../harness/index.js";
 import {
   AgentStateSnapshotError,
   AgentStateTooLargeError,
   InMemorySessionPersistDriver,
+  redactSecrets,
   SandboxAgent,
   type DurableAgentError,
   type SandboxAgentConnectOptions,
@@ -144,6 +146,40 @@ describe("agent state snapshots with the scripted agent on sandbox-agent", () =>
     expect([...first.errors, ...second.errors]).toEqual([]);
   });
 
+  it("through encryptedPersistDriver: the snapshot is stored encrypted, and a fresh client restores by session/load from it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "durable-agent-state-encrypted-"));
+    const filename = join(dir, "sessions.db");
+    const keys = [{ id: "k1", key: crypto.getRandomValues(new Uint8Array(32)) }];
+    const stores = [new SQLiteSessionPersistDriver({ filename })];
+    onTestFinished(async () => {
+      for (const store of stores) await store.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const secret = "ZEBRA-PLAINTEXT-MARKER-5521";
+    const first = await connect(encryptedPersistDriver(stores[0]!, { keys }));
+    const session = await first.sdk.createSession({ id: "snap-encrypted", agent: "mock" });
+    await promptReport(session, `the code word is ${secret}`);
+    await promptReport(session, "second turn");
+    await snapshotsTaken(first.sdk, 2);
+    const file = scriptedSessionFile(runtime.agentStateDir, session.agentSessionId);
+    expect(readFileSync(file, "utf8")).toContain(secret);
+    expect(first.sdk.stats().agentState).toMatchObject({ enabled: true, snapshots: 2, snapshotFailures: 0 });
+    await first.sdk.dispose();
+    await stores[0]!.close();
+    // Neither the events nor the agent's own file are in clear in the database (or its WAL).
+    const raw = readdirSync(dir).map((name) => readFileSync(join(dir, name)).toString("latin1")).join("");
+    expect(raw).not.toContain(secret);
+    await runtime.restartOnNewSandbox();
+
+    stores.push(new SQLiteSessionPersistDriver({ filename }));
+    const second = await connect(encryptedPersistDriver(stores[1]!, { keys }));
+    const resumed = await second.sdk.resumeSession("snap-encrypted");
+    expect(resumed.lastRestoration).toMatchObject({ method: "load", agentState: { files: 1 } });
+    expect((await promptReport(resumed, "third turn")).report).toMatchObject({ loaded: true, priorTurns: 2, replay: false });
+    expect(readFileSync(file, "utf8")).toContain(secret);
+    expect([...first.errors, ...second.errors]).toEqual([]);
+  });
+
   it("the same loss without snapshots (agentState: false) is restored by replay", async () => {
     const { sdk, errors } = await connect(new InMemorySessionPersistDriver(), { agentState: false });
     expect(sdk.stats().agentState).toMatchObject({ enabled: false, disabledReason: expect.stringContaining("switched off") });
@@ -155,6 +191,25 @@ describe("agent state snapshots with the scripted agent on sandbox-agent", () =>
     expect(report).toMatchObject({ loaded: false, priorTurns: 0, replay: true });
     expect(session.lastRestoration?.method).toBe("replay");
     expect(errors).toEqual([]);
+  });
+
+  it("with a redact hook: snapshots are off (the agent's files cannot be redacted) unless agentState.unredacted is set", async () => {
+    const redacting = await connect(new InMemorySessionPersistDriver(), { redact: redactSecrets() });
+    expect(redacting.sdk.stats().agentState).toMatchObject({ enabled: false, disabledReason: expect.stringContaining("redact is set") });
+    const session = await redacting.sdk.createSession({ id: "snap-redacting", agent: "mock" });
+    await promptReport(session, "first turn");
+    await runtime.restartOnNewSandbox();
+    expect((await promptReport(session, "second turn")).report).toMatchObject({ loaded: false, replay: true });
+
+    const store = new InMemorySessionPersistDriver();
+    const agentState = { kinds: { mock: scriptedAgentState(runtime.agentStateDir) }, unredacted: true };
+    const optedIn = await connect(store, { redact: redactSecrets(), agentState });
+    expect(optedIn.sdk.stats().agentState.enabled).toBe(true);
+    const kept = await optedIn.sdk.createSession({ id: "snap-unredacted", agent: "mock" });
+    await promptReport(kept, "first turn");
+    await snapshotsTaken(optedIn.sdk, 1);
+    expect(await store.listAgentState!("snap-unredacted")).not.toEqual([]);
+    expect([...redacting.errors, ...optedIn.errors]).toEqual([]);
   });
 
   it("a driver without the capability: snapshots are off (said in stats, no error) and the loss is replayed", async () => {

@@ -95,6 +95,13 @@ describe("agent state kinds", () => {
     expect(claudeCodeAgentState().files({ agentSessionId: ".hidden", cwd: "/w" })).toEqual([]);
   });
 
+  it("with a redact hook, snapshots are off unless unredacted is set (a boolean)", () => {
+    expect(resolveAgentStateOptions({}, { redacting: true })).toMatchObject({ enabled: false, disabledReason: expect.stringContaining("redact is set") });
+    expect(resolveAgentStateOptions({ unredacted: true }, { redacting: true })).toMatchObject({ enabled: true, disabledReason: undefined });
+    expect(resolveAgentStateOptions(undefined)).toMatchObject({ enabled: true, disabledReason: undefined });
+    expect(() => resolveAgentStateOptions({ unredacted: "yes" as never })).toThrow("agentState.unredacted must be a boolean");
+  });
+
   it("refuses a malformed kind or option with a clear error, at connect", async () => {
     expect(() => defineAgentStateKind({ name: "", files: () => [] })).toThrow(/non-empty name/);
     expect(() => defineAgentStateKind({ name: "x", files: 3 as never })).toThrow(/files must be a function/);
