@@ -19,6 +19,7 @@ const POSTGRES_FILE = "drivers/postgres.ts";
 const INDEXEDDB_FILE = "drivers/indexeddb.ts";
 const REDIS_FILE = "drivers/redis.ts";
 const FILE_FILE = "drivers/file.ts";
+const ENCRYPTION_FILE = "src/encryption.ts";
 
 const missing = (file: string) => (repoFileExists(file) ? undefined : `${file} is not in the tree yet`);
 
@@ -159,8 +160,35 @@ const file: DriverFactory = {
   },
 };
 
+/**
+ * The SQLite driver behind `encryptedPersistDriver` (durable-agent/encryption) with a random
+ * 256-bit key: what encryption at rest costs on top of the same engine.
+ */
+const sqliteEncrypted: DriverFactory = {
+  name: "sqlite-encrypted",
+  title: "encryptedPersistDriver(SQLiteSessionPersistDriver)",
+  engine: "sqlite",
+  unavailable: () => missing(SQLITE_FILE) ?? missing(ENCRYPTION_FILE),
+  async create(): Promise<DriverInstance> {
+    const Driver = await loadExport<Ctor<{ filename: string }>>(SQLITE_FILE, "SQLiteSessionPersistDriver");
+    const encrypt = await loadExport<(driver: SessionPersistDriver, options: { keys: { id: string; key: Uint8Array }[] }) => SessionPersistDriver>(
+      ENCRYPTION_FILE,
+      "encryptedPersistDriver",
+    );
+    const dir = mkdtempSync(join(tmpdir(), "durable-agent-bench-"));
+    const driver = encrypt(new Driver({ filename: join(dir, "bench.db") }), { keys: [{ id: "bench", key: new Uint8Array(randomBytes(32)) }] });
+    return {
+      driver,
+      async cleanup() {
+        await closeVia(driver);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
 /** Every driver the bench knows, in table order. */
-export const DRIVER_FACTORIES: readonly DriverFactory[] = [memory, sqlite, postgres, indexeddb, redis, file];
+export const DRIVER_FACTORIES: readonly DriverFactory[] = [memory, sqlite, sqliteEncrypted, postgres, indexeddb, redis, file];
 
 /** The factory named `name`, or `undefined`. */
 export function driverFactory(name: string): DriverFactory | undefined {
