@@ -137,11 +137,8 @@ export class SandboxAgent {
   private readonly host: SessionHost;
   /** The `retention` option's timer, when one was asked for. */
   private readonly retention: RetentionScheduler | undefined;
+  /** Each session handle's lease keeper, and every lease this client holds. */
   private readonly leases: SessionLeases;
-  /** Each session handle's lease keeper. */
-  private readonly keepers = new WeakMap<Session, LeaseKeeper>();
-  /** Each keeper's session handle, told when the lease is lost. */
-  private readonly sessionOf = new WeakMap<LeaseKeeper, Session>();
   /** Agent state snapshots (docs/agent-state.md). */
   private readonly agentState: AgentStateLink;
 
@@ -150,7 +147,7 @@ export class SandboxAgent {
     this.resolved = resolveOptions(options);
     this.persist = options.persist ?? new InMemorySessionPersistDriver();
     if (this.resolved.lease.explicit && !driverHasLeases(this.persist)) throw new UnsupportedCapabilityError("acquireLease");
-    this.leases = new SessionLeases(this.persist, this.resolved.lease);
+    this.leases = new SessionLeases(this.persist, this.resolved.lease, (session) => this.sessions.getBound(session.id) === session);
     this.onErrorOption = options.onError;
     this.retention = this.startRetention(options.retention);
     try {
@@ -174,7 +171,7 @@ export class SandboxAgent {
       },
       markBound: (session) => this.sessions.markBound(session),
       assertUsable: () => this.assertUsable(),
-      checkLease: (session) => this.checkLease(session),
+      checkLease: (session) => this.leases.checkHandle(session),
       reportError: (error) => this.reportError(error),
     };
     const hooks: AgentConnectionHooks = {
@@ -229,7 +226,7 @@ export class SandboxAgent {
     };
     // With leasing, the lease comes first: nobody else can drive (or, on a failure below,
     // lose) the session this call creates.
-    const keeper = this.newKeeper(id);
+    const keeper = this.leases.keeper(id);
     await this.leases.acquire(keeper, request.lease);
     // Claim the id in the store before anything reaches the runtime: of several clients or
     // processes creating one id, the store lets exactly one win (atomic with insertSession).
@@ -274,7 +271,7 @@ export class SandboxAgent {
   async resumeSession(id: string, options: SessionResumeOptions = {}): Promise<Session> {
     this.assertUsable();
     let session = this.sessions.get(id);
-    const stale = session && this.keepers.get(session)?.state;
+    const stale = session && this.leases.keeperOf(session)?.state;
     if (session && (stale === "lost" || stale === "released")) {
       // Taken over by another client (or given back): what this handle knows may be stale. Start again from the store.
       this.forget(session);
@@ -286,10 +283,10 @@ export class SandboxAgent {
       session = this.sessions.get(id) ?? this.track(record);
     }
     if (session.destroyedAt !== undefined) throw new SessionDestroyedError(id);
-    const keeper = this.keepers.get(session)!;
+    const keeper = this.leases.keeperOf(session)!;
     const leased = await this.leases.acquire(keeper, options.lease);
     try {
-      if (leased) await this.readAfterLeasing(session);
+      if (leased) await this.leases.readAfterLeasing(session);
       await session.bound();
     } catch (error) {
       // The caller gets no handle: the lease taken for it is not kept from other clients.
@@ -349,7 +346,7 @@ export class SandboxAgent {
     this.assertUsable();
     const session = this.sessions.get(id);
     if (!session) return;
-    const keeper = this.keepers.get(session);
+    const keeper = this.leases.keeperOf(session);
     if (keeper?.state === "lost") {
       this.forget(session);
       return;
@@ -438,7 +435,7 @@ export class SandboxAgent {
     await session.recorder.writes.updateSession(record);
     session.markDestroyed(record);
     this.pool.release(session.agent, session.id);
-    await this.releaseLease(session);
+    await this.leases.releaseHandle(session);
     return session;
   }
 
@@ -467,7 +464,7 @@ export class SandboxAgent {
       await deadline.settle(this.closing!);
       // A session taken over by another client stores nothing more: its unstored events are not
       // this client's to keep (storing them later would write into the new holder's history).
-      for (const session of this.sessions.boundSessions()) if (this.keepers.get(session)?.state === "lost") session.recorder.abandon();
+      for (const session of this.sessions.boundSessions()) if (this.leases.keeperOf(session)?.state === "lost") session.recorder.abandon();
       const sessions = [...this.sessions.boundSessions()];
       await deadline.settle(Promise.all(sessions.map((session) => session.recorder.flush().catch(() => undefined))));
       // A snapshot of the last turn may finish within the deadline; one still running then is aborted.
@@ -615,34 +612,6 @@ export class SandboxAgent {
     throw new PermissionRequestNotFoundError(permissionId);
   }
 
-  /** A lease keeper for a new handle of `sessionId` (idle until a call leases it). */
-  private newKeeper(sessionId: string): LeaseKeeper {
-    const keeper: LeaseKeeper = this.leases.keeper(sessionId, (error) => this.sessionOf.get(keeper)?.reportError(error));
-    return keeper;
-  }
-
-  /** Before each operation of a session: its lease taken (by the client's default), renewed or checked. */
-  private async checkLease(session: Session): Promise<void> {
-    const keeper = this.keepers.get(session);
-    if (keeper && (await this.leases.check(keeper))) await this.readAfterLeasing(session);
-  }
-
-  /**
-   * A lease was just taken for a handle not yet bound: the previous holder may have changed
-   * the record since the handle read it, so read it again (its events are read at binding).
-   */
-  private async readAfterLeasing(session: Session): Promise<void> {
-    if (this.sessions.getBound(session.id) === session) return;
-    const latest = await this.persist.getSession(session.id);
-    if (latest) session.apply(latest);
-  }
-
-  /** Give a handle's lease up, if it holds one. Never rejects. */
-  private async releaseLease(session: Session): Promise<void> {
-    const keeper = this.keepers.get(session);
-    if (keeper) await this.leases.release(keeper);
-  }
-
   /** Drop a handle: no more routing to it, its connection (of its own) closed, its unstored events dropped. */
   private forget(session: Session): void {
     this.sessions.delete(session.id);
@@ -652,7 +621,7 @@ export class SandboxAgent {
 
   private track(record: SessionRecord, leaseKeeper?: LeaseKeeper): Session {
     let session: Session | undefined;
-    const keeper = leaseKeeper ?? this.newKeeper(record.id);
+    const keeper = leaseKeeper ?? this.leases.keeper(record.id);
     const recorder = new SessionRecorder(record.id, {
       driver: this.persist,
       writes: keeper.writePort(),
@@ -665,8 +634,7 @@ export class SandboxAgent {
       onRedactionError: (error) => session?.reportError(error),
     });
     session = new Session(this.host, record, recorder);
-    this.keepers.set(session, keeper);
-    this.sessionOf.set(keeper, session);
+    this.leases.attach(session, keeper);
     this.byId.attach(session);
     this.sessions.addIdle(session);
     return session;

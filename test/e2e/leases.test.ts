@@ -113,7 +113,7 @@ describe("session leases in the client (real runtime)", () => {
     session.onError((error) => errors.push(error));
     await promptReport(session, "before the pause");
     // A pause of the holder (as under SIGSTOP): its renewal timer cannot run.
-    const keeper = (a as unknown as { keepers: WeakMap<object, { stop(): void }> }).keepers.get(session)!;
+    const keeper = (a as unknown as { leases: { keeperOf(session: object): { stop(): void } } }).leases.keeperOf(session);
     keeper.stop();
     await new Promise((resolve) => setTimeout(resolve, 400));
     const b = await connect(store.driver, { holder: "b" });
