@@ -4,6 +4,7 @@ import { AbortedError } from "../transport/errors.js";
 import { SessionLeasedError } from "./lease-errors.js";
 import { isStoreLeaseLost } from "./lease-keeper.js";
 import type { LeasePolicy } from "./lease-options.js";
+import { onPageGone } from "./page-gone.js";
 import { holdSessionLock, sessionLockFreed } from "./web-locks.js";
 
 // The work of a lease once a handle asks for one: taking it (at once or waiting, woken early
@@ -31,6 +32,7 @@ export class LeaseHolding {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private renewing: Promise<void> | undefined;
   private releaseLock: (() => void) | undefined;
+  private stopWatchingPage: (() => void) | undefined;
 
   constructor(
     private readonly driver: SessionPersistDriver & SessionLeaseCapabilities,
@@ -81,6 +83,8 @@ export class LeaseHolding {
     this.timer = undefined;
     this.releaseLock?.();
     this.releaseLock = undefined;
+    this.stopWatchingPage?.();
+    this.stopWatchingPage = undefined;
   }
 
   private hold(lease: SessionLease, ttlMs: number): void {
@@ -88,6 +92,11 @@ export class LeaseHolding {
     this.ttlMs = ttlMs;
     this.renewedAt = Date.now();
     this.releaseLock ??= holdSessionLock(this.sessionId);
+    this.stopWatchingPage ??= onPageGone(() => {
+      // Best effort (the page may be gone before the store commits): a tab waiting for the
+      // session then takes it at once instead of at the lease's expiry.
+      if (this.lease !== undefined && this.hooks.isHeld()) void this.driver.releaseLease(this.lease).catch(() => undefined);
+    });
     this.schedule(ttlMs / 3);
   }
 

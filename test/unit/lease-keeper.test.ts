@@ -180,6 +180,45 @@ describe("LeaseKeeper", () => {
     await b.release();
   });
 
+  it("in a browser page, pagehide gives the lease up (a tab closed), but not a page kept in the back/forward cache", async () => {
+    // A stand-in page: the event target the SDK finds on globalThis in a browser.
+    const page = new EventTarget();
+    const scope = globalThis as Record<string, unknown>;
+    const saved = { document: scope.document, addEventListener: scope.addEventListener, removeEventListener: scope.removeEventListener };
+    let watching = 0;
+    Object.assign(scope, {
+      document: {},
+      addEventListener: (type: string, listener: EventListener) => (watching++, page.addEventListener(type, listener)),
+      removeEventListener: (type: string, listener: EventListener) => (watching--, page.removeEventListener(type, listener)),
+    });
+    const pagehide = (persisted: boolean) => page.dispatchEvent(Object.assign(new Event("pagehide"), { persisted }));
+    try {
+      const driver = leasingDriver();
+      const a = keeper(driver, "tab-a");
+      await a.acquire(policy({ ttlMs: 60_000 }));
+      pagehide(true);
+      await sleep(20);
+      const kept = await driver.getLease("s");
+      expect(kept?.holder).toBe("tab-a");
+      expect(kept!.expiresAt).toBeGreaterThan(Date.now());
+      pagehide(false);
+      await sleep(20);
+      // Released: the row is expired (tokens never go back, so it is kept).
+      expect((await driver.getLease("s"))?.expiresAt ?? 0).toBeLessThanOrEqual(Date.now());
+      // Another tab takes it at once, long before the 60 s TTL.
+      const b = keeper(driver, "tab-b");
+      await b.acquire(policy({ ttlMs: 60_000 }));
+      expect(b.lease?.holder).toBe("tab-b");
+      // Holders stop watching the page once they let the lease go.
+      await a.release();
+      await b.release();
+      expect(watching).toBe(0);
+    } finally {
+      Object.assign(scope, saved);
+      for (const [key, value] of Object.entries(saved)) if (value === undefined) delete scope[key];
+    }
+  });
+
   it("an unleased handle writes straight to the driver; a released one writes nothing", async () => {
     const driver = leasingDriver();
     const idle = keeper(driver, "a");
