@@ -33,9 +33,9 @@ import type { AgentConnectionHooks } from "./agent-connection.js";
 import { ConnectionPool, type ClientStats } from "./connection-pool.js";
 import { AgentStateLink } from "./agent-state-link.js";
 import { ListenersById } from "./listeners-by-id.js";
-import { Deadline } from "./deadline.js";
 import { waitForHealth } from "./health-wait.js";
 import { callControlRoute } from "./control-routes.js";
+import { ClientDisposal, type DisposeOptions } from "./disposal.js";
 import {
   DisposedError,
   InvalidOptionsError,
@@ -43,7 +43,6 @@ import {
   SessionDestroyedError,
   SessionExistsError,
   SessionNotFoundError,
-  UnstoredEventsError,
 } from "./errors.js";
 import { resolveOptions, type ResolvedOptions, type SandboxAgentConnectOptions } from "./options.js";
 import { SessionRegistry } from "./session-registry.js";
@@ -56,6 +55,8 @@ import { UnsupportedCapabilityError } from "../persist/errors.js";
 import type { PermissionReply, PermissionRequestListener } from "./permissions.js";
 import { defaultCwd } from "./restoration.js";
 import { Session, type SessionEventListener, type SessionHost, type SessionSendOptions } from "./session.js";
+
+export type { DisposeOptions } from "./disposal.js";
 
 /** Arguments of `createSession`. */
 export interface SessionCreateRequest {
@@ -96,19 +97,6 @@ async function applyRequested(session: Session, request: SessionCreateRequest): 
   if (request.thoughtLevel) await session.setThoughtLevel(request.thoughtLevel);
 }
 
-/** Options of {@link SandboxAgent.dispose}. */
-export interface DisposeOptions {
-  /** How long to wait for the store to take the last events, in ms (default 5000). */
-  timeoutMs?: number;
-  /**
-   * Receives the events the store did not take in time (instead of `dispose` rejecting with
-   * `UnstoredEventsError`), e.g. to write them to a file. Storing them again later is safe.
-   */
-  onUnstoredEvents?: (events: SessionEvent[]) => void | Promise<void>;
-}
-
-const DISPOSE_FLUSH_MS = 5_000;
-
 /**
  * The client. Connects to an agent runtime, creates and resumes sessions, records every
  * envelope through the persistence driver, and restores sessions after runtime loss.
@@ -131,9 +119,8 @@ export class SandboxAgent {
   /** Listeners registered by session id. */
   private readonly byId = new ListenersById();
   private readonly sessions = new SessionRegistry();
-  private disposed = false;
-  /** The first `dispose()`'s closing of the connections. */
-  private closing: Promise<void> | undefined;
+  /** The shutdown (`dispose`). */
+  private readonly disposal: ClientDisposal;
   private readonly host: SessionHost;
   /** The `retention` option's timer, when one was asked for. */
   private readonly retention: RetentionScheduler | undefined;
@@ -190,6 +177,7 @@ export class SandboxAgent {
       },
     };
     this.pool = new ConnectionPool({ transport: this.transport, hooks, scope: this.resolved.connectionScope, requestTimeoutMs: this.resolved.requestTimeoutMs });
+    this.disposal = new ClientDisposal({ sessions: this.sessions, leases: this.leases, pool: this.pool, agentState: this.agentState, retention: this.retention });
   }
 
   /** Create a client and wait (up to `healthTimeoutMs`, default 30 s) until the runtime is healthy. */
@@ -451,49 +439,7 @@ export class SandboxAgent {
    * drivers ignore an event id they already hold.
    */
   async dispose(options: DisposeOptions = {}): Promise<void> {
-    const deadline = new Deadline({ timeoutMs: options.timeoutMs ?? DISPOSE_FLUSH_MS, what: "dispose" });
-    // Once the last events are stored (or handed on), the leases go: the sessions are free at once.
-    const releasing = () => deadline.settle(this.leases.releaseAll());
-    try {
-      // The first call closes the connections; every call (also a later one) then waits for
-      // the store and says what it could not take.
-      if (!this.disposed) {
-        this.disposed = true;
-        this.closing = this.closeConnections();
-      }
-      await deadline.settle(this.closing!);
-      // A session taken over by another client stores nothing more: its unstored events are not
-      // this client's to keep (storing them later would write into the new holder's history).
-      for (const session of this.sessions.boundSessions()) if (this.leases.keeperOf(session)?.state === "lost") session.recorder.abandon();
-      const sessions = [...this.sessions.boundSessions()];
-      await deadline.settle(Promise.all(sessions.map((session) => session.recorder.flush().catch(() => undefined))));
-      // A snapshot of the last turn may finish within the deadline; one still running then is aborted.
-      await deadline.settle(this.agentState.close(options.timeoutMs ?? DISPOSE_FLUSH_MS));
-      const unstored = sessions.filter((session) => session.recorder.pending > 0);
-      if (unstored.length === 0) return await releasing();
-      if (options.onUnstoredEvents) {
-        const events = unstored.flatMap((session) => session.recorder.abandon());
-        await releasing();
-        try {
-          await options.onUnstoredEvents(events);
-        } catch (error) {
-          throw new UnstoredEventsError(events, error);
-        }
-        return;
-      }
-      // The lease is kept while events wait for the store: a later dispose() may still store them.
-      throw new UnstoredEventsError(unstored.flatMap((session) => session.recorder.unstored()));
-    } finally {
-      deadline.dispose();
-    }
-  }
-
-  /** Close every connection; pending prompts settle with `DisposedError`. Never waits on the runtime's DELETE. */
-  private async closeConnections(): Promise<void> {
-    const retentionStopped = this.retention?.stop();
-    for (const session of this.sessions.boundSessions()) session.permissions.cancelAll();
-    await this.pool.closeAll(new DisposedError());
-    await retentionStopped;
+    await this.disposal.run(options);
   }
 
   // Session methods by id, as the reference client has them. Each resolves the live handle
@@ -652,7 +598,7 @@ export class SandboxAgent {
   }
 
   private assertUsable(): void {
-    if (this.disposed) throw new DisposedError();
+    if (this.disposal.started) throw new DisposedError();
   }
 
   private reportError(error: DurableAgentError): void {
