@@ -13,7 +13,8 @@ export type CliErrorCode =
   | "cli.bad_import"
   | "cli.conflict"
   | "cli.check_failed"
-  | "cli.interrupted";
+  | "cli.interrupted"
+  | "cli.agent_state_unsupported";
 
 /** A failure the CLI reports with a message and ends with {@link CliError.exitCode}. */
 export class CliError extends Error {

@@ -2,17 +2,41 @@ import { createHash } from "node:crypto";
 import type { SessionEvent, SessionRecord } from "../src/persist/types.js";
 
 // The JSONL export format (docs/cli.md): a header line, then per session its record line
-// followed by its event lines in `eventIndex` order. Every line is canonical JSON: fixed
+// followed by its event lines in `eventIndex` order, then its agent state files (version 2),
+// each in one or more lines of at most 1 MiB of base64 data. Every line is canonical JSON: fixed
 // field order at the top, object keys sorted by code point inside payloads and records.
 // Stores differ in the key order they give back (PostgreSQL's jsonb sorts keys its own
 // way), so canonical text is what makes an export of the same data the same bytes whatever
 // the store, and what the migration checksums are computed over.
 
-/** The first line of every export. */
-export const EXPORT_HEADER = { format: "durable-agent-export", version: 1 } as const;
+/** The first line of every export. Version 2 added the agent state lines; version 1 files have none. */
+export const EXPORT_HEADER = { format: "durable-agent-export", version: 2 } as const;
+
+/** The format versions this release reads. */
+export const READABLE_EXPORT_VERSIONS: readonly number[] = [1, 2];
+
+/** The most bytes of an agent state file one export line carries (a larger file takes several lines). */
+export const AGENT_STATE_LINE_BYTES = 1024 * 1024;
+
+/** A piece of an agent state file as one export line holds it. */
+export interface AgentStatePiece {
+  /** The session the file belongs to. */
+  sessionId: string;
+  /** The file's key. */
+  path: string;
+  /** Where in the file the piece starts. */
+  offset: number;
+  /** The whole file's size in bytes (the same on each of its lines). */
+  size: number;
+  /** The piece's bytes. */
+  data: Uint8Array;
+}
 
 /** One line of an export after the header. */
-export type ExportLine = { type: "session"; record: SessionRecord } | { type: "event"; event: SessionEvent };
+export type ExportLine =
+  | { type: "session"; record: SessionRecord }
+  | { type: "event"; event: SessionEvent }
+  | { type: "agent-state"; sessionId: string; path: string; offset: number; size: number; data: string };
 
 /** `value` as JSON text with every object's keys in code-point order (arrays keep theirs). */
 export function canonicalJson(value: unknown): string {
@@ -85,6 +109,23 @@ export function sessionLine(record: SessionRecord): string {
 /** The export line of an event (no newline). */
 export function eventLine(event: SessionEvent): string {
   return JSON.stringify({ type: "event", event: canonicalEvent(event) });
+}
+
+/**
+ * The export lines of one agent state file (no newlines): pieces of at most
+ * {@link AGENT_STATE_LINE_BYTES} in order, one line for an empty file. Fields in a fixed order,
+ * the bytes in standard base64 with padding.
+ */
+export function agentStateLines(sessionId: string, path: string, data: Uint8Array): string[] {
+  const lines: string[] = [];
+  let offset = 0;
+  do {
+    const piece = data.subarray(offset, offset + AGENT_STATE_LINE_BYTES);
+    const base64 = Buffer.from(piece.buffer, piece.byteOffset, piece.length).toString("base64");
+    lines.push(JSON.stringify({ type: "agent-state", sessionId, path, offset, size: data.length, data: base64 }));
+    offset += piece.length;
+  } while (offset < data.length);
+  return lines;
 }
 
 /** The canonical text of a record alone, for comparisons. */

@@ -86,8 +86,11 @@ export function buildProgram(context: (json: boolean) => CommandContext): Comman
     .description("load a JSONL export; idempotent (re-importing changes nothing)")
     .argument("<store>", STORE_HELP)
     .argument("[file]", "the export file (default or '-': stdin)")
+    .option("--without-agent-state", "skip the export's agent state files (a lost sandbox is then restored by replay)", false)
     .addOption(json())
-    .action((store: string, file: string | undefined, o: { json?: boolean }) => importCommand(store, file, ctx(o)));
+    .action((store: string, file: string | undefined, o: { withoutAgentState: boolean; json?: boolean }) =>
+      importCommand(store, file, { withoutAgentState: o.withoutAgentState }, ctx(o)),
+    );
 
   program
     .command("migrate")
@@ -95,10 +98,11 @@ export function buildProgram(context: (json: boolean) => CommandContext): Comman
     .argument("<from>", `source ${STORE_HELP}`)
     .argument("<to>", "target store URL")
     .option("--no-verify", "skip the comparison of both stores at the end")
-    .option("--update-records", "replace target records that differ from the source's (changed since an earlier run)", false)
+    .option("--update-records", "replace target records and agent state files that differ from the source's (changed since an earlier run)", false)
+    .option("--without-agent-state", "leave the sessions' agent state files behind (a lost sandbox is then restored by replay)", false)
     .addOption(json())
-    .action((from: string, to: string, o: { verify: boolean; updateRecords: boolean; json?: boolean }) =>
-      migrateCommand(from, to, { verify: o.verify, updateRecords: o.updateRecords }, ctx(o)),
+    .action((from: string, to: string, o: { verify: boolean; updateRecords: boolean; withoutAgentState: boolean; json?: boolean }) =>
+      migrateCommand(from, to, { verify: o.verify, updateRecords: o.updateRecords, withoutAgentState: o.withoutAgentState }, ctx(o)),
     );
 
 

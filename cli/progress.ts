@@ -8,8 +8,8 @@ import type { Output } from "./output.js";
 export interface Progress {
   /** Set the total once it is known. */
   start(total: number, label: string): void;
-  /** Advance by `sessions` done, with the running count of events. */
-  tick(sessions: number, events: number): void;
+  /** Advance by `sessions` done, with the running count of events (and of agent state files). */
+  tick(sessions: number, events: number, files?: number): void;
   /** Remove the bar. */
   stop(): void;
 }
@@ -18,7 +18,7 @@ export interface Progress {
 export function progressFor(out: Output): Progress {
   if (!out.interactive) return { start() {}, tick() {}, stop() {} };
   const bar = new SingleBar({
-    format: "{label} [{bar}] {value}/{total} sessions | {events} events | {rate} ev/s | {duration_formatted}",
+    format: "{label} [{bar}] {value}/{total} sessions | {events} events | {rate} ev/s | {files} state files | {duration_formatted}",
     hideCursor: true,
     stream: process.stderr,
   });
@@ -29,13 +29,13 @@ export function progressFor(out: Output): Progress {
     start(total, label) {
       began = Date.now();
       done = 0;
-      bar.start(total, 0, { label, events: 0, rate: 0 });
+      bar.start(total, 0, { label, events: 0, rate: 0, files: 0 });
       running = true;
     },
-    tick(sessions, events) {
+    tick(sessions, events, files) {
       done += sessions;
       const seconds = (Date.now() - began) / 1000;
-      bar.update(done, { events, rate: seconds > 0 ? Math.round(events / seconds) : 0 });
+      bar.update(done, { events, rate: seconds > 0 ? Math.round(events / seconds) : 0, ...(files === undefined ? {} : { files }) });
     },
     stop() {
       if (running) bar.stop();

@@ -5,7 +5,9 @@ import type { SessionRecord } from "../../src/persist/types.js";
 import { withStore, type CommandContext } from "../context.js";
 import { CliError, notFoundError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { EXPORT_HEADER, eventLine, sessionLine } from "../export-format.js";
+import type { AgentStateStorage } from "../../src/persist/agent-state.js";
+import { agentStateOf, formatBytes, writeOrder } from "../agent-state.js";
+import { agentStateLines, EXPORT_HEADER, eventLine, sessionLine } from "../export-format.js";
 import type { StoreDriver } from "../open-store.js";
 import { allSessions, eventPages } from "../walk.js";
 
@@ -21,11 +23,14 @@ export interface ExportTotals {
   sessions: number;
   /** Events written. */
   events: number;
+  /** Agent state files written, and their bytes. */
+  agentState: { files: number; bytes: number };
 }
 
 /**
  * `export <store> [ids...]`: sessions as JSONL (docs/cli.md): every session, or those named,
- * each record followed by its events. Canonical JSON, so equal data exports to equal bytes.
+ * each record followed by its events and its agent state files. Canonical JSON, so equal data
+ * exports to equal bytes.
  */
 export async function exportCommand(url: string, ids: string[], options: ExportOptions, ctx: CommandContext): Promise<void> {
   const { out } = ctx;
@@ -55,7 +60,8 @@ export async function exportCommand(url: string, ids: string[], options: ExportO
       throw error;
     }
     out.result({ store: store.display, file: options.output, ...totals });
-    out.line(`exported ${totals.sessions} session(s), ${totals.events} event(s) from ${store.display} to ${options.output}`);
+    const files = totals.agentState.files > 0 ? `, ${totals.agentState.files} agent state file(s) (${formatBytes(totals.agentState.bytes)})` : "";
+    out.line(`exported ${totals.sessions} session(s), ${totals.events} event(s)${files} from ${store.display} to ${options.output}`);
   });
 }
 
@@ -70,7 +76,8 @@ async function writeExport(
   stream: Writable,
   { signal }: CommandContext,
 ): Promise<ExportTotals> {
-  const totals: ExportTotals = { sessions: 0, events: 0 };
+  const totals: ExportTotals = { sessions: 0, events: 0, agentState: { files: 0, bytes: 0 } };
+  const storage = agentStateOf(driver);
   await write(stream, `${JSON.stringify(EXPORT_HEADER)}\n`);
   for await (const record of records) {
     if (signal.aborted) throw new CliError("cli.interrupted", EXIT.interrupted, "interrupted: the export is incomplete");
@@ -80,6 +87,19 @@ async function writeExport(
       await write(stream, page.map((event) => `${eventLine(event)}\n`).join(""));
       totals.events += page.length;
     }
+    if (storage) await writeFiles(storage, record.id, stream, totals);
   }
   return totals;
+}
+
+/** Write the agent state files of one session, the manifest last, each file's lines in order. */
+async function writeFiles(storage: AgentStateStorage, sessionId: string, stream: Writable, totals: ExportTotals): Promise<void> {
+  for (const { path } of writeOrder(await storage.listAgentState(sessionId))) {
+    const data = await storage.readAgentState(sessionId, path);
+    // Deleted since it was listed.
+    if (data === undefined) continue;
+    for (const line of agentStateLines(sessionId, path, data)) await write(stream, `${line}\n`);
+    totals.agentState.files += 1;
+    totals.agentState.bytes += data.length;
+  }
 }

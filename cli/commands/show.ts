@@ -1,5 +1,6 @@
 import { buildTranscript, type TranscriptEntry } from "../../src/history/transcript.js";
 import type { SessionEvent } from "../../src/persist/types.js";
+import { agentStateOf, formatBytes, sessionFiles } from "../agent-state.js";
 import { withStore, type CommandContext } from "../context.js";
 import { notFoundError } from "../errors.js";
 import { eventPages } from "../walk.js";
@@ -18,9 +19,13 @@ export async function showCommand(url: string, id: string, options: ShowOptions,
     const events: SessionEvent[] = [];
     for await (const page of eventPages(store.driver, id)) events.push(...page);
     const entries = buildTranscript(events, { includeThoughts: options.thoughts });
-    out.result({ session: record, eventCount: events.length, transcript: entries });
+    const storage = agentStateOf(store.driver);
+    const state = storage ? await sessionFiles(storage, id) : undefined;
+    const agentState = state ? { files: state.files.length, bytes: state.bytes } : undefined;
+    out.result({ session: record, eventCount: events.length, ...(agentState ? { agentState } : {}), transcript: entries });
     out.line(`session ${record.id}  agent ${record.agent}  created ${new Date(record.createdAt).toISOString()}  ${events.length} events`);
     if (record.destroyedAt !== undefined) out.line(`destroyed ${new Date(record.destroyedAt).toISOString()}`);
+    if (agentState && agentState.files > 0) out.line(`agent state: ${agentState.files} file(s), ${formatBytes(agentState.bytes)}`);
     out.line();
     if (entries.length === 0) out.line("(no turns recorded)");
     for (const entry of entries) out.line(renderEntry(entry));

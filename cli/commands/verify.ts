@@ -1,8 +1,11 @@
+import { MANIFEST_KEY, readManifest } from "../../src/agent-state/manifest.js";
+import type { AgentStateStorage } from "../../src/persist/agent-state.js";
 import { PersistError } from "../../src/persist/errors.js";
 import { parseSessionEvent, parseSessionRecord } from "../../src/persist/schemas.js";
 import type { SessionEvent, SessionRecord } from "../../src/persist/types.js";
 import { envelopeKind } from "../../src/protocol/envelopes.js";
 import { historyTrimmedDetails } from "../../src/protocol/lifecycle-markers.js";
+import { agentStateOf } from "../agent-state.js";
 import { withStore, type CommandContext } from "../context.js";
 import { CliError, notFoundError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -11,7 +14,7 @@ import { progressFor } from "../progress.js";
 import { allSessions, eventPages } from "../walk.js";
 
 /** Kinds of problem `verify` reports. */
-export type ProblemKind = "record" | "unreadable" | "gap" | "order" | "schema" | "payload" | "session_id" | "duplicate_id";
+export type ProblemKind = "record" | "unreadable" | "gap" | "order" | "schema" | "payload" | "session_id" | "duplicate_id" | "agent_state";
 
 /** One problem found. */
 export interface Problem {
@@ -33,8 +36,9 @@ const MAX_PER_SESSION = 20;
  * check it: the record against the schema, event indexes from 0 (or from a retention trim
  * marker) without gaps and ascending,
  * every event against the schema (fields, sender, `sessionId` of its session), every payload
- * a JSON-RPC 2.0 envelope, no event id twice across the store, and every page readable.
- * Problems exit 1.
+ * a JSON-RPC 2.0 envelope, no event id twice across the store, and every page readable; where
+ * the store keeps agent state files, each one readable whole at its listed size, and the
+ * manifest a snapshot manifest. Problems exit 1.
  */
 export async function verifyCommand(url: string, ids: string[], ctx: CommandContext): Promise<void> {
   const { out, signal } = ctx;
@@ -52,22 +56,26 @@ export async function verifyCommand(url: string, ids: string[], ctx: CommandCont
     const problems: Problem[] = [];
     const seen = new Map<string, string>();
     let events = 0;
+    let agentStateFiles = 0;
+    const storage = agentStateOf(store.driver);
     const progress = progressFor(out);
     progress.start(records.length, "verify");
     try {
       for (const record of records) {
         if (signal.aborted) throw new CliError("cli.interrupted", EXIT.interrupted, "interrupted: verification incomplete");
         events += await verifySession(store.driver, record, seen, problems);
-        progress.tick(1, events);
+        if (storage) agentStateFiles += await verifyAgentState(storage, record.id, problems);
+        progress.tick(1, events, agentStateFiles);
       }
     } finally {
       progress.stop();
     }
-    out.result({ store: store.display, ok: problems.length === 0, sessions: records.length, events, problems });
+    out.result({ store: store.display, ok: problems.length === 0, sessions: records.length, events, agentStateFiles, problems });
     for (const p of problems) out.line(`${p.sessionId}${p.eventIndex === undefined ? "" : ` #${p.eventIndex}`}: ${p.kind}: ${p.detail}`);
     out.line(
       problems.length === 0
-        ? `ok: ${records.length} session(s), ${events} event(s) in ${store.display}: indexes gap-free, payloads and records valid, ids unique`
+        ? `ok: ${records.length} session(s), ${events} event(s)${agentStateFiles > 0 ? `, ${agentStateFiles} agent state file(s)` : ""} in ${store.display}: ` +
+            `indexes gap-free, payloads and records valid, ids unique${agentStateFiles > 0 ? ", agent state readable" : ""}`
         : `${problems.length} problem(s) in ${store.display} (${records.length} session(s), ${events} event(s) read)`,
     );
     if (problems.length > 0) throw new CliError("cli.check_failed", EXIT.checkFailed, `verify found ${problems.length} problem(s)`);
@@ -111,6 +119,39 @@ async function verifySession(driver: StoreDriver, record: SessionRecord, seen: M
     add({ kind: "unreadable", sessionId: id, detail: `the events after #${last} cannot be read: ${message(error)}` });
   }
   return read;
+}
+
+/** Check that every agent state file of a session reads whole at its listed size; returns how many were read. */
+async function verifyAgentState(storage: AgentStateStorage, sessionId: string, problems: Problem[]): Promise<number> {
+  const add = (detail: string) => problems.push({ kind: "agent_state", sessionId, detail });
+  let files;
+  try {
+    files = await storage.listAgentState(sessionId);
+  } catch (error) {
+    add(`the agent state files cannot be listed: ${message(error)}`);
+    return 0;
+  }
+  for (const { path, size } of files) {
+    let data: Uint8Array | undefined;
+    try {
+      data = await storage.readAgentState(sessionId, path);
+    } catch (error) {
+      add(`agent state file "${path}" cannot be read: ${describeError(error)}`);
+      continue;
+    }
+    if (data === undefined) add(`agent state file "${path}" is listed (${size} byte(s)) but not stored`);
+    else if (data.length !== size) add(`agent state file "${path}" reads ${data.length} byte(s), listed as ${size}`);
+    else if (path === MANIFEST_KEY && (await readManifest(storage, sessionId)) === undefined) {
+      add(`the snapshot manifest "${path}" is not a valid manifest: a restoring client ignores the snapshot and replays`);
+    }
+  }
+  return files.length;
+}
+
+/** An error's name (when it says more than "Error") and message. */
+function describeError(error: unknown): string {
+  const name = error instanceof Error && error.name !== "Error" ? `${error.name}: ` : "";
+  return `${name}${message(error)}`;
 }
 
 function checkEvent(sessionId: string, event: SessionEvent, expected: number, add: (p: Problem) => void): void {
