@@ -1,5 +1,4 @@
 import type {
-  NewSessionRequest,
   RequestPermissionResponse,
   SessionConfigOption,
   SessionModeState,
@@ -13,7 +12,7 @@ import { forkSession as forkStoredSession, type ForkSessionOptions } from "../li
 import { applyRetention, type ApplyRetentionOptions, type RetentionReport } from "../lifecycle/retention.js";
 import type { RetentionPolicy } from "../lifecycle/retention-policy.js";
 import { RetentionScheduler } from "../lifecycle/retention-scheduler.js";
-import { deleteSessionVia, driverCapabilities, insertSessionVia } from "../persist/capabilities.js";
+import { driverCapabilities } from "../persist/capabilities.js";
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
 import { EventsLostError } from "../transport/errors.js";
@@ -36,6 +35,7 @@ import { ListenersById } from "./listeners-by-id.js";
 import { waitForHealth } from "./health-wait.js";
 import { callControlRoute } from "./control-routes.js";
 import { ClientDisposal, type DisposeOptions } from "./disposal.js";
+import { applyRequested, createNewSession, type SessionCreateRequest, type SessionCreationParts } from "./session-creation.js";
 import {
   DisposedError,
   InvalidOptionsError,
@@ -53,30 +53,10 @@ import type { CallLeaseOption } from "./lease-options.js";
 import { SessionLeases } from "./session-leases.js";
 import { UnsupportedCapabilityError } from "../persist/errors.js";
 import type { PermissionReply, PermissionRequestListener } from "./permissions.js";
-import { defaultCwd } from "./restoration.js";
 import { Session, type SessionEventListener, type SessionHost, type SessionSendOptions } from "./session.js";
 
 export type { DisposeOptions } from "./disposal.js";
-
-/** Arguments of `createSession`. */
-export interface SessionCreateRequest {
-  /** The app's id for the session (default: a random UUID). */
-  id?: string;
-  /** Agent id on the runtime, e.g. `"claude"`. */
-  agent: string;
-  /** Shorthand for `sessionInit.cwd`; ignored when `sessionInit` is given. */
-  cwd?: string;
-  /** The full ACP `session/new` params (default: `{ cwd, mcpServers: [] }`). */
-  sessionInit?: Omit<NewSessionRequest, "_meta">;
-  /** A mode to switch to right after creation (refused with `UnsupportedSessionValueError` when the agent has no such mode). */
-  mode?: string;
-  /** A model to choose right after creation (the config option of category `"model"`). */
-  model?: string;
-  /** A thought level to choose right after creation (the config option of category `"thought_level"`). */
-  thoughtLevel?: string;
-  /** Take the session's lease (`true` or options), or not (`false`); default: the client's `lease` option. See docs/leases.md. */
-  lease?: CallLeaseOption;
-}
+export type { SessionCreateRequest } from "./session-creation.js";
 
 /** Options of `resumeSession`. */
 export interface SessionResumeOptions {
@@ -88,13 +68,6 @@ export interface SessionResumeOptions {
 export interface SessionResumeOrCreateRequest extends SessionCreateRequest {
   /** The app's id for the session. */
   id: string;
-}
-
-/** Apply what a create/resume request asks for: mode, model, thought level (in that order). */
-async function applyRequested(session: Session, request: SessionCreateRequest): Promise<void> {
-  if (request.mode) await session.setMode(request.mode);
-  if (request.model) await session.setModel(request.model);
-  if (request.thoughtLevel) await session.setThoughtLevel(request.thoughtLevel);
 }
 
 /**
@@ -119,6 +92,8 @@ export class SandboxAgent {
   /** Listeners registered by session id. */
   private readonly byId = new ListenersById();
   private readonly sessions = new SessionRegistry();
+  /** What `createSession` works on. */
+  private readonly creation: SessionCreationParts;
   /** The shutdown (`dispose`). */
   private readonly disposal: ClientDisposal;
   private readonly host: SessionHost;
@@ -177,6 +152,7 @@ export class SandboxAgent {
       },
     };
     this.pool = new ConnectionPool({ transport: this.transport, hooks, scope: this.resolved.connectionScope, requestTimeoutMs: this.resolved.requestTimeoutMs });
+    this.creation = { persist: this.persist, sessions: this.sessions, leases: this.leases, pool: this.pool, track: (record, keeper) => this.track(record, keeper) };
     this.disposal = new ClientDisposal({ sessions: this.sessions, leases: this.leases, pool: this.pool, agentState: this.agentState, retention: this.retention });
   }
 
@@ -199,52 +175,7 @@ export class SandboxAgent {
    */
   async createSession(request: SessionCreateRequest): Promise<Session> {
     this.assertUsable();
-    if (!request || typeof request.agent !== "string" || request.agent === "") {
-      throw new InvalidOptionsError("createSession needs an agent id");
-    }
-    const id = request.id ?? crypto.randomUUID();
-    if (this.sessions.get(id)) throw new SessionExistsError(id);
-    const record: SessionRecord = {
-      id,
-      agent: request.agent,
-      agentSessionId: "",
-      lastConnectionId: "",
-      createdAt: Date.now(),
-      sessionInit: request.sessionInit ?? { cwd: request.cwd ?? defaultCwd(), mcpServers: [] },
-    };
-    // With leasing, the lease comes first: nobody else can drive (or, on a failure below,
-    // lose) the session this call creates.
-    const keeper = this.leases.keeper(id);
-    await this.leases.acquire(keeper, request.lease);
-    // Claim the id in the store before anything reaches the runtime: of several clients or
-    // processes creating one id, the store lets exactly one win (atomic with insertSession).
-    let claimed: boolean;
-    try {
-      claimed = await insertSessionVia(this.persist, record);
-    } catch (error) {
-      await this.leases.release(keeper);
-      throw error;
-    }
-    if (!claimed) {
-      await this.leases.release(keeper);
-      throw new SessionExistsError(id);
-    }
-    const session = this.track(record, keeper);
-    try {
-      await session.attachNew();
-      await applyRequested(session, request);
-      await session.recorder.flush();
-    } catch (error) {
-      this.sessions.delete(id);
-      this.pool.release(session.agent, session.id);
-      // Leave nothing of a session that never came to be (the claim is this client's own:
-      // insertSession said so), where the store allows it: bad input changes nothing.
-      await session.recorder.flush().catch(() => undefined);
-      await deleteSessionVia(this.persist, id).catch(() => undefined);
-      await this.leases.release(keeper);
-      throw error;
-    }
-    return session;
+    return createNewSession(this.creation, request);
   }
 
   /**
