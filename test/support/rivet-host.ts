@@ -2,15 +2,17 @@ import { actor, setup } from "rivetkit";
 import { db } from "rivetkit/db";
 import { DEFAULT_STATE_KEY, RivetSessionPersistDriver, type RetentionReport, type RivetActorContext, type RivetSessionPersistDriverOptions } from "../../drivers/rivet.js";
 import { actorDatabase as actorDatabaseOf } from "../../drivers/rivet/context.js";
-import { EVENTS_TABLE, META_TABLE, SESSIONS_TABLE } from "../../drivers/rivet/names.js";
-import { decodeArgs, encodeArgs } from "./rivet-wire.js";
+import { AGENT_STATE_CHUNKS_TABLE, AGENT_STATE_FILES_TABLE, EVENTS_TABLE, META_TABLE, SESSIONS_TABLE } from "../../drivers/rivet/names.js";
+import { decodeArgs, decodeValue, encodeArgs, encodeValue } from "./rivet-wire.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../../src/index.js";
 
 // Actors that host a RivetSessionPersistDriver, and a driver that runs each call inside one of
 // them: the conformance suite and the Rivet tests drive the real driver in a real actor
-// through RivetKit's client. Arguments and results cross as JSON text (RivetKit encodes
+// through RivetKit's client. The proxy has an optional capability's methods exactly when the
+// hosted driver has them (agent state only in SQLite mode), so the suite's capability groups
+// run against the real driver. Arguments and results cross as JSON text (RivetKit encodes
 // action values as CBOR, which would not keep own "__proto__" keys as the suite sends them;
-// rivet-wire.ts tags cycles and bigints),
+// rivet-wire.ts tags cycles, bigints and byte arrays),
 // and typed errors come back with their name, code, reason and issues.
 
 /** Options of a hosted driver (everything but the callback, which the host supplies). */
@@ -28,8 +30,17 @@ const METHODS = [
   "listLatestEvents",
   "deleteSession",
   "close",
+  ...(["deleteEventsBefore", "listSessionActivity", "appendAgentState", "readAgentState", "listAgentState", "deleteAgentState"] as const),
 ] as const;
 type Method = (typeof METHODS)[number];
+
+/** The optional capability methods: the proxy has each one only when the hosted driver has it. */
+const OPTIONAL_METHODS = ["deleteEventsBefore", "listSessionActivity", "appendAgentState", "readAgentState", "listAgentState", "deleteAgentState"] as const;
+type OptionalMethod = (typeof OPTIONAL_METHODS)[number];
+
+/** Which optional methods `driver` has. */
+const optionalMethodsOf = (driver: object): OptionalMethod[] =>
+  OPTIONAL_METHODS.filter((name) => typeof (driver as Record<string, unknown>)[name] === "function");
 
 interface WireError {
   name: string;
@@ -37,6 +48,8 @@ interface WireError {
   message: string;
   reason?: string;
   issues?: unknown;
+  /** AgentStateOffsetError's stored size. */
+  storedSize?: number;
 }
 
 /** What a hosted call answers: a value (`undefined` kept apart from `null`) or an error. */
@@ -53,10 +66,12 @@ function hostActions() {
         result = value === undefined ? { undefined: true } : { value };
       } catch (error) {
         const e = error as Error & Partial<WireError>;
-        result = { error: { name: e.name, code: e.code, message: e.message, reason: e.reason, issues: e.issues } };
+        result = { error: { name: e.name, code: e.code, message: e.message, reason: e.reason, issues: e.issues, storedSize: e.storedSize } };
       }
-      return JSON.stringify(result);
+      return encodeValue(result);
     },
+    /** The optional capability methods the hosted driver has. */
+    capabilities: (c: { vars: { driver: RivetSessionPersistDriver } }): OptionalMethod[] => optionalMethodsOf(c.vars.driver),
     /** The driver's retention status. */
     retention: (c: { vars: { driver: RivetSessionPersistDriver } }) => JSON.stringify(c.vars.driver.retention()),
     /** Every drop reported to onRetention since this actor woke. */
@@ -71,16 +86,21 @@ function hostActions() {
     },
     /**
      * Replace the driver by a fresh one over empty storage: the driver's tables dropped, its
-     * state key removed. The conformance suite's "fresh, empty driver" without a new actor each time.
+     * state key removed. The conformance suite's "fresh, empty driver" without a new actor each
+     * time. Resolves the optional capability methods the new driver has.
      */
-    fresh: async (c: RivetActorContext & { state: HostState; vars: { driver: RivetSessionPersistDriver; reports: RetentionReport[] } }) => {
+    fresh: async (
+      c: RivetActorContext & { state: HostState; vars: { driver: RivetSessionPersistDriver; reports: RetentionReport[] } },
+    ): Promise<OptionalMethod[]> => {
       const db = actorDatabaseOf(c);
-      if (db) for (const table of [EVENTS_TABLE, SESSIONS_TABLE, META_TABLE]) await db.execute(`DROP TABLE IF EXISTS ${table}`);
+      const tables = [EVENTS_TABLE, SESSIONS_TABLE, AGENT_STATE_FILES_TABLE, AGENT_STATE_CHUNKS_TABLE, META_TABLE];
+      if (db) for (const table of tables) await db.execute(`DROP TABLE IF EXISTS ${table}`);
       delete (c.state as unknown as Record<string, unknown>)[c.state.options.stateKey ?? DEFAULT_STATE_KEY];
       await c.saveState({ immediate: true });
       c.vars.reports.length = 0;
       const events = c.vars.driver.retention().eventStorage;
       c.vars.driver = new RivetSessionPersistDriver(c, { events, ...c.state.options, onRetention: (report) => c.vars.reports.push(report) });
+      return optionalMethodsOf(c.vars.driver);
     },
     /** Stop the actor; the next call wakes it (createVars runs again, the driver opens the stored state). */
     nap: (c: { sleep(): void }) => {
@@ -135,7 +155,8 @@ export interface HostHandle {
   stateJson(key: string): Promise<string>;
   plantState(key: string, json: string): Promise<void>;
   nap(): Promise<void>;
-  fresh(): Promise<void>;
+  fresh(): Promise<OptionalMethod[]>;
+  capabilities(): Promise<OptionalMethod[]>;
   wakes(): Promise<number>;
 }
 
@@ -164,15 +185,28 @@ function rebuild(error: WireError): Error {
   if (error.code !== undefined) out.code = error.code;
   if (error.reason !== undefined) out.reason = error.reason;
   if (error.issues !== undefined) out.issues = error.issues;
+  if (error.storedSize !== undefined) (out as Error & { storedSize?: number }).storedSize = error.storedSize;
   return out;
 }
 
-/** A SessionPersistDriver whose every call runs in a host actor. */
+/**
+ * A SessionPersistDriver whose every call runs in a host actor. It has the optional
+ * capability methods it is given (those the hosted driver has, as `fresh()` or
+ * `capabilities()` of the host tell), as own properties, so capability checks see what the
+ * hosted driver has.
+ */
 export class HostedDriver implements SessionPersistDriver {
-  constructor(readonly handle: HostHandle) {}
+  constructor(
+    readonly handle: HostHandle,
+    capabilities: readonly OptionalMethod[] = [],
+  ) {
+    for (const name of capabilities) {
+      Object.defineProperty(this, name, { value: (...args: unknown[]) => this.#call(name, ...args), enumerable: true });
+    }
+  }
 
   async #call<T>(method: Method, ...args: unknown[]): Promise<T> {
-    const result = JSON.parse(await retryUnrouted(() => this.handle.call(method, encodeArgs(args)))) as WireResult;
+    const result = decodeValue(await retryUnrouted(() => this.handle.call(method, encodeArgs(args)))) as WireResult;
     if ("error" in result) throw rebuild(result.error);
     return ("undefined" in result ? undefined : result.value) as T;
   }
