@@ -11,6 +11,7 @@ import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { importInto } from "../../cli/commands/import.js";
 import { migrateStores } from "../../cli/commands/migrate.js";
+import { compareFiles } from "../../cli/migrate-agent-state.js";
 import type { CommandContext } from "../../cli/context.js";
 import { CliError } from "../../cli/errors.js";
 import { AGENT_STATE_LINE_BYTES } from "../../cli/export-format.js";
@@ -170,6 +171,36 @@ async function rejection(promise: Promise<unknown>): Promise<CliError> {
   }
   throw new Error("expected a CliError");
 }
+
+describe("migrate's comparison of agent state files", () => {
+  it("names a file missing, only in the target, of another size, or of other bytes at the same size", async () => {
+    const a = freshStore("sqlite", "cmp-a");
+    const b = freshStore("file", "cmp-b");
+    const [left, right] = [a.open(), b.open()];
+    const [source, target] = [storageOf(left), storageOf(right)];
+    const bytes = binary(5000);
+    const flipped = bytes.slice();
+    flipped[4321] = flipped[4321]! ^ 1;
+    await putFile(source, "s", "same", bytes);
+    await putFile(target, "s", "same", bytes);
+    expect(await compareFiles(source, target, "s")).toEqual({ files: 1, differences: [] });
+    await putFile(source, "s", "flipped", bytes);
+    await putFile(target, "s", "flipped", flipped);
+    await putFile(source, "s", "shorter", bytes);
+    await putFile(target, "s", "shorter", bytes.subarray(0, 4999));
+    await putFile(source, "s", "missing", bytes);
+    await putFile(target, "s", "extra", bytes);
+    const { differences } = await compareFiles(source, target, "s");
+    expect(differences.sort()).toEqual([
+      'agent state file "extra" is only in the target',
+      'agent state file "flipped": same size (5000), different content',
+      'agent state file "missing" is missing in the target',
+      'agent state file "shorter": 5000 byte(s) in the source, 4999 in the target',
+    ]);
+    await left.close();
+    await right.close();
+  });
+});
 
 describe("a target without the agent state capability", () => {
   it("migrate refuses (exit 5) before writing anything; --without-agent-state migrates and reports what was left behind", async () => {
