@@ -15,7 +15,6 @@ import { RetentionScheduler } from "../lifecycle/retention-scheduler.js";
 import { driverCapabilities } from "../persist/capabilities.js";
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
-import { EventsLostError } from "../transport/errors.js";
 import type {
   SandboxAgentApi,
   AcpServerListResponse,
@@ -28,8 +27,8 @@ import type {
 } from "../transport/sandbox-agent-api.js";
 import { selectTransport } from "../transport/select.js";
 import type { RuntimeTransport } from "../transport/types.js";
-import type { AgentConnectionHooks } from "./agent-connection.js";
 import { ConnectionPool, type ClientStats } from "./connection-pool.js";
+import { routeToSessions } from "./connection-routing.js";
 import { AgentStateLink } from "./agent-state-link.js";
 import { ListenersById } from "./listeners-by-id.js";
 import { waitForHealth } from "./health-wait.js";
@@ -136,21 +135,7 @@ export class SandboxAgent {
       checkLease: (session) => this.leases.checkHandle(session),
       reportError: (error) => this.reportError(error),
     };
-    const hooks: AgentConnectionHooks = {
-      observe: (sessionId, sender, payload, connectionId) => {
-        const session = this.sessions.getBound(sessionId);
-        if (session?.recorder.isReady) session.recorder.record({ connectionId, sender, payload });
-      },
-      requestPermission: (sessionId, request, signal) => {
-        const session = this.sessions.getBound(sessionId);
-        return session ? session.permissions.receive(sessionId, request, signal) : Promise.resolve({ outcome: { outcome: "cancelled" } });
-      },
-      lost: (connection, error) => {
-        this.pool.forget(connection);
-        // Messages the runtime skipped are gone: each session that may have lost some is told.
-        if (error instanceof EventsLostError) for (const id of connection.boundSessionIds()) this.sessions.getBound(id)?.reportError(error);
-      },
-    };
+    const hooks = routeToSessions(this.sessions, (connection) => this.pool.forget(connection));
     this.pool = new ConnectionPool({ transport: this.transport, hooks, scope: this.resolved.connectionScope, requestTimeoutMs: this.resolved.requestTimeoutMs });
     this.creation = { persist: this.persist, sessions: this.sessions, leases: this.leases, pool: this.pool, track: (record, keeper) => this.track(record, keeper) };
     this.disposal = new ClientDisposal({ sessions: this.sessions, leases: this.leases, pool: this.pool, agentState: this.agentState, retention: this.retention });
