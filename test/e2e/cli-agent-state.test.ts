@@ -19,8 +19,8 @@ import type { OpenStore, StoreDriver } from "../../cli/open-store.js";
 import { Output } from "../../cli/output.js";
 import { MANIFEST_KEY } from "../../src/agent-state/manifest.js";
 import { adminPool } from "../support/postgres.js";
-import { jsonOf, runCli, seedStore, testStores, type TestStore } from "../support/cli.js";
-import { binary, putFile, readFiles, seedAgentState, storageOf, TRANSCRIPT_KEY, withoutAgentStateCapability } from "../support/cli-agent-state.js";
+import { finished, jsonOf, printed, runCli, seedStore, startCli, testStores, type TestStore } from "../support/cli.js";
+import { binary, manifest, putFile, readFiles, seedAgentState, storageOf, TRANSCRIPT_KEY, withoutAgentStateCapability } from "../support/cli-agent-state.js";
 
 const freshStore = testStores();
 const exportsDir = mkdtempSync(join(tmpdir(), "durable-agent-cli-state-"));
@@ -44,8 +44,8 @@ async function seededSource(kind: TestStore["kind"], label: string, bigBytes?: n
   return { store, files };
 }
 
-/** Assert that `store` holds exactly `files` (by session), byte for byte. */
-async function expectFiles(store: TestStore, files: Map<string, Map<string, Uint8Array>>): Promise<void> {
+/** Assert that `store` holds exactly `files` (by session), byte for byte, and none for the sessions of `without`. */
+async function expectFiles(store: TestStore, files: Map<string, Map<string, Uint8Array>>, without = ["ticket-1"]): Promise<void> {
   const driver = store.open();
   try {
     for (const [sessionId, byPath] of files) {
@@ -53,9 +53,23 @@ async function expectFiles(store: TestStore, files: Map<string, Map<string, Uint
       expect([...stored.keys()].sort()).toEqual([...byPath.keys()].sort());
       for (const [path, data] of byPath) expect(Buffer.from(stored.get(path)!).equals(Buffer.from(data)), `${sessionId} ${path}`).toBe(true);
     }
-    expect(await readFiles(driver, "ticket-1")).toEqual(new Map());
+    for (const sessionId of without) expect((await readFiles(driver, sessionId)).size, sessionId).toBe(0);
   } finally {
     await driver.close();
+  }
+}
+
+/** Agent state pieces stored in a PostgreSQL test store (0 before its tables exist). */
+async function pgChunkRows(store: TestStore): Promise<number> {
+  const pool = adminPool();
+  try {
+    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${store.where}".durable_agent_agent_chunks`);
+    return Number(rows[0]!.n);
+  } catch (error) {
+    if ((error as { code?: string }).code === "42P01") return 0;
+    throw error;
+  } finally {
+    await pool.end();
   }
 }
 
@@ -130,6 +144,52 @@ describe("durable-agent migrate with agent state", () => {
     await expectFiles(to, files);
   });
 
+  it("SIGKILLed while copying files: what the target holds is whole up to a manifest, and the next run completes it", async () => {
+    const from = freshStore("sqlite", "state-kill");
+    const to = freshStore("postgres", "state_kill");
+    const seed = from.open();
+    await seedStore(seed, 4);
+    const files = new Map<string, Map<string, Uint8Array>>();
+    for (let i = 0; i < 4; i++) {
+      const byPath = new Map([
+        ["file:/big.bin", binary(12 * 1024 * 1024 + i)],
+        [MANIFEST_KEY, manifest(`agent-ticket-${i}`)],
+      ]);
+      for (const [path, data] of byPath) await putFile(storageOf(seed), `ticket-${i}`, path, data, 2);
+      files.set(`ticket-${i}`, byPath);
+    }
+    await seed.close();
+
+    const child = startCli(["migrate", from.url, to.url, "--json"]);
+    let rows = 0;
+    for (let i = 0; i < 6000 && child.exitCode === null; i++) {
+      // Three pieces a session (8 MiB + 4 MiB, the manifest): ticket-0 done, ticket-1 under way.
+      rows = await pgChunkRows(to);
+      if (rows >= 4) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(child.exitCode, `the migration ended before it could be killed: ${printed(child).stderr}`).toBeNull();
+    child.kill("SIGKILL");
+    expect((await finished(child)).code).toBeNull();
+
+    // Where a manifest was copied, every other file of its session is whole.
+    const target = to.open();
+    let manifests = 0;
+    for (const [sessionId, byPath] of files) {
+      const stored = await readFiles(target, sessionId);
+      if (!stored.has(MANIFEST_KEY)) continue;
+      manifests += 1;
+      expect(Buffer.from(stored.get("file:/big.bin")!).equals(Buffer.from(byPath.get("file:/big.bin")!)), sessionId).toBe(true);
+    }
+    await target.close();
+    expect(manifests).toBeGreaterThanOrEqual(1);
+
+    const resumed = await runCli(["migrate", from.url, to.url, "--json"], { timeoutMs: 180_000 });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(jsonOf<MigrateReport>(resumed).verify).toMatchObject({ agentStateFiles: 8, mismatches: [] });
+    await expectFiles(to, files, []);
+  });
+
   it("--without-agent-state leaves the files behind and says so", async () => {
     const { store: from, files } = await seededSource("sqlite", "state-left", 2048);
     const to = freshStore("file", "state-left");
@@ -137,7 +197,7 @@ describe("durable-agent migrate with agent state", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`agent state: LEFT BEHIND 4 file(s) (${((totalBytes(files)) / 1000).toFixed(1)} KB) of 2 session(s) (--without-agent-state)`);
     const driver = to.open();
-    expect(await readFiles(driver, "ticket-0")).toEqual(new Map());
+    expect((await readFiles(driver, "ticket-0")).size).toBe(0);
     expect((await driver.listEvents({ sessionId: "ticket-0" })).items.length).toBeGreaterThan(0);
     await driver.close();
   });
@@ -334,8 +394,8 @@ describe("durable-agent export / import with agent state", () => {
     await bad(lines.map((l, i) => (i === transcriptLine ? l.replace('"sessionId":"ticket-0"', '"sessionId":"ticket-1"') : l)), 'an agent state line of session "ticket-1" under session "ticket-0"');
 
     const driver = target.open();
-    expect(await readFiles(driver, "ticket-0")).toEqual(new Map());
-    expect(await readFiles(driver, "ticket-2")).toEqual(new Map());
+    expect((await readFiles(driver, "ticket-0")).size).toBe(0);
+    expect((await readFiles(driver, "ticket-2")).size).toBe(0);
     await driver.close();
 
     // A target file that differs: a conflict, nothing imported.
