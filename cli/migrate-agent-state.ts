@@ -1,3 +1,4 @@
+import { MANIFEST_KEY } from "../src/agent-state/manifest.js";
 import type { AgentStateStorage } from "../src/persist/agent-state.js";
 import type { SessionRecord } from "../src/persist/types.js";
 import { digest, sessionFiles, standing, writeFile, writeOrder, type FileStanding } from "./agent-state.js";
@@ -59,8 +60,19 @@ export async function planFiles(source: AgentStateStorage, target: AgentStateSto
   return plans;
 }
 
-/** Carry out `plans`: write what the target lacks, complete prefixes, replace what differs; adds to `totals`. */
+/**
+ * Carry out `plans` (the manifest last): write what the target lacks, complete prefixes,
+ * replace what differs; adds to `totals`. When the target's manifest is to be rewritten and
+ * other files change too, it is deleted first, so a copy cut short never pairs an old manifest
+ * with half-written files.
+ */
 export async function copyFiles(source: AgentStateStorage, target: AgentStateStorage, sessionId: string, plans: readonly FilePlan[], totals: AgentStateCopyTotals): Promise<void> {
+  const manifest = plans.find((p) => p.path === MANIFEST_KEY);
+  const changing = plans.some((p) => p.path !== MANIFEST_KEY && p.standing !== "same");
+  if (manifest && changing && (manifest.standing === "prefix" || manifest.standing === "different")) {
+    await target.deleteAgentState(sessionId, MANIFEST_KEY);
+    plans = plans.map((p) => (p === manifest ? { ...p, storedSize: 0 } : p));
+  }
   for (const plan of plans) {
     if (plan.standing === "same") {
       totals.alreadyThere += 1;

@@ -135,11 +135,19 @@ describe("durable-agent migrate with agent state", () => {
     expect(Buffer.from((await readFiles(check, "ticket-2")).get("file:/home/user/.cache/blob.bin")!).equals(Buffer.from(other))).toBe(true);
     await check.close();
 
+    // ticket-2 gets a manifest in the source, and a different one in the target: both replaced.
+    const newer = manifest("agent-ticket-2");
+    files.get("ticket-2")!.set(MANIFEST_KEY, newer);
+    for (const [store, data] of [[from, newer], [to, new TextEncoder().encode('{"version":1,"older":true}')]] as const) {
+      const driver = store.open();
+      await putFile(storageOf(driver), "ticket-2", MANIFEST_KEY, data);
+      await driver.close();
+    }
     const forced = await runCli(["migrate", from.url, to.url, "--update-records", "--json"]);
     expect(forced.code, forced.stderr).toBe(0);
     expect(jsonOf<MigrateReport>(forced)).toMatchObject({
-      agentState: { files: { replaced: ["ticket-2: file:/home/user/.cache/blob.bin"] } },
-      verify: { agentStateFiles: 4, mismatches: [] },
+      agentState: { files: { replaced: ["ticket-2: file:/home/user/.cache/blob.bin", `ticket-2: ${MANIFEST_KEY}`] } },
+      verify: { agentStateFiles: 5, mismatches: [] },
     });
     await expectFiles(to, files);
   });
