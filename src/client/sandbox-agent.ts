@@ -13,6 +13,7 @@ import { applyRetention, type ApplyRetentionOptions, type RetentionReport } from
 import type { RetentionPolicy } from "../lifecycle/retention-policy.js";
 import { RetentionScheduler } from "../lifecycle/retention-scheduler.js";
 import { driverCapabilities } from "../persist/capabilities.js";
+import { UnsupportedCapabilityError } from "../persist/errors.js";
 import { InMemorySessionPersistDriver } from "../persist/memory.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
 import type {
@@ -27,14 +28,11 @@ import type {
 } from "../transport/sandbox-agent-api.js";
 import { selectTransport } from "../transport/select.js";
 import type { RuntimeTransport } from "../transport/types.js";
+import { AgentStateLink } from "./agent-state-link.js";
 import { ConnectionPool, type ClientStats } from "./connection-pool.js";
 import { routeToSessions } from "./connection-routing.js";
-import { AgentStateLink } from "./agent-state-link.js";
-import { ListenersById } from "./listeners-by-id.js";
-import { waitForHealth } from "./health-wait.js";
 import { callControlRoute } from "./control-routes.js";
 import { ClientDisposal, type DisposeOptions } from "./disposal.js";
-import { applyRequested, createNewSession, type SessionCreateRequest, type SessionCreationParts } from "./session-creation.js";
 import {
   DisposedError,
   InvalidOptionsError,
@@ -43,15 +41,17 @@ import {
   SessionExistsError,
   SessionNotFoundError,
 } from "./errors.js";
-import { resolveOptions, type ResolvedOptions, type SandboxAgentConnectOptions } from "./options.js";
-import { SessionRegistry } from "./session-registry.js";
-import type { FollowSessionOptions, SessionFollower } from "./follower.js";
 import { checkFollowOptions } from "./follow-options.js";
+import type { FollowSessionOptions, SessionFollower } from "./follower.js";
+import { waitForHealth } from "./health-wait.js";
 import { driverHasLeases, type LeaseKeeper } from "./lease-keeper.js";
 import type { CallLeaseOption } from "./lease-options.js";
-import { SessionLeases } from "./session-leases.js";
-import { UnsupportedCapabilityError } from "../persist/errors.js";
+import { ListenersById } from "./listeners-by-id.js";
+import { resolveOptions, type ResolvedOptions, type SandboxAgentConnectOptions } from "./options.js";
 import type { PermissionReply, PermissionRequestListener } from "./permissions.js";
+import { applyRequested, createNewSession, type SessionCreateRequest, type SessionCreationParts } from "./session-creation.js";
+import { SessionLeases } from "./session-leases.js";
+import { SessionRegistry } from "./session-registry.js";
 import { Session, type SessionEventListener, type SessionHost, type SessionSendOptions } from "./session.js";
 
 export type { DisposeOptions } from "./disposal.js";
@@ -481,6 +481,7 @@ export class SandboxAgent {
     session.recorder.abandon();
   }
 
+  /** Make the handle of a stored record: its recorder (events to its and by-id listeners), its lease keeper, registered idle. */
   private track(record: SessionRecord, leaseKeeper?: LeaseKeeper): Session {
     let session: Session | undefined;
     const keeper = leaseKeeper ?? this.leases.keeper(record.id);
