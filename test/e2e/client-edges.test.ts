@@ -10,7 +10,11 @@ import {
 } from "../../src/index.js";
 import { allEvents, isGapFree, promptReport, STORES, type TestStore } from "../support/client.js";
 
-/** A fetch that cuts the first `cuts` event streams after `frames` chunks, as a flaky proxy would. */
+/**
+ * A fetch that cuts the first `cuts` event streams after `frames` SSE events with an id, as a
+ * flaky proxy would: what follows the last whole event is never delivered. Events are counted
+ * in the bytes, not per read, since a busy machine may deliver a whole turn in one read.
+ */
 function flakyEventStreams(cuts: number, frames: number) {
   const seen: { lastEventId: string | null }[] = [];
   const wrapped: typeof fetch = async (input, init) => {
@@ -20,17 +24,31 @@ function flakyEventStreams(cuts: number, frames: number) {
     seen.push({ lastEventId: headers.get("last-event-id") });
     if (seen.length > cuts || !response.body) return response;
     const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const encoder = new TextEncoder();
+    let pending = "";
     let passed = 0;
     const body = new ReadableStream<Uint8Array>({
+      // Reads until a whole event can be passed on (a pull that enqueues nothing is not called again).
       async pull(controller) {
-        if (passed++ >= frames) {
-          await reader.cancel();
-          controller.error(new TypeError("terminated"));
-          return;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return controller.close();
+          pending += decoder.decode(value, { stream: true });
+          let out = "";
+          for (let end = pending.indexOf("\n\n"); end !== -1; end = pending.indexOf("\n\n")) {
+            const event = pending.slice(0, end + 2);
+            pending = pending.slice(end + 2);
+            out += event;
+            if (/^id:/m.test(event) && ++passed >= frames) {
+              controller.enqueue(encoder.encode(out));
+              await reader.cancel();
+              controller.error(new TypeError("terminated"));
+              return;
+            }
+          }
+          if (out) return controller.enqueue(encoder.encode(out));
         }
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
       },
     });
     return new Response(body, { status: response.status, headers: response.headers });
