@@ -31,6 +31,7 @@ const LAZY_SOURCES = [
   "src/client/follower.ts",
   "src/client/lease-holding.ts",
   "src/client/web-locks.ts",
+  "src/client/page-gone.ts",
   "src/client/agent-state-work.ts",
   "src/agent-state/snapshotter.ts",
   "src/agent-state/restorer.ts",
