@@ -28,7 +28,11 @@ const DRIVER_NAME = "RivetSessionPersistDriver";
  * (`c.db`, which RivetKit 2.3 gives every actor) and records are stored there too, mirrored
  * into `c.state._sandboxAgentPersist.sessions`; a state written by the reference driver opens
  * and moves in. With `events: "state"` everything stays in `c.state`, as the reference driver
- * keeps it. Caps keep an actor bounded, and every drop is reported. See docs/drivers/rivet.md.
+ * keeps it. Caps keep an actor bounded, and every drop is reported. Event trims
+ * (`deleteEventsBefore`, for retention) and `listSessionActivity` work in both storages; the
+ * agent state files (`appendAgentState` ..., for a restore by `session/load` after the sandbox
+ * is lost) are kept in the database, so only in SQLite mode: with `events: "state"` the driver
+ * has no agent state methods (`hasAgentState(driver)` is false). See docs/drivers/rivet.md.
  *
  * ```ts
  * createVars: async (c) => {

@@ -25,7 +25,8 @@ export interface RivetSessionPersistDriverOptions {
   /**
    * The most bytes of events kept, counted as the UTF-8 length of each event's JSON (default
    * 8 MiB in the state, 256 MiB in SQLite); over it the oldest sessions go, then the oldest
-   * events of the session being written.
+   * events of the session being written. Agent state files are not counted (the client's
+   * `maxFileBytes`/`maxSessionBytes` bound them); a session dropped whole loses them too.
    */
   maxBytes?: number;
   /** Called with every drop the caps cause (also logged at warn level on `c.log` and counted in `retention()`). */
