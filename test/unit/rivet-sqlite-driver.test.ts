@@ -115,3 +115,35 @@ describe("RivetSessionPersistDriver agent state in the actor's database", () => 
     expect(raw.prepare("SELECT value FROM durable_agent_meta WHERE key = 'schema_version'").get()).toEqual({ value: 2 });
   });
 });
+
+describe("RivetSessionPersistDriver event trim and the caps' usage", () => {
+  for (const events of ["sqlite", "state"] as const) {
+    it(`${events} mode: a trim counts the deleted events out of the usage the caps see, and the marker in; a refused marker changes nothing`, async () => {
+      const driver = new RivetSessionPersistDriver(sqliteContext(sqliteDatabase().db), { events });
+      const made = Array.from({ length: 10 }, (_, i) => ({
+        id: `e${i}`,
+        eventIndex: i,
+        sessionId: "s",
+        createdAt: 1000 + i,
+        connectionId: "c",
+        sender: "agent" as const,
+        payload: { jsonrpc: "2.0", method: "session/update", params: { text: "x".repeat(10 * i) } },
+      }));
+      await driver.insertEvents!("s", made);
+      const size = (e: object) => new TextEncoder().encode(JSON.stringify(e)).byteLength;
+      expect(driver.retention().bytes).toBe(made.reduce((sum, e) => sum + size(e), 0));
+      const marker = { ...made[0]!, id: "m", eventIndex: 5, payload: { jsonrpc: "2.0", method: "_durable/history_trimmed", params: {} } };
+      // A marker whose id a kept event holds: refused, nothing deleted, usage unchanged.
+      await expect(driver.deleteEventsBefore!("s", 6, { ...marker, id: "e8" })).rejects.toMatchObject({ name: "EventConflictError", reason: "id" });
+      expect(driver.retention().bytes).toBe(made.reduce((sum, e) => sum + size(e), 0));
+      expect((await driver.listEvents({ sessionId: "s", limit: 100 })).items).toHaveLength(10);
+      // A marker reusing the id of a deleted event is fine: the delete frees it.
+      expect(await driver.deleteEventsBefore!("s", 6, { ...marker, id: "e2" })).toBe(6);
+      const kept = made.slice(6);
+      expect(driver.retention().bytes).toBe(kept.reduce((sum, e) => sum + size(e), 0) + size({ ...marker, id: "e2" }));
+      expect((await driver.listEvents({ sessionId: "s", limit: 100 })).items.map((e) => e.id)).toEqual(["e2", "e6", "e7", "e8", "e9"]);
+      const [activity] = (await driver.listSessionActivity!()).items;
+      expect(activity).toBeUndefined(); // no record: activity lists records only
+    });
+  }
+});
