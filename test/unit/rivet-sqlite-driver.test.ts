@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, RivetSessionPersistDriver, type RivetActorContext, type RivetSqlDatabase } from "../../drivers/rivet.js";
 import { AGENT_STATE_PIECE_BYTES } from "../../drivers/rivet/agent-state.js";
 import { AGENT_STATE_CHUNKS_TABLE, AGENT_STATE_FILES_TABLE } from "../../drivers/rivet/names.js";
-import { hasAgentState, hasEventTrim, hasSessionActivity } from "../../src/index.js";
+import { hasAgentState, hasEventTrim, hasSessionActivity, type SessionEvent } from "../../src/index.js";
 import { describeDriverConformance } from "../../src/testing.js";
 
 // The Rivet driver in SQLite mode without an engine: `c.db` is a real SQLite database
@@ -120,19 +120,19 @@ describe("RivetSessionPersistDriver event trim and the caps' usage", () => {
   for (const events of ["sqlite", "state"] as const) {
     it(`${events} mode: a trim counts the deleted events out of the usage the caps see, and the marker in; a refused marker changes nothing`, async () => {
       const driver = new RivetSessionPersistDriver(sqliteContext(sqliteDatabase().db), { events });
-      const made = Array.from({ length: 10 }, (_, i) => ({
+      const made: SessionEvent[] = Array.from({ length: 10 }, (_, i) => ({
         id: `e${i}`,
         eventIndex: i,
         sessionId: "s",
         createdAt: 1000 + i,
         connectionId: "c",
         sender: "agent" as const,
-        payload: { jsonrpc: "2.0", method: "session/update", params: { text: "x".repeat(10 * i) } },
+        payload: { jsonrpc: "2.0" as const, method: "session/update", params: { text: "x".repeat(10 * i) } },
       }));
       await driver.insertEvents!("s", made);
       const size = (e: object) => new TextEncoder().encode(JSON.stringify(e)).byteLength;
       expect(driver.retention().bytes).toBe(made.reduce((sum, e) => sum + size(e), 0));
-      const marker = { ...made[0]!, id: "m", eventIndex: 5, payload: { jsonrpc: "2.0", method: "_durable/history_trimmed", params: {} } };
+      const marker: SessionEvent = { ...made[0]!, id: "m", eventIndex: 5, payload: { jsonrpc: "2.0", method: "_durable/history_trimmed", params: {} } };
       // A marker whose id a kept event holds: refused, nothing deleted, usage unchanged.
       await expect(driver.deleteEventsBefore!("s", 6, { ...marker, id: "e8" })).rejects.toMatchObject({ name: "EventConflictError", reason: "id" });
       expect(driver.retention().bytes).toBe(made.reduce((sum, e) => sum + size(e), 0));
