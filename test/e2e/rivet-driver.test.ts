@@ -44,10 +44,18 @@ const event = (sessionId: string, eventIndex: number, payload: Record<string, un
 });
 
 async function wake(handle: HostHandle): Promise<void> {
+  await putToSleep(handle, () => handle.nap());
+}
+
+/**
+ * Run `sleep` (an action that ends with `c.sleep()`) and wait for a woken instance. `c.sleep()`
+ * only asks for the sleep: a call right after it may still reach the instance going to sleep
+ * (whose driver still holds what it opened). Ask until a woken instance (createVars ran
+ * again) answers, for up to 30 s.
+ */
+async function putToSleep(handle: HostHandle, sleep: () => Promise<void>): Promise<void> {
   const before = await retryUnrouted(() => handle.wakes());
-  await handle.nap();
-  // `c.sleep()` only asks for the sleep: a call right after it may still reach the instance
-  // going to sleep. Ask until a woken instance (createVars ran again) answers, for up to 30 s.
+  await sleep();
   const giveUpAt = Date.now() + 30_000;
   let now = await retryUnrouted(() => handle.wakes());
   while (now <= before && Date.now() < giveUpAt) {
@@ -90,7 +98,7 @@ for (const kind of ["sqliteHost", "stateHost"] as const) {
       const driver = new HostedDriver(handle);
       await driver.getSession("warm-up");
       const reference = { sessions: { r1: record("r1", 1) }, events: { r1: [event("r1", 0), event("r1", 1)] } };
-      await retryUnrouted(() => handle.plantState("_sandboxAgentPersist", JSON.stringify(reference)));
+      await putToSleep(handle, () => retryUnrouted(() => handle.plantState("_sandboxAgentPersist", JSON.stringify(reference))));
       expect(await retryUnrouted(() => driver.getSession("r1"))).toEqual(record("r1", 1));
       expect((await driver.listEvents({ sessionId: "r1" })).items).toEqual(reference.events.r1);
       await driver.insertEvent("r1", event("r1", 2));
@@ -109,7 +117,7 @@ for (const kind of ["sqliteHost", "stateHost"] as const) {
         // What the driver writes in state mode: own "__proto__" keys escaped with a U+0000 prefix.
         const stored = event("m1", 0, JSON.parse('{"\\u0000__proto__": {"x": 1}}') as Record<string, unknown>);
         const written = { sessions: { m1: record("m1", 1) }, events: { m1: [stored] }, durableAgent: { eventStorage: "state", droppedSessions: 0, droppedEvents: 0 } };
-        await retryUnrouted(() => handle.plantState("_sandboxAgentPersist", JSON.stringify(written)));
+        await putToSleep(handle, () => retryUnrouted(() => handle.plantState("_sandboxAgentPersist", JSON.stringify(written))));
         const [back] = (await retryUnrouted(() => driver.listEvents({ sessionId: "m1" }))).items;
         const params = (back!.payload as { params: Record<string, unknown> }).params;
         expect(Object.hasOwn(params, "__proto__")).toBe(true);
