@@ -31,7 +31,7 @@ describe("bench settings", () => {
     const config = readConfig({});
     expect(config.runs).toBe(3);
     expect(config.scale.factor).toBe(1);
-    expect(config.drivers.map((d) => d.name)).toEqual(["memory", "sqlite", "postgres", "indexeddb", "redis", "file"]);
+    expect(config.drivers.map((d) => d.name)).toEqual(["memory", "sqlite", "sqlite-encrypted", "postgres", "indexeddb", "redis", "file"]);
     expect(config.workloads.map((w) => w.id)).toEqual(WORKLOADS.map((w) => w.id));
     expect(config.full).toBe(true);
   });
