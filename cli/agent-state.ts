@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { MANIFEST_KEY } from "../src/agent-state/manifest.js";
 import { MAX_AGENT_STATE_APPEND_BYTES, type AgentStateFileInfo, type AgentStateStorage } from "../src/persist/agent-state.js";
 import { hasAgentState } from "../src/persist/capabilities.js";
+import { compareCodePoints } from "../src/persist/cursor.js";
 import { CliError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 import type { StoreDriver } from "./open-store.js";
@@ -18,19 +19,8 @@ export function agentStateOf(driver: StoreDriver): AgentStateStorage | undefined
 
 /** `files` in the order the CLI writes them: by path in code-point order, the manifest last. */
 export function writeOrder<T extends { path: string }>(files: readonly T[]): T[] {
-  const rest = files.filter((f) => f.path !== MANIFEST_KEY).sort((a, b) => comparePaths(a.path, b.path));
+  const rest = files.filter((f) => f.path !== MANIFEST_KEY).sort((a, b) => compareCodePoints(a.path, b.path));
   return [...rest, ...files.filter((f) => f.path === MANIFEST_KEY)];
-}
-
-function comparePaths(a: string, b: string): number {
-  // Code-point order (the drivers' listing order), independent of UTF-16 surrogates.
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = (x[i]!.codePointAt(0) ?? 0) - (y[i]!.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }
 
 /** How a stored copy of a file stands against the bytes wanted there. */

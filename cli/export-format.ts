@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { compareCodePoints } from "../src/persist/cursor.js";
 import type { SessionEvent, SessionRecord } from "../src/persist/types.js";
 
 // The JSONL export format (docs/cli.md): a header line, then per session its record line
@@ -52,18 +53,6 @@ function sortKeys(value: unknown): unknown {
     if (source[key] !== undefined) out[key] = sortKeys(source[key]);
   }
   return out;
-}
-
-function compareCodePoints(a: string, b: string): number {
-  // Sorting by UTF-16 code units differs from code points only around surrogates; this keeps
-  // the order independent of the JavaScript engine's default comparator.
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = (x[i]!.codePointAt(0) ?? 0) - (y[i]!.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }
 
 const RECORD_FIELDS: readonly (keyof SessionRecord)[] = [
