@@ -72,7 +72,8 @@ export interface SandboxAgentConnectOptions extends TransportSelection {
    * Rewrites every envelope before it is stored (e.g. `redactSecrets()`); listeners
    * (`onEvent`) still see the original. `jsonrpc`, `id` and `method` are always stored as
    * they were. When it throws, the event's content is withheld from the store and a
-   * `RedactionFailedError` goes to `onError` (see docs/redaction.md).
+   * `RedactionFailedError` goes to `onError` (see docs/redaction.md). Agent state snapshots,
+   * which redaction cannot reach, are off while it is set unless `agentState.unredacted` is true.
    */
   redact?: RedactHook;
 }
