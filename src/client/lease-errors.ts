@@ -46,3 +46,8 @@ export class SessionLeaseLostError extends DurableAgentError {
     this.holder = holder;
   }
 }
+
+/** Whether `error` is the store's refusal of a superseded lease (`LeaseLostError`). */
+export function isStoreLeaseLost(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === "persist.lease_lost";
+}

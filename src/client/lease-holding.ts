@@ -1,8 +1,7 @@
 import type { SessionLease, SessionLeaseCapabilities } from "../persist/leases.js";
 import type { SessionPersistDriver } from "../persist/types.js";
 import { AbortedError } from "../transport/errors.js";
-import { SessionLeasedError } from "./lease-errors.js";
-import { isStoreLeaseLost } from "./lease-keeper.js";
+import { isStoreLeaseLost, SessionLeasedError } from "./lease-errors.js";
 import type { LeasePolicy } from "./lease-options.js";
 import { onPageGone } from "./page-gone.js";
 import { holdSessionLock, sessionLockFreed } from "./web-locks.js";

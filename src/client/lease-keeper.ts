@@ -4,7 +4,7 @@ import { driverWritePort } from "../history/write-port.js";
 import { UnsupportedCapabilityError } from "../persist/errors.js";
 import type { SessionLease, SessionLeaseCapabilities } from "../persist/leases.js";
 import type { SessionEvent, SessionPersistDriver, SessionRecord } from "../persist/types.js";
-import { SessionLeaseLostError } from "./lease-errors.js";
+import { isStoreLeaseLost, SessionLeaseLostError } from "./lease-errors.js";
 import type { LeaseHolding } from "./lease-holding.js";
 import type { LeasePolicy } from "./lease-options.js";
 
@@ -25,11 +25,6 @@ function leasing(driver: SessionPersistDriver): (SessionPersistDriver & SessionL
 /** Whether the driver has session leases. */
 export function driverHasLeases(driver: SessionPersistDriver): boolean {
   return leasing(driver) !== undefined;
-}
-
-/** Whether `error` is the store's refusal of a superseded lease (`LeaseLostError`). */
-export function isStoreLeaseLost(error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === "persist.lease_lost";
 }
 
 /** What a keeper needs from its client. */
