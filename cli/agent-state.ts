@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { MANIFEST_KEY } from "../src/agent-state/manifest.js";
-import { MAX_AGENT_STATE_APPEND_BYTES, type AgentStateFileInfo, type AgentStateStorage } from "../src/persist/agent-state.js";
+import type { AgentStateFileInfo, AgentStateStorage } from "../src/persist/agent-state.js";
+import { writeAgentStateChunked } from "../src/persist/agent-state-write.js";
 import { hasAgentState } from "../src/persist/capabilities.js";
 import { compareCodePoints } from "../src/persist/cursor.js";
 import { CliError } from "./errors.js";
@@ -39,14 +40,8 @@ export function standing(stored: Uint8Array | undefined, wanted: Uint8Array): Fi
  * Write `data` into the target's file from byte `from` on, in appends of at most 8 MiB: `from`
  * 0 replaces the file, `from` equal to its stored size completes a prefix. Returns the bytes written.
  */
-export async function writeFile(target: AgentStateStorage, sessionId: string, path: string, data: Uint8Array, from = 0): Promise<number> {
-  let at = from;
-  do {
-    const chunk = data.subarray(at, at + MAX_AGENT_STATE_APPEND_BYTES);
-    await target.appendAgentState(sessionId, path, at, chunk);
-    at += chunk.length;
-  } while (at < data.length);
-  return data.length - from;
+export function writeFile(target: AgentStateStorage, sessionId: string, path: string, data: Uint8Array, from = 0): Promise<number> {
+  return writeAgentStateChunked(target, sessionId, path, from, data.subarray(from));
 }
 
 /** SHA-256 of a file's bytes, hex. */

@@ -1,4 +1,5 @@
-import { AgentStateOffsetError, MAX_AGENT_STATE_APPEND_BYTES } from "../persist/agent-state.js";
+import { AgentStateOffsetError } from "../persist/agent-state.js";
+import { writeAgentStateChunked } from "../persist/agent-state-write.js";
 import { AgentStateSnapshotError, AgentStateTooLargeError } from "./errors.js";
 import { filesOf, type AgentStateFile, type AgentStateKind } from "./kind.js";
 import { fileKey, lastTurnEnd, readManifest, writeManifest, type SnapshotManifest } from "./manifest.js";
@@ -138,17 +139,8 @@ export class AgentStateSnapshotter {
   }
 
   /** Write `data` at `offset` in chunks the driver takes; returns the bytes written. */
-  private async write(sessionId: string, key: string, offset: number, data: Uint8Array): Promise<number> {
-    if (data.length === 0 && offset > 0) return 0;
-    let at = offset;
-    let from = 0;
-    do {
-      const chunk = data.subarray(from, from + MAX_AGENT_STATE_APPEND_BYTES);
-      await this.deps.storage.appendAgentState(sessionId, key, at, chunk);
-      at += chunk.length;
-      from += chunk.length;
-    } while (from < data.length);
-    return data.length;
+  private write(sessionId: string, key: string, offset: number, data: Uint8Array): Promise<number> {
+    return writeAgentStateChunked(this.deps.storage, sessionId, key, offset, data);
   }
 
   private async tooLarge(sessionId: string, path: string, size: number, limit: number, which: "file" | "session"): Promise<never> {

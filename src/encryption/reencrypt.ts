@@ -1,4 +1,5 @@
-import { MAX_AGENT_STATE_APPEND_BYTES, type AgentStateStorage } from "../persist/agent-state.js";
+import type { AgentStateStorage } from "../persist/agent-state.js";
+import { writeAgentStateChunked } from "../persist/agent-state-write.js";
 import { hasAgentState, insertEventsVia } from "../persist/capabilities.js";
 import { MAX_PAGE_LIMIT, type SessionPersistDriver } from "../persist/types.js";
 
@@ -71,12 +72,7 @@ async function copyAgentState(source: AgentStateStorage, target: AgentStateStora
     // Deleted since it was listed.
     if (data === undefined) continue;
     copied++;
-    let at = 0;
-    do {
-      const chunk = data.subarray(at, at + MAX_AGENT_STATE_APPEND_BYTES);
-      await target.appendAgentState(sessionId, path, at, chunk);
-      at += chunk.length;
-    } while (at < data.length);
+    await writeAgentStateChunked(target, sessionId, path, 0, data);
   }
   return copied;
 }
